@@ -1,0 +1,11 @@
+/** @module Supabase Edge Function entry for the gateway: reads the environment, serves the shared app. */
+import { createApp } from '../../shared/app.ts';
+import { dataPortFromEnv } from '../../shared/db/from-env.ts';
+import { createJsonLogger } from '../../shared/http/logger.ts';
+
+const env = Deno.env.toObject();
+// On Supabase, SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY are provided and supabase-js is used;
+// DATABASE_URL alone (self-hosting, the smoke test) selects postgres.js.
+const app = createApp({ db: dataPortFromEnv(env, { maxConnections: 3 }), logger: createJsonLogger() });
+
+Deno.serve({ port: Number(env.PORT ?? 8000), hostname: env.HOST ?? '0.0.0.0' }, app.fetch);

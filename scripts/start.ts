@@ -1,0 +1,45 @@
+/** @module `npm start`: serves the gateway on Node with zero configuration (embedded PostgreSQL) or the configured backends. */
+import { serve } from '@hono/node-server';
+import { createApp } from '../shared/app.ts';
+import { createJsonLogger } from '../shared/http/logger.ts';
+import { ensureDevKey } from './lib/dev-key.ts';
+import { openRuntime } from './lib/runtime.ts';
+
+const port = Number(process.env.PORT ?? 8000);
+const runtime = await openRuntime(process.env);
+const key = await ensureDevKey(runtime.db, runtime.targetId);
+const logger = createJsonLogger((line) => process.stdout.write(line + '\n'), (process.env.LOG_LEVEL as 'info') ?? 'info');
+const app = createApp({ db: runtime.db, logger });
+
+const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '127.0.0.1' }, (info) => {
+  const base = `http://${info.address === '::1' ? '[::1]' : info.address}:${info.port}`;
+  process.stdout.write(
+    [
+      '',
+      `LeadLex contact-import API listening on ${base}`,
+      `  data:     ${runtime.target}`,
+      `  dev key:  ${key}   (workspace "dev", all scopes; kept in .local/dev-keys.json)`,
+      `  openapi:  ${base}/v1/openapi.json`,
+      '',
+      'Try it:',
+      `  curl -X POST ${base}/v1/contacts \\`,
+      `    -H "Authorization: Bearer ${key}" \\`,
+      `    -H "Content-Type: application/json" \\`,
+      `    -d '{"full_name":"Jane Doe","email":"jane@acme.com"}'`,
+      '',
+      `  curl ${base}/v1/contacts -H "Authorization: Bearer ${key}"`,
+      '',
+    ].join('\n') + '\n',
+  );
+});
+
+let stopping = false;
+async function shutdown() {
+  if (stopping) return;
+  stopping = true;
+  server.close();
+  await runtime.close();
+  process.exit(0);
+}
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

@@ -1,0 +1,107 @@
+/** @module The gateway's Hono app, built by one factory so Deno (production) and Node (local, tests) serve the same thing. */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import type { DataPort } from './db/port.ts';
+import { DatabaseError } from './db/port.ts';
+import type { AppEnv } from './http/env.ts';
+import { ApiError, ERROR_STATUS, errorBody, type ErrorCode } from './http/errors.ts';
+import { type Logger, silentLogger } from './http/logger.ts';
+import { requestIdFrom } from './http/request-id.ts';
+import { throwOnInvalid } from './http/validation.ts';
+import { registerContactRoutes } from './contacts/routes.ts';
+import { registerHealthRoute } from './health.ts';
+
+export interface AppDeps {
+  db: DataPort;
+  logger?: Logger;
+  /** Clock for everything time-dependent in a request (created_date window); tests pin it. */
+  now?: () => Date;
+}
+
+/** The public URL forms the contract names: local `/v1`, Supabase's `/api-gateway/v1`, and the full public path. */
+export const BASE_PATHS = ['', '/api-gateway', '/functions/v1/api-gateway'] as const;
+
+export const API_VERSION = '0.1.0';
+
+export function createApp(deps: AppDeps) {
+  const logger = deps.logger ?? silentLogger;
+  const now = deps.now ?? (() => new Date());
+
+  const api = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid });
+  registerHealthRoute(api, deps.db);
+  registerContactRoutes(api, { db: deps.db, now });
+  api.doc31('/v1/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'LeadLex contact-import API', version: API_VERSION },
+    servers: [{ url: '/functions/v1/api-gateway' }, { url: '/' }],
+  });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key: `Authorization: Bearer wbk_…`',
+  });
+
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use(async function requestContext(c, next) {
+    const requestId = requestIdFrom(c.req.header('x-request-id'));
+    c.set('requestId', requestId);
+    c.set('logger', logger);
+    const started = performance.now();
+    await next();
+    c.header('X-Request-ID', requestId);
+    logger.log(c.res.status >= 500 ? 'error' : 'info', 'request', {
+      request_id: requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      duration_ms: Math.round((performance.now() - started) * 10) / 10,
+      workspace_id: c.get('principal')?.workspaceId,
+    });
+  });
+
+  for (const base of BASE_PATHS) app.route(base || '/', api);
+
+  app.notFound((c) =>
+    c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`, c.get('requestId')), 404),
+  );
+
+  app.onError((err, c) => {
+    const requestId = c.get('requestId') ?? requestIdFrom(null);
+    const { code, message, details, headers } = describeError(err);
+    if (code === 'internal_error' || code === 'service_unavailable') {
+      logger.log('error', 'request failed', {
+        request_id: requestId,
+        error_code: code,
+        error_name: (err as Error)?.name,
+        error_message: err instanceof DatabaseError ? `sqlstate ${err.sqlState ?? 'none'}` : (err as Error)?.message,
+      });
+    }
+    const res = c.json(errorBody(code, message, requestId, details), statusOf(code));
+    for (const [k, v] of Object.entries(headers ?? {})) res.headers.set(k, v);
+    res.headers.set('X-Request-ID', requestId);
+    return res;
+  });
+
+  return app;
+}
+
+function describeError(err: unknown): { code: ErrorCode; message: string; details?: ApiError['details']; headers?: Record<string, string> } {
+  if (err instanceof ApiError) return err;
+  if (err instanceof DatabaseError) {
+    return err.unavailable
+      ? { code: 'service_unavailable', message: 'The database is unreachable; retry shortly.', headers: { 'Retry-After': '5' } }
+      : { code: 'internal_error', message: 'An unexpected error occurred.' };
+  }
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return { code: 'payload_too_large', message: 'The request body exceeds 20 MB.' };
+    if (err.status === 415) return { code: 'unsupported_media_type', message: 'Content-Type must be application/json.' };
+    if (err.status === 400) return { code: 'validation_error', message: 'The request is malformed.', details: [{ path: '', message: err.message }] };
+  }
+  return { code: 'internal_error', message: 'An unexpected error occurred.' };
+}
+
+function statusOf(code: ErrorCode) {
+  // Hono types c.json's status as a literal union; the table holds only valid statuses.
+  return ERROR_STATUS[code] as 400;
+}

@@ -1,0 +1,44 @@
+/** @module Middleware factories: resolve the bearer key to a workspace, and require scopes. */
+import { createMiddleware } from 'hono/factory';
+import type { DataPort } from '../db/port.ts';
+import { ApiError, INVALID_KEY_MESSAGE } from '../http/errors.ts';
+import type { AppEnv, Principal } from '../http/env.ts';
+import { bearerKey, hashApiKey, type Scope } from './api-keys.ts';
+
+interface AuthRow {
+  key_id: string;
+  workspace_id: string;
+  scopes: Scope[];
+  rate_limit_per_minute: number;
+}
+
+export function authenticate(db: DataPort) {
+  return createMiddleware<AppEnv>(async function authenticate(c, next) {
+    const key = bearerKey(c.req.header('authorization'));
+    if (!key) throw new ApiError('invalid_key', INVALID_KEY_MESSAGE);
+    const row = await db.rpc<AuthRow | null>('api_key_authenticate', { p_key_hash: await hashApiKey(key) });
+    if (!row) throw new ApiError('invalid_key', INVALID_KEY_MESSAGE);
+    const principal: Principal = {
+      keyId: row.key_id,
+      workspaceId: row.workspace_id,
+      scopes: row.scopes,
+      rateLimitPerMinute: row.rate_limit_per_minute,
+    };
+    c.set('principal', principal);
+    await next();
+  });
+}
+
+/** Passes when the key holds at least one of `anyOf`. */
+export function requireScope(...anyOf: Scope[]) {
+  return createMiddleware<AppEnv>(async function requireScope(c, next) {
+    const principal = c.get('principal');
+    if (!principal || !anyOf.some((s) => principal.scopes.includes(s))) {
+      throw new ApiError(
+        'insufficient_permissions',
+        `This API key lacks the ${anyOf.map((s) => `'${s}'`).join(' or ')} scope.`,
+      );
+    }
+    await next();
+  });
+}

@@ -1,0 +1,74 @@
+/** @module Reads a JSON request body strictly: JSON content type, valid UTF-8, well-formed JSON. */
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from './env.ts';
+import { ApiError } from './errors.ts';
+
+const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * Parses the body once and stores it on the context, so validators and handlers share one parse.
+ * Errors name what is wrong (content type, byte offset of bad UTF-8, JSON position) and write nothing.
+ */
+export async function readJsonBody(c: Context): Promise<unknown> {
+  const contentType = c.req.header('content-type') ?? '';
+  if (!JSON_TYPE.test(contentType)) {
+    throw new ApiError('unsupported_media_type', `Content-Type must be application/json (got ${contentType ? JSON.stringify(contentType.slice(0, 100)) : 'none'}).`);
+  }
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    throw new ApiError('validation_error', 'The request body is not valid UTF-8.', [
+      { path: '', message: `invalid UTF-8 at byte ${firstInvalidUtf8Offset(bytes)}` },
+    ]);
+  }
+  if (text.trim() === '') {
+    throw new ApiError('validation_error', 'The request body is empty; a JSON object is required.', [{ path: '', message: 'empty body' }]);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ApiError('validation_error', 'The request body is not valid JSON.', [
+      { path: '', message: (err as Error).message.slice(0, 200) },
+    ]);
+  }
+}
+
+function firstInvalidUtf8Offset(bytes: Uint8Array): number {
+  // Bisect on a streaming fatal decoder: the longest prefix it accepts ends at the bad sequence,
+  // possibly after the lead byte of a character the bad byte then breaks.
+  const decodes = (end: number, stream: boolean) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, end), { stream });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let lo = 0;
+  let hi = bytes.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (decodes(mid, true)) lo = mid;
+    else hi = mid - 1;
+  }
+  if (!decodes(lo, false)) {
+    while (lo > 0 && (bytes[lo - 1] & 0xc0) === 0x80) lo--;
+    lo--;
+  }
+  return lo;
+}
+
+/** Route middleware: reads the body strictly before the route's zod validator sees it. */
+export function jsonBody() {
+  return createMiddleware<AppEnv>(async function jsonBody(c, next) {
+    const parsed = await readJsonBody(c);
+    // The validator calls c.req.json(); answering from the strict parse avoids parsing twice and
+    // keeps our precise error messages instead of a generic "Malformed JSON".
+    c.req.json = (() => Promise.resolve(parsed)) as typeof c.req.json;
+    await next();
+  });
+}

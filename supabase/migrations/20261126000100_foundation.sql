@@ -1,0 +1,326 @@
+-- Foundation: workspaces, API keys and contacts, plus the SQL functions the gateway calls.
+-- Every write that must be atomic lives here; TypeScript only orchestrates (DESIGN.md, principle 2).
+-- Tables have RLS enabled and no policies: only the service role (which bypasses RLS) reaches them,
+-- and only through the functions below, whose EXECUTE is granted to service_role alone.
+
+create table public.workspaces (
+  id          uuid primary key default gen_random_uuid(),
+  name        text not null unique check (char_length(name) between 1 and 200),
+  created_at  timestamptz not null default now()
+);
+
+create table public.api_keys (
+  id                    uuid primary key default gen_random_uuid(),
+  workspace_id          uuid not null references public.workspaces (id) on delete cascade,
+  name                  text check (char_length(name) <= 200),
+  -- hex SHA-256 of the whole plaintext key; the plaintext is never stored
+  key_hash              text not null unique check (key_hash ~ '^[0-9a-f]{64}$'),
+  prefix                text not null check (char_length(prefix) between 8 and 32),
+  scopes                text[] not null
+                        check (scopes <@ array['read:contacts', 'write:contacts', 'admin:webhooks']::text[]
+                               and cardinality(scopes) > 0),
+  rate_limit_per_minute integer not null default 60 check (rate_limit_per_minute between 1 and 100000),
+  expires_at            timestamptz,
+  revoked_at            timestamptz,
+  last_used_at          timestamptz,
+  created_at            timestamptz not null default now()
+);
+create index api_keys_workspace_idx on public.api_keys (workspace_id);
+
+create table public.contacts (
+  id                 uuid primary key default gen_random_uuid(),
+  workspace_id       uuid not null references public.workspaces (id) on delete cascade,
+  full_name          text,
+  first_name         text,
+  last_name          text,
+  email              text,
+  -- matching key: trimmed and lower-cased (the application trims; lower() here keeps it honest)
+  email_normalized   text generated always as (lower(email)) stored,
+  phone              text check (phone ~ '^\+[1-9][0-9]{6,14}$'),
+  job_title          text,
+  company            text,
+  related_company_id text,
+  linkedin_url       text,
+  priority           smallint check (priority between 1 and 3),
+  tags               text[] not null default '{}',
+  custom_fields      jsonb not null default '{}' check (jsonb_typeof(custom_fields) = 'object'),
+  created_date       timestamptz not null default now(),
+  created_at         timestamptz not null default now(),
+  updated_at         timestamptz not null default now(),
+  check (coalesce(full_name, first_name, last_name, email) is not null)
+);
+create unique index contacts_workspace_email_key on public.contacts (workspace_id, email_normalized)
+  where email_normalized is not null;
+create unique index contacts_workspace_phone_key on public.contacts (workspace_id, phone)
+  where phone is not null;
+create index contacts_workspace_created_idx on public.contacts (workspace_id, created_at, id);
+
+alter table public.workspaces enable row level security;
+alter table public.api_keys enable row level security;
+alter table public.contacts enable row level security;
+
+-- The JSON shape of a contact in every response.
+create function public.contact_json(c public.contacts) returns jsonb
+language sql immutable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'id', c.id,
+    'full_name', c.full_name,
+    'first_name', c.first_name,
+    'last_name', c.last_name,
+    'email', c.email,
+    'phone', c.phone,
+    'job_title', c.job_title,
+    'company', c.company,
+    'related_company_id', c.related_company_id,
+    'linkedin_url', c.linkedin_url,
+    'priority', c.priority,
+    'tags', to_jsonb(c.tags),
+    'custom_fields', c.custom_fields,
+    'created_date', c.created_date,
+    'created_at', c.created_at,
+    'updated_at', c.updated_at
+  )
+$$;
+
+create function public.health_ping() returns jsonb
+language sql stable
+set search_path = ''
+as $$ select jsonb_build_object('database', 'ok', 'time', now()) $$;
+
+-- Resolves a presented key (by hash) to its workspace, scopes and limit. Unknown, revoked and
+-- expired keys all return null so the gateway answers them identically. last_used_at is written at
+-- most once a minute per key, keeping the hot path read-mostly.
+create function public.api_key_authenticate(p_key_hash text) returns jsonb
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  k public.api_keys;
+begin
+  select * into k from public.api_keys
+   where key_hash = p_key_hash
+     and revoked_at is null
+     and (expires_at is null or expires_at > now());
+  if not found then
+    return null;
+  end if;
+  if k.last_used_at is null or k.last_used_at < now() - interval '1 minute' then
+    update public.api_keys set last_used_at = now() where id = k.id;
+  end if;
+  return jsonb_build_object(
+    'key_id', k.id,
+    'workspace_id', k.workspace_id,
+    'scopes', to_jsonb(k.scopes),
+    'rate_limit_per_minute', k.rate_limit_per_minute
+  );
+end
+$$;
+
+create function public.workspace_ensure(p_name text) returns jsonb
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  w public.workspaces;
+begin
+  insert into public.workspaces (name) values (p_name)
+  on conflict (name) do nothing;
+  select * into w from public.workspaces where name = p_name;
+  return jsonb_build_object('id', w.id, 'name', w.name, 'created_at', w.created_at);
+end
+$$;
+
+create function public.api_key_json(k public.api_keys, p_workspace_name text) returns jsonb
+language sql immutable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'id', k.id,
+    'workspace_id', k.workspace_id,
+    'workspace', p_workspace_name,
+    'name', k.name,
+    'prefix', k.prefix,
+    'scopes', to_jsonb(k.scopes),
+    'rate_limit_per_minute', k.rate_limit_per_minute,
+    'expires_at', k.expires_at,
+    'revoked_at', k.revoked_at,
+    'last_used_at', k.last_used_at,
+    'created_at', k.created_at
+  )
+$$;
+
+-- Creates a key for a workspace (made on first use). The caller generates the secret and passes
+-- only its hash and display prefix.
+create function public.api_key_create(
+  p_workspace_name text,
+  p_key_hash text,
+  p_prefix text,
+  p_scopes jsonb,
+  p_name text default null,
+  p_expires_at timestamptz default null,
+  p_rate_limit_per_minute integer default null
+) returns jsonb
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  w_id uuid;
+  k public.api_keys;
+begin
+  w_id := (public.workspace_ensure(p_workspace_name) ->> 'id')::uuid;
+  insert into public.api_keys (workspace_id, name, key_hash, prefix, scopes, expires_at, rate_limit_per_minute)
+  values (
+    w_id, p_name, p_key_hash, p_prefix,
+    array(select jsonb_array_elements_text(p_scopes)),
+    p_expires_at,
+    coalesce(p_rate_limit_per_minute, 60)
+  )
+  returning * into k;
+  return public.api_key_json(k, p_workspace_name);
+end
+$$;
+
+create function public.api_key_list(p_workspace_name text default null) returns jsonb
+language sql stable
+set search_path = ''
+as $$
+  select coalesce(jsonb_agg(public.api_key_json(k, w.name) order by w.name, k.created_at), '[]'::jsonb)
+    from public.api_keys k
+    join public.workspaces w on w.id = k.workspace_id
+   where p_workspace_name is null or w.name = p_workspace_name
+$$;
+
+-- Revokes by id or display prefix. A prefix that names several keys revokes none (ambiguous).
+create function public.api_key_revoke(p_key_ref text) returns jsonb
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  k public.api_keys;
+  n integer;
+  w_name text;
+begin
+  select count(*) into n from public.api_keys
+   where id::text = p_key_ref or prefix = p_key_ref;
+  if n = 0 then
+    return jsonb_build_object('status', 'not_found');
+  elsif n > 1 then
+    return jsonb_build_object('status', 'ambiguous', 'matches', n);
+  end if;
+  update public.api_keys set revoked_at = coalesce(revoked_at, now())
+   where id::text = p_key_ref or prefix = p_key_ref
+  returning * into k;
+  select name into w_name from public.workspaces where id = k.workspace_id;
+  return jsonb_build_object('status', 'revoked', 'key', public.api_key_json(k, w_name));
+end
+$$;
+
+-- Creates one contact from a normalised record (keys absent when not supplied). A contact with the
+-- same email or phone in the workspace is not an error in SQL: the result names it so the route can
+-- answer 409 duplicate_contact with its id.
+create function public.contact_create(p_workspace_id uuid, p_contact jsonb) returns jsonb
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  c public.contacts;
+  existing_id uuid;
+  p_email text := lower(p_contact ->> 'email');
+  p_phone text := p_contact ->> 'phone';
+begin
+  insert into public.contacts (
+    workspace_id, full_name, first_name, last_name, email, phone, job_title, company,
+    related_company_id, linkedin_url, priority, tags, custom_fields, created_date
+  ) values (
+    p_workspace_id,
+    p_contact ->> 'full_name', p_contact ->> 'first_name', p_contact ->> 'last_name',
+    p_contact ->> 'email', p_phone, p_contact ->> 'job_title', p_contact ->> 'company',
+    p_contact ->> 'related_company_id', p_contact ->> 'linkedin_url',
+    (p_contact ->> 'priority')::smallint,
+    coalesce(array(select jsonb_array_elements_text(p_contact -> 'tags')), '{}'),
+    coalesce(p_contact -> 'custom_fields', '{}'::jsonb),
+    coalesce((p_contact ->> 'created_date')::timestamptz, now())
+  )
+  on conflict do nothing
+  returning * into c;
+
+  if c.id is not null then
+    return jsonb_build_object('status', 'created', 'contact', public.contact_json(c));
+  end if;
+
+  if p_email is not null then
+    select id into existing_id from public.contacts
+     where workspace_id = p_workspace_id and email_normalized = p_email;
+    if found then
+      return jsonb_build_object('status', 'duplicate', 'field', 'email', 'contact_id', existing_id);
+    end if;
+  end if;
+  select id into existing_id from public.contacts
+   where workspace_id = p_workspace_id and phone = p_phone;
+  return jsonb_build_object('status', 'duplicate', 'field', 'phone', 'contact_id', existing_id);
+end
+$$;
+
+create function public.contact_get(p_workspace_id uuid, p_id uuid) returns jsonb
+language sql stable
+set search_path = ''
+as $$
+  select public.contact_json(c) from public.contacts c
+   where c.workspace_id = p_workspace_id and c.id = p_id
+$$;
+
+create function public.contact_list(
+  p_workspace_id uuid,
+  p_page integer default 1,
+  p_per_page integer default 25,
+  p_email text default null
+) returns jsonb
+language sql stable
+set search_path = ''
+as $$
+  with filtered as (
+    select c.* from public.contacts c
+     where c.workspace_id = p_workspace_id
+       and (p_email is null or c.email_normalized = lower(btrim(p_email)))
+  ), page as (
+    select f.* from filtered f
+     order by f.created_at, f.id
+     limit greatest(1, least(p_per_page, 100))
+    offset (greatest(p_page, 1) - 1) * greatest(1, least(p_per_page, 100))
+  )
+  select jsonb_build_object(
+    'items', coalesce((select jsonb_agg(public.contact_json(p) order by p.created_at, p.id) from page p), '[]'::jsonb),
+    'total', (select count(*) from filtered)
+  )
+$$;
+
+-- Least privilege: no table or function is reachable by anon or authenticated (Supabase grants
+-- both by default in the public schema); the service role gets exactly what the gateway needs.
+revoke all on public.workspaces, public.api_keys, public.contacts from public, anon, authenticated;
+grant select, insert, update, delete on public.workspaces, public.api_keys, public.contacts to service_role;
+
+-- Every migration ends by calling this, so a function added later is locked down the same way.
+create schema if not exists internal;
+revoke all on schema internal from public;
+
+create function internal.lock_down_public_functions() returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  f regprocedure;
+begin
+  for f in
+    select p.oid::regprocedure from pg_proc p
+     where p.pronamespace = 'public'::regnamespace
+  loop
+    execute format('revoke all on function %s from public, anon, authenticated', f);
+    execute format('grant execute on function %s to service_role', f);
+  end loop;
+end
+$$;
+revoke all on function internal.lock_down_public_functions() from public;
+
+select internal.lock_down_public_functions();

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSupabasePort } from '../../shared/db/supabase-port.ts';
+import { DatabaseError, type DataPort } from '../../shared/db/port.ts';
+import { createPostgresPort } from '../../shared/db/postgres-port.ts';
+import { freshDatabase } from '../support/db.ts';
+import { createKey, rejection, testApp } from '../support/fixtures.ts';
+import { startPostgrestStandIn, statusForSqlState, type PostgrestStandIn } from '../support/postgrest-stand-in.ts';
+import { hashApiKey } from '../../shared/auth/api-keys.ts';
+
+const db = await freshDatabase();
+let standIn: PostgrestStandIn;
+beforeAll(async () => {
+  standIn = await startPostgrestStandIn(db.url);
+});
+afterAll(async () => {
+  await standIn?.close();
+});
+
+const adapters: [string, () => DataPort][] = [
+  ['postgres.js', () => db.port],
+  ['supabase-js via the PostgREST stand-in', () => createSupabasePort(standIn.url, standIn.serviceRoleKey)],
+];
+
+describe.each(adapters)('the %s adapter', (name, port) => {
+  const ws = `ws-${name.length}`;
+
+  it('passes named scalar, null, array and object arguments and returns the jsonb result', async () => {
+    const key = await createKey(port(), { workspace: ws, scopes: ['read:contacts', 'write:contacts'], rateLimit: 77 });
+    const auth = await port().rpc<Record<string, unknown>>('api_key_authenticate', { p_key_hash: await hashApiKey(key.key) });
+    expect(auth).toEqual({ key_id: key.id, workspace_id: key.workspaceId, scopes: ['read:contacts', 'write:contacts'], rate_limit_per_minute: 77 });
+
+    const created = await port().rpc<{ status: string; contact: Record<string, unknown> }>('contact_create', {
+      p_workspace_id: key.workspaceId,
+      p_contact: { full_name: 'Ada Lovelace', email: 'ada@x.com', tags: ['a', 'b'], custom_fields: { n: 1, nested: { ok: true } }, priority: 2, created_date: '2026-01-02T03:04:05.000Z' },
+    });
+    expect(created.status).toBe('created');
+    expect(created.contact).toMatchObject({ full_name: 'Ada Lovelace', tags: ['a', 'b'], custom_fields: { n: 1, nested: { ok: true } }, priority: 2 });
+
+    const list = await port().rpc<{ items: unknown[]; total: number }>('contact_list', { p_workspace_id: key.workspaceId, p_page: 1, p_per_page: 10, p_email: null });
+    expect(list.total).toBe(1);
+    const missing = await port().rpc('contact_get', { p_workspace_id: key.workspaceId, p_id: '00000000-0000-4000-8000-000000000000' });
+    expect(missing).toBeNull();
+  });
+
+  it('turns a database error into a DatabaseError with the SQLSTATE, not marked unavailable', async () => {
+    const err = await rejection<DatabaseError>(
+      port().rpc('contact_get', { p_workspace_id: 'not-a-uuid', p_id: '00000000-0000-4000-8000-000000000000' }),
+    );
+    expect(err).toBeInstanceOf(DatabaseError);
+    expect(err.sqlState).toBe('22P02');
+    expect(err.unavailable).toBe(false);
+  });
+
+  it('serves the gateway end to end', async () => {
+    const key = await createKey(port(), { workspace: `${ws}-app` });
+    const api = testApp(port());
+    const created = await api.call('POST', '/v1/contacts', { key: key.key, body: { full_name: 'Grace Hopper', phone: '+1 415 555 2671' } });
+    expect(created.status).toBe(201);
+    const dup = await api.call('POST', '/v1/contacts', { key: key.key, body: { full_name: 'G', phone: '+14155552671' } });
+    expect(dup.status).toBe(409);
+    const got = await api.call('GET', `/v1/contacts/${created.json.data.id}`, { key: key.key });
+    expect(got.json.data.phone).toBe('+14155552671');
+  });
+});
+
+describe('the PostgREST stand-in', () => {
+  it('runs calls as the role of the presented key, so anon is refused by the grants', async () => {
+    const anon = createSupabasePort(standIn.url, standIn.anonKey);
+    const err = await rejection<DatabaseError>(anon.rpc('health_ping'));
+    expect(err).toBeInstanceOf(DatabaseError);
+    expect(err.sqlState).toBe('42501');
+  });
+
+  it('answers an unknown function like PostgREST (PGRST202, 404)', async () => {
+    const res = await fetch(`${standIn.url}/rest/v1/rpc/no_such_function`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${standIn.serviceRoleKey}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.status).toBe(404);
+    expect((await res.json()).code).toBe('PGRST202');
+  });
+
+  it.each([
+    ['23505', 'service_role', 409],
+    ['P0001', 'service_role', 400],
+    ['42501', 'anon', 401],
+    ['42501', 'service_role', 403],
+    ['08006', 'service_role', 503],
+    ['22P02', 'service_role', 400],
+    ['XX000', 'service_role', 500],
+  ])('maps SQLSTATE %s for %s to HTTP %i', (code, role, status) => {
+    expect(statusForSqlState(code, role)).toBe(status);
+  });
+});
+
+describe('an unreachable database', () => {
+  it('is reported as unavailable by both adapters', async () => {
+    const pg = createPostgresPort('postgres://postgres@127.0.0.1:1/none', { connectTimeout: 1 });
+    const viaPg = await rejection<DatabaseError>(pg.rpc('health_ping'));
+    await pg.close();
+    const viaSupabase = await rejection<DatabaseError>(createSupabasePort('http://127.0.0.1:1', 'k').rpc('health_ping'));
+    for (const err of [viaPg, viaSupabase]) {
+      expect(err).toBeInstanceOf(DatabaseError);
+      expect(err.unavailable).toBe(true);
+    }
+  });
+});

@@ -3,13 +3,14 @@ import { serve } from '@hono/node-server';
 import { createApp } from '../shared/app.ts';
 import { createJsonLogger } from '../shared/http/logger.ts';
 import { ensureDevKey } from './lib/dev-key.ts';
-import { openRuntime } from './lib/runtime.ts';
+import { openLimiter, openRuntime } from './lib/runtime.ts';
 
 const port = Number(process.env.PORT ?? 8000);
 const runtime = await openRuntime(process.env);
 const key = await ensureDevKey(runtime.db, runtime.targetId);
 const logger = createJsonLogger((line) => process.stdout.write(line + '\n'), (process.env.LOG_LEVEL as 'info') ?? 'info');
-const app = createApp({ db: runtime.db, logger });
+const limits = await openLimiter(process.env);
+const app = createApp({ db: runtime.db, limiter: limits.limiter, logger });
 
 const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '127.0.0.1' }, (info) => {
   const base = `http://${info.address === '::1' ? '[::1]' : info.address}:${info.port}`;
@@ -18,6 +19,7 @@ const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '12
       '',
       `LeadLex contact-import API listening on ${base}`,
       `  data:     ${runtime.target}`,
+      `  limits:   ${limits.description}`,
       `  dev key:  ${key}   (workspace "dev", all scopes; kept in .local/dev-keys.json)`,
       `  openapi:  ${base}/v1/openapi.json`,
       '',
@@ -38,6 +40,7 @@ async function shutdown() {
   if (stopping) return;
   stopping = true;
   server.close();
+  await limits.close();
   await runtime.close();
   process.exit(0);
 }

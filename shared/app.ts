@@ -6,30 +6,38 @@ import { DatabaseError } from './db/port.ts';
 import type { AppEnv } from './http/env.ts';
 import { ApiError, ERROR_STATUS, errorBody, type ErrorCode } from './http/errors.ts';
 import { type Logger, silentLogger } from './http/logger.ts';
+import { BASE_PATHS } from './http/paths.ts';
 import { requestIdFrom } from './http/request-id.ts';
 import { throwOnInvalid } from './http/validation.ts';
+import { declaredTooLarge, payloadTooLarge } from './http/body.ts';
+import { createGuards } from './http/guards.ts';
+import type { RateLimiter } from './ratelimit/limiter.ts';
+import { createMemoryLimiter } from './ratelimit/memory.ts';
 import { registerContactRoutes } from './contacts/routes.ts';
 import { registerHealthRoute } from './health.ts';
+import { registerImportRoutes } from './imports/routes.ts';
 
 export interface AppDeps {
   db: DataPort;
+  /** Created once by the entry point; defaults to an in-process limiter (the embedded default). */
+  limiter?: RateLimiter;
   logger?: Logger;
   /** Clock for everything time-dependent in a request (created_date window); tests pin it. */
   now?: () => Date;
 }
 
-/** The public URL forms the contract names: local `/v1`, Supabase's `/api-gateway/v1`, and the full public path. */
-export const BASE_PATHS = ['', '/api-gateway', '/functions/v1/api-gateway'] as const;
 
 export const API_VERSION = '0.1.0';
 
 export function createApp(deps: AppDeps) {
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? (() => new Date());
+  const guards = createGuards({ db: deps.db, limiter: deps.limiter ?? createMemoryLimiter(), logger });
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid });
   registerHealthRoute(api, deps.db);
-  registerContactRoutes(api, { db: deps.db, now });
+  registerContactRoutes(api, { db: deps.db, guards, now });
+  registerImportRoutes(api, { db: deps.db, guards, now });
   api.doc31('/v1/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'LeadLex contact-import API', version: API_VERSION },
@@ -58,6 +66,12 @@ export function createApp(deps: AppDeps) {
       duration_ms: Math.round((performance.now() - started) * 10) / 10,
       workspace_id: c.get('principal')?.workspaceId,
     });
+  });
+
+  // A declared size over the limit is refused before anything else, without reading the body.
+  app.use(async function payloadLimit(c, next) {
+    if (declaredTooLarge(c)) throw payloadTooLarge();
+    await next();
   });
 
   for (const base of BASE_PATHS) app.route(base || '/', api);

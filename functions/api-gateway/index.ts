@@ -2,10 +2,14 @@
 import { createApp } from '../../shared/app.ts';
 import { dataPortFromEnv } from '../../shared/db/from-env.ts';
 import { createJsonLogger } from '../../shared/http/logger.ts';
+import { limiterFromEnv } from '../../shared/ratelimit/from-env.ts';
 
 const env = Deno.env.toObject();
 // On Supabase, SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY are provided and supabase-js is used;
 // DATABASE_URL alone (self-hosting, the smoke test) selects postgres.js.
-const app = createApp({ db: dataPortFromEnv(env, { maxConnections: 3 }), logger: createJsonLogger() });
+const logger = createJsonLogger();
+if (!env.UPSTASH_REDIS_REST_URL) logger.log('warn', 'UPSTASH_REDIS_REST_URL is not set: rate limits are per isolate only');
+// Created once per isolate, not per request.
+const app = createApp({ db: dataPortFromEnv(env, { maxConnections: 3 }), limiter: limiterFromEnv(env), logger });
 
 Deno.serve({ port: Number(env.PORT ?? 8000), hostname: env.HOST ?? '0.0.0.0' }, app.fetch);

@@ -3,6 +3,11 @@ import type { DataPort } from '../../shared/db/port.ts';
 import { dataPortFromEnv, describeDataPort } from '../../shared/db/from-env.ts';
 import { startEmbeddedDb } from './embedded-db.ts';
 import { migrate } from './migrate.ts';
+import { createTcpRedis } from './redis-requester.ts';
+import type { RateLimiter } from '../../shared/ratelimit/limiter.ts';
+import { upstashLimiterFromEnv } from '../../shared/ratelimit/from-env.ts';
+import { createMemoryLimiter } from '../../shared/ratelimit/memory.ts';
+import { createUpstashLimiter } from '../../shared/ratelimit/upstash.ts';
 
 export interface Runtime {
   db: DataPort;
@@ -49,4 +54,25 @@ export async function openRuntime(env: NodeJS.ProcessEnv, { migrateDb = true } =
       await embedded.stop();
     },
   };
+}
+
+export interface LimiterRuntime {
+  limiter: RateLimiter;
+  description: string;
+  close(): Promise<void>;
+}
+
+/** Upstash over HTTP (UPSTASH_REDIS_REST_URL/_TOKEN), a TCP Redis (REDIS_URL), or in-process. */
+export async function openLimiter(env: NodeJS.ProcessEnv): Promise<LimiterRuntime> {
+  const upstash = upstashLimiterFromEnv(env);
+  if (upstash) return { limiter: upstash, description: `Upstash Redis at ${env.UPSTASH_REDIS_REST_URL}`, close: async () => {} };
+  if (env.REDIS_URL) {
+    const tcp = await createTcpRedis(env.REDIS_URL);
+    return {
+      limiter: createUpstashLimiter(tcp.redis, { backend: 'redis' }),
+      description: `Redis at ${withoutCredentials(env.REDIS_URL)} (REDIS_URL)`,
+      close: () => tcp.close(),
+    };
+  }
+  return { limiter: createMemoryLimiter(), description: 'in-process (set REDIS_URL or UPSTASH_REDIS_REST_URL to share limits)', close: async () => {} };
 }

@@ -1,10 +1,9 @@
 /** @module The contacts resource: POST /v1/contacts, GET /v1/contacts/{id}, GET /v1/contacts. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { authenticate, requireScope } from '../auth/authenticate.ts';
 import type { DataPort } from '../db/port.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ApiError } from '../http/errors.ts';
-import { jsonBody } from '../http/json-body.ts';
+import type { Guards } from '../http/guards.ts';
 import { errorResponses } from '../http/openapi.ts';
 import { throwOnInvalid } from '../http/validation.ts';
 import { ContactInputSchema, normalizeContact, type ContactIssue } from './model.ts';
@@ -50,18 +49,17 @@ type CreateResult =
 
 export interface ContactRouteDeps {
   db: DataPort;
+  guards: Guards;
   now: () => Date;
 }
 
-export function registerContactRoutes(app: OpenAPIHono<AppEnv>, { db, now }: ContactRouteDeps) {
-  const auth = authenticate(db);
-
+export function registerContactRoutes(app: OpenAPIHono<AppEnv>, { db, guards, now }: ContactRouteDeps) {
   const create = createRoute({
     method: 'post',
     path: '/v1/contacts',
     summary: 'Create a contact',
     security: [{ apiKey: [] }],
-    middleware: [auth, requireScope('write:contacts'), jsonBody()] as const,
+    middleware: guards.write('write:contacts'),
     request: { body: { required: true, content: { 'application/json': { schema: ContactInputSchema } } } },
     responses: {
       201: { description: 'Created', content: { 'application/json': { schema: z.object({ data: ContactSchema }) } } },
@@ -102,7 +100,7 @@ export function registerContactRoutes(app: OpenAPIHono<AppEnv>, { db, now }: Con
     path: '/v1/contacts/{id}',
     summary: 'Get a contact',
     security: [{ apiKey: [] }],
-    middleware: [auth, requireScope('read:contacts', 'write:contacts')] as const,
+    middleware: guards.read('read:contacts', 'write:contacts'),
     request: { params: IdParams },
     responses: {
       200: { description: 'The contact', content: { 'application/json': { schema: z.object({ data: ContactSchema }) } } },
@@ -125,7 +123,7 @@ export function registerContactRoutes(app: OpenAPIHono<AppEnv>, { db, now }: Con
     path: '/v1/contacts',
     summary: 'List contacts',
     security: [{ apiKey: [] }],
-    middleware: [auth, requireScope('read:contacts', 'write:contacts')] as const,
+    middleware: guards.read('read:contacts', 'write:contacts'),
     request: { query: ListQuery },
     responses: {
       200: {

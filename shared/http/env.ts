@@ -9,10 +9,20 @@ export interface Principal {
   rateLimitPerMinute: number;
 }
 
+/** A claimed Idempotency-Key; a handler that stores the response in its own transaction sets `stored`. */
+export interface IdempotencyState {
+  key: string;
+  fingerprint: string;
+  stored: boolean;
+}
+
 export interface AppEnv {
   Variables: {
     requestId: string;
     logger: Logger;
     principal: Principal;
+    idempotency?: IdempotencyState;
+    /** The request body, read once within the size limit. */
+    rawBody?: Uint8Array;
   };
 }

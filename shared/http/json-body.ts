@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from './env.ts';
+import { readBody } from './body.ts';
 import { ApiError } from './errors.ts';
 
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
@@ -11,12 +12,12 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
  * Parses the body once and stores it on the context, so validators and handlers share one parse.
  * Errors name what is wrong (content type, byte offset of bad UTF-8, JSON position) and write nothing.
  */
-export async function readJsonBody(c: Context): Promise<unknown> {
+export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
   const contentType = c.req.header('content-type') ?? '';
   if (!JSON_TYPE.test(contentType)) {
     throw new ApiError('unsupported_media_type', `Content-Type must be application/json (got ${contentType ? JSON.stringify(contentType.slice(0, 100)) : 'none'}).`);
   }
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  const bytes = await readBody(c);
   let text: string;
   try {
     text = decoder.decode(bytes);

@@ -302,8 +302,11 @@ revoke all on public.workspaces, public.api_keys, public.contacts from public, a
 grant select, insert, update, delete on public.workspaces, public.api_keys, public.contacts to service_role;
 
 -- Every migration ends by calling this, so a function added later is locked down the same way.
+-- `internal` holds helpers that public functions call (they run as the caller, service_role);
+-- nothing in it is reachable by anon or authenticated either.
 create schema if not exists internal;
 revoke all on schema internal from public;
+grant usage on schema internal to service_role;
 
 create function internal.lock_down_public_functions() returns void
 language plpgsql
@@ -314,13 +317,14 @@ declare
 begin
   for f in
     select p.oid::regprocedure from pg_proc p
-     where p.pronamespace = 'public'::regnamespace
+     where p.pronamespace in ('public'::regnamespace, 'internal'::regnamespace)
+       and p.proname <> 'lock_down_public_functions'
   loop
     execute format('revoke all on function %s from public, anon, authenticated', f);
     execute format('grant execute on function %s to service_role', f);
   end loop;
 end
 $$;
-revoke all on function internal.lock_down_public_functions() from public;
+revoke all on function internal.lock_down_public_functions() from public, anon, authenticated, service_role;
 
 select internal.lock_down_public_functions();

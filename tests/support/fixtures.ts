@@ -3,6 +3,7 @@ import { createApp } from '../../shared/app.ts';
 import { generateApiKey, type Scope } from '../../shared/auth/api-keys.ts';
 import type { DataPort } from '../../shared/db/port.ts';
 import type { Logger } from '../../shared/http/logger.ts';
+import type { RateLimiter } from '../../shared/ratelimit/limiter.ts';
 
 export interface KeyOptions {
   workspace: string;
@@ -56,8 +57,8 @@ export function memoryLogger(): Logger & { lines: string[] } {
   };
 }
 
-export function testApp(db: DataPort, opts: { logger?: Logger; now?: () => Date } = {}) {
-  const app = createApp({ db, logger: opts.logger, now: opts.now });
+export function testApp(db: DataPort, opts: { logger?: Logger; now?: () => Date; limiter?: RateLimiter } = {}) {
+  const app = createApp({ db, logger: opts.logger, now: opts.now, limiter: opts.limiter });
   return {
     app,
     async call(method: string, path: string, init: { key?: string; body?: unknown; headers?: Record<string, string>; raw?: BodyInit } = {}) {

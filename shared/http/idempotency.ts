@@ -1,0 +1,92 @@
+/** @module Idempotency-Key for every POST: claim in Postgres, replay finished responses, refuse reuse in flight or with another request. */
+import { createMiddleware } from 'hono/factory';
+import type { DataPort } from '../db/port.ts';
+import { readBody } from './body.ts';
+import type { AppEnv } from './env.ts';
+import { ApiError } from './errors.ts';
+import { canonicalPath } from './paths.ts';
+
+/** A claim outlives any synchronous request; if its holder dies, the key is free again after this. */
+export const IDEMPOTENCY_LEASE_SECONDS = 60;
+
+/** Statuses whose responses are not kept, leaving the key free for a retry (contract). */
+const NOT_STORED = new Set([401, 403, 409, 413, 415, 429]);
+export function isStoredStatus(status: number): boolean {
+  return status < 500 && !NOT_STORED.has(status);
+}
+
+/** 1–255 printable ASCII characters; a value in double quotes is unquoted first. */
+export function parseIdempotencyKey(raw: string): string {
+  const value = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
+  if (!/^[\x20-\x7e]{1,255}$/.test(value)) {
+    throw new ApiError('validation_error', 'The Idempotency-Key header must be 1 to 255 printable ASCII characters.', [
+      { path: 'headers.idempotency-key', message: value.length === 0 ? 'empty' : value.length > 255 ? 'longer than 255 characters' : 'contains characters outside printable ASCII' },
+    ]);
+  }
+  return value;
+}
+
+async function sha256Hex(data: Uint8Array | string): Promise<string> {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  const digest = await crypto.subtle.digest('SHA-256', bytes as BufferSource);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Method, canonical path (the /v1 form, whichever base path was used) and the SHA-256 of the raw body. */
+export async function requestFingerprint(method: string, canonicalPath: string, body: Uint8Array): Promise<string> {
+  return sha256Hex(`${method.toUpperCase()} ${canonicalPath}\n${await sha256Hex(body)}`);
+}
+
+type Claim =
+  | { outcome: 'claimed' }
+  | { outcome: 'replay'; status: number; body: string }
+  | { outcome: 'in_flight'; retry_after: number }
+  | { outcome: 'mismatch' };
+
+export function idempotency(db: DataPort) {
+  return createMiddleware<AppEnv>(async function idempotency(c, next) {
+    const header = c.req.header('idempotency-key');
+    if (c.req.method !== 'POST' || header === undefined) return next();
+    const key = parseIdempotencyKey(header);
+    const workspaceId = c.get('principal').workspaceId;
+    const fingerprint = await requestFingerprint(c.req.method, canonicalPath(c.req.path), await readBody(c));
+
+    const claim = await db.rpc<Claim>('idempotency_claim', {
+      p_workspace_id: workspaceId,
+      p_key: key,
+      p_fingerprint: fingerprint,
+      p_lease_seconds: IDEMPOTENCY_LEASE_SECONDS,
+    });
+    if (claim.outcome === 'replay') {
+      // Bodies stored by SQL carry Postgres's spacing; re-serialising gives the original bytes
+      // (JSON.stringify of the same parsed value), whichever side stored them.
+      const body = JSON.stringify(JSON.parse(claim.body));
+      return c.body(body, claim.status as 200, { 'Content-Type': 'application/json', 'Idempotent-Replayed': 'true' });
+    }
+    if (claim.outcome === 'in_flight') {
+      throw new ApiError('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry later.', undefined, {
+        'Retry-After': String(claim.retry_after),
+      });
+    }
+    if (claim.outcome === 'mismatch') {
+      throw new ApiError('idempotency_key_mismatch', 'This Idempotency-Key was used for a different request (method, path or body) in the last 24 hours.');
+    }
+
+    const state = { key, fingerprint, stored: false };
+    c.set('idempotency', state);
+    const args = { p_workspace_id: workspaceId, p_key: key, p_fingerprint: fingerprint };
+    try {
+      await next();
+    } catch (err) {
+      await db.rpc('idempotency_release', args).catch(() => {});
+      throw err;
+    }
+    // Hono has already turned a thrown error into c.res, so every outcome is a response here.
+    if (state.stored) return;
+    if (isStoredStatus(c.res.status)) {
+      await db.rpc('idempotency_complete', { ...args, p_status: c.res.status, p_body: await c.res.clone().text() });
+    } else {
+      await db.rpc('idempotency_release', args);
+    }
+  });
+}

@@ -1,0 +1,475 @@
+/** @module Turns CSV text (whole, or chunk by chunk for the background worker) into numbered records, so that every row error and every structural error can point at the data row and the physical line a person sees in their editor. */
+import { parse } from 'csv-parse';
+
+export type Delimiter = ',' | ';' | '\t' | '|';
+
+export interface CsvRecord {
+  /** 1-based position among DATA records (the header is not counted; skipped blank lines are not counted). */
+  row_number: number;
+  /** 1-based physical line where the record starts in the original text (header line included in line counting, BOM ignored). */
+  line: number;
+  fields: string[];
+}
+
+export interface CsvParseOptions {
+  /** The first record is the header. */
+  hasHeader: boolean;
+  /** When absent, it is detected from the first line. */
+  delimiter?: Delimiter;
+  /** Stop after this many DATA records; `truncated` then says whether anything followed. */
+  maxRecords?: number;
+}
+
+export interface CsvParseResult {
+  /** Trimmed header names, null when hasHeader is false; [] when the text holds no record at all. */
+  header: string[] | null;
+  delimiter: Delimiter;
+  records: CsvRecord[];
+  /** True when maxRecords stopped parsing before the end of the text. */
+  truncated: boolean;
+}
+
+export type CsvStructureErrorCode =
+  | 'unterminated_quote'
+  | 'invalid_closing_quote'
+  | 'invalid_opening_quote'
+  | 'malformed_csv';
+
+/** The text cannot be split into records at all, so no row can be trusted; `line` is where the broken record starts. */
+export class CsvStructureError extends Error {
+  readonly line: number;
+  readonly code: CsvStructureErrorCode;
+  constructor(code: CsvStructureErrorCode, line: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CsvStructureError';
+    this.code = code;
+    this.line = line;
+  }
+}
+
+const DELIMITERS: readonly Delimiter[] = [',', ';', '\t', '|'];
+
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = '"';
+
+/**
+ * Incremental scan of the first line for delimiter detection. Incremental because the streaming
+ * variant sees the first line in pieces, and rescanning the buffered text per chunk would be
+ * quadratic for a file whose first line never ends (an unterminated quote in the header).
+ */
+class FirstLineScanner {
+  private started = false;
+  private inQuotes = false;
+  private readonly counts = new Map<Delimiter, number>(DELIMITERS.map((d) => [d, 0]));
+  done = false;
+
+  /** Returns true once the first line is complete; later input is ignored. */
+  feed(text: string): boolean {
+    for (let i = 0; i < text.length && !this.done; i++) {
+      const ch = text[i];
+      if (!this.started) {
+        // Leading blank and whitespace-only lines are skipped by the parser too, so they must not
+        // decide the delimiter. Tab is not skipped: it may be the delimiter of an empty first cell.
+        if (ch !== '\t' && /\s/.test(ch)) continue;
+        this.started = true;
+      }
+      if (ch === QUOTE) {
+        // A plain toggle is enough: an escaped "" inside a quoted field toggles twice.
+        this.inQuotes = !this.inQuotes;
+      } else if (!this.inQuotes) {
+        if (ch === '\n' || ch === '\r') this.done = true;
+        else if (this.counts.has(ch as Delimiter)) this.counts.set(ch as Delimiter, this.counts.get(ch as Delimiter)! + 1);
+      }
+    }
+    return this.done;
+  }
+
+  result(): Delimiter {
+    let best: Delimiter = ',';
+    let bestCount = 0;
+    let tie = false;
+    for (const [d, n] of this.counts) {
+      if (n > bestCount) {
+        best = d;
+        bestCount = n;
+        tie = false;
+      } else if (n === bestCount && n > 0) {
+        tie = true;
+      }
+    }
+    // A tie means the line itself cannot tell; the contract's default is the safer guess.
+    return bestCount === 0 || tie ? ',' : best;
+  }
+}
+
+/** Picks the delimiter from the first non-blank line, counting only characters outside quotes. */
+export function detectDelimiter(text: string): Delimiter {
+  const scanner = new FirstLineScanner();
+  scanner.feed(text);
+  return scanner.result();
+}
+
+/**
+ * Bytes fed to csv-parse but not yet behind the current line cursor. csv-parse reports record
+ * ends as byte offsets (its own line counter counts a CRLF inside quotes twice), so line numbers
+ * are computed here from the very bytes the parser saw.
+ */
+class ByteWindow {
+  private bytes = new Uint8Array(0);
+  /** Absolute offset of bytes[0]. */
+  private base = 0;
+
+  get end(): number {
+    return this.base + this.bytes.length;
+  }
+
+  append(chunk: Uint8Array): void {
+    const next = new Uint8Array(this.bytes.length + chunk.length);
+    next.set(this.bytes, 0);
+    next.set(chunk, this.bytes.length);
+    this.bytes = next;
+  }
+
+  at(offset: number): number | undefined {
+    return this.bytes[offset - this.base];
+  }
+
+  slice(from: number, to: number): Uint8Array {
+    return this.bytes.subarray(from - this.base, to - this.base);
+  }
+
+  /** Line breaks in [from, to): CRLF counts once, a lone CR or LF once. The byte at `to` must be known when a CR precedes it. */
+  countBreaks(from: number, to: number): number {
+    const bytes = this.bytes;
+    let n = 0;
+    for (let i = from - this.base, end = to - this.base; i < end; i++) {
+      const b = bytes[i];
+      if (b === LF) n++;
+      else if (b === CR && bytes[i + 1] !== LF) n++;
+    }
+    return n;
+  }
+
+  dropBefore(offset: number): void {
+    if (offset <= this.base) return;
+    // A view, not a copy: this runs once per record, and the next append copies the rest anyway.
+    this.bytes = this.bytes.subarray(offset - this.base);
+    this.base = offset;
+  }
+}
+
+interface EngineItem {
+  kind: 'header' | 'record';
+  fields: string[];
+  line: number;
+}
+
+/** Thrown from on_record to make csv-parse stop at once instead of reading the rest of the input. An Error, because stream implementations may inspect what they are given as an error. */
+const STOP = new Error('csv: record limit reached');
+
+const WHITESPACE_ONLY = /^\s*$/;
+
+/**
+ * One csv-parse run plus the bookkeeping the contract needs: physical line numbers, skipping of
+ * whitespace-only lines, and structural errors located at the start of the broken record.
+ */
+class CsvEngine {
+  private readonly parser: ReturnType<typeof parse>;
+  private readonly window = new ByteWindow();
+  private readonly encoder = new TextEncoder();
+  private readonly decoder = new TextDecoder();
+  /** Byte offset up to which line breaks have been counted, and how many there were. */
+  private lineCursor = 0;
+  private breaksBeforeCursor = 0;
+  /** End of the last record csv-parse produced, including skipped whitespace-only ones. */
+  private lastEnd = 0;
+  private headerPending: boolean;
+  private dataCount = 0;
+  /** End of the last header or data record handed out. */
+  private lastItemEnd = 0;
+  /** A high surrogate held back so that a pair split between chunks is encoded whole. */
+  private carry = '';
+  private ended = false;
+  readonly items: EngineItem[] = [];
+  stopped = false;
+  error: CsvStructureError | undefined;
+
+  constructor(
+    delimiter: Delimiter,
+    hasHeader: boolean,
+    private readonly stopAfter?: number,
+  ) {
+    this.headerPending = hasHeader;
+    this.parser = parse({
+      delimiter,
+      // Explicit, because auto-discovery locks onto the first ending it sees and would then glue
+      // the lines of a file with mixed endings together.
+      record_delimiter: ['\r\n', '\n', '\r'],
+      relax_column_count: true,
+      skip_empty_lines: true,
+      // The BOM is removed before the text reaches the parser, so byte offsets start at the data.
+      bom: false,
+      on_record: (fields: string[], context) => {
+        this.onRecord(fields, context.bytes);
+        // Records are collected above; nothing is pushed into the stream, so it never back-pressures.
+        return null;
+      },
+    });
+    // Errors are taken from the write callbacks; the listener only keeps the emitter from throwing.
+    this.parser.on('error', () => {});
+  }
+
+  private onRecord(fields: string[], end: number): void {
+    const start = this.skipLineBreaks(this.lastEnd, end);
+    this.lastEnd = end;
+    if (fields.every((f) => WHITESPACE_ONLY.test(f)) && WHITESPACE_ONLY.test(this.decoder.decode(this.window.slice(start, end)))) {
+      return;
+    }
+    if (!this.headerPending && this.stopAfter !== undefined && this.dataCount >= this.stopAfter) {
+      // Only reached with a limit of 0 and no header: the limit was met before this record.
+      this.stopped = true;
+      throw STOP;
+    }
+    const line = this.lineAt(start);
+    this.window.dropBefore(Math.min(start, this.lineCursor));
+    this.lastItemEnd = end;
+    if (this.headerPending) {
+      this.headerPending = false;
+      this.items.push({ kind: 'header', fields, line });
+    } else {
+      this.dataCount++;
+      this.items.push({ kind: 'record', fields, line });
+    }
+    if (this.stopAfter !== undefined && this.dataCount >= this.stopAfter && !this.headerPending) {
+      this.stopped = true;
+      throw STOP;
+    }
+  }
+
+  /** Blank lines before a record are swallowed by csv-parse into that record's byte range. */
+  private skipLineBreaks(from: number, to: number): number {
+    let i = from;
+    while (i < to) {
+      const b = this.window.at(i);
+      if (b !== CR && b !== LF) break;
+      i++;
+    }
+    return i;
+  }
+
+  /** 1-based line of a byte offset; offsets are only ever asked for in increasing order. */
+  private lineAt(offset: number): number {
+    if (offset > this.lineCursor) {
+      this.breaksBeforeCursor += this.window.countBreaks(this.lineCursor, offset);
+      this.lineCursor = offset;
+    }
+    return this.breaksBeforeCursor + 1;
+  }
+
+  async write(text: string): Promise<void> {
+    if (this.stopped || this.error || this.ended) return;
+    let chunk = this.carry + text;
+    this.carry = '';
+    const last = chunk.charCodeAt(chunk.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      this.carry = chunk.slice(-1);
+      chunk = chunk.slice(0, -1);
+    }
+    if (chunk === '') return;
+    const bytes = this.encoder.encode(chunk);
+    this.window.append(bytes);
+    const err = await new Promise<unknown>((resolve) => {
+      this.parser.write(bytes, (e?: unknown) => resolve(e ?? undefined));
+    });
+    this.settle(err);
+  }
+
+  async end(): Promise<void> {
+    if (this.stopped || this.error || this.ended) return;
+    if (this.carry !== '') {
+      const bytes = this.encoder.encode(this.carry);
+      this.carry = '';
+      this.window.append(bytes);
+      const err = await new Promise<unknown>((resolve) => {
+        this.parser.write(bytes, (e?: unknown) => resolve(e ?? undefined));
+      });
+      this.settle(err);
+      if (this.stopped || this.error) return;
+    }
+    this.ended = true;
+    const err = await new Promise<unknown>((resolve) => {
+      this.parser.end((e?: unknown) => resolve(e ?? undefined));
+    });
+    this.settle(err);
+  }
+
+  /** Whether anything other than whitespace follows the last record taken. */
+  restIsBlank(): boolean {
+    const rest = this.window.slice(Math.max(this.lastItemEnd, this.lineCursor), this.window.end);
+    return WHITESPACE_ONLY.test(this.decoder.decode(rest)) && WHITESPACE_ONLY.test(this.carry);
+  }
+
+  private settle(err: unknown): void {
+    if (err === undefined || err === null) return;
+    if (err === STOP || this.stopped) {
+      this.stopped = true;
+      return;
+    }
+    this.error = this.toStructureError(err);
+  }
+
+  private toStructureError(err: unknown): CsvStructureError {
+    const start = this.skipLineBreaks(this.lastEnd, this.window.end);
+    const line = this.lineAt(start);
+    const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+    switch (code) {
+      case 'CSV_QUOTE_NOT_CLOSED':
+        return new CsvStructureError('unterminated_quote', line, `unterminated quoted field starting at line ${line}`, {
+          cause: err,
+        });
+      case 'CSV_INVALID_CLOSING_QUOTE':
+        return new CsvStructureError(
+          'invalid_closing_quote',
+          line,
+          `invalid quoting in the record starting at line ${line}: a closing quote must be followed by a delimiter or a line break (write a quote inside a quoted field as "")`,
+          { cause: err },
+        );
+      case 'INVALID_OPENING_QUOTE':
+        return new CsvStructureError(
+          'invalid_opening_quote',
+          line,
+          `invalid quoting in the record starting at line ${line}: a quote inside an unquoted field (quote the whole field and write the quote as "")`,
+          { cause: err },
+        );
+      default:
+        return new CsvStructureError('malformed_csv', line, `malformed CSV in the record starting at line ${line}`, {
+          cause: err,
+        });
+    }
+  }
+
+  /** Hands over the items collected so far. */
+  take(): EngineItem[] {
+    return this.items.splice(0, this.items.length);
+  }
+}
+
+function trimHeader(fields: string[]): string[] {
+  // String.prototype.trim also removes U+FEFF, so a BOM that survived (e.g. a doubled one) goes too.
+  return fields.map((f) => f.trim());
+}
+
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Characters fed to the parser at a time, so that maxRecords can stop well before the end of a large text. */
+const SLICE_CHARS = 64 * 1024;
+
+export async function parseCsv(text: string, options: CsvParseOptions): Promise<CsvParseResult> {
+  const body = stripBom(text);
+  const delimiter = options.delimiter ?? detectDelimiter(body);
+  const max = options.maxRecords;
+  const engine = new CsvEngine(delimiter, options.hasHeader, max === undefined ? undefined : Math.max(0, max));
+  let header: string[] | null = options.hasHeader ? [] : null;
+  const records: CsvRecord[] = [];
+
+  const collect = () => {
+    for (const item of engine.take()) {
+      if (item.kind === 'header') header = trimHeader(item.fields);
+      else records.push({ row_number: records.length + 1, line: item.line, fields: item.fields });
+    }
+  };
+
+  let fed = 0;
+  // maxRecords 0 still needs the header read, hence the first check happens after a slice.
+  while (fed < body.length && !engine.stopped && !engine.error) {
+    const next = Math.min(body.length, fed + SLICE_CHARS);
+    await engine.write(body.slice(fed, next));
+    fed = next;
+    collect();
+  }
+  if (!engine.stopped && !engine.error) {
+    await engine.end();
+    collect();
+  }
+  if (engine.error) throw engine.error;
+
+  let truncated = false;
+  if (engine.stopped) {
+    truncated = !engine.restIsBlank() || /\S/.test(body.slice(fed));
+  }
+  return { header, delimiter, records, truncated };
+}
+
+/** Streaming variant for the background worker: yields records one at a time from an async iterable of text chunks, with the same numbering, and lets the caller resume after N data records. */
+export async function* streamCsv(
+  chunks: AsyncIterable<string> | Iterable<string>,
+  options: {
+    hasHeader: boolean;
+    delimiter?: Delimiter;
+    skipRecords?: number;
+    onHeader?: (header: string[] | null, delimiter: Delimiter) => void;
+  },
+): AsyncGenerator<CsvRecord> {
+  const skip = Math.max(0, options.skipRecords ?? 0);
+  let engine: CsvEngine | undefined;
+  let delimiter: Delimiter | undefined = options.delimiter;
+  let headerReported = false;
+  let rowNumber = 0;
+  let atStart = true;
+  // Text held back until the first line is complete, when the delimiter must be detected.
+  let pending: string[] = [];
+  const scanner = delimiter === undefined ? new FirstLineScanner() : undefined;
+
+  const reportHeader = (header: string[] | null) => {
+    if (headerReported) return;
+    headerReported = true;
+    options.onHeader?.(header, delimiter!);
+  };
+
+  const start = async (): Promise<CsvEngine> => {
+    delimiter ??= scanner!.result();
+    const e = new CsvEngine(delimiter, options.hasHeader);
+    if (!options.hasHeader) reportHeader(null);
+    for (const text of pending) await e.write(text);
+    pending = [];
+    return e;
+  };
+
+  function* drain(e: CsvEngine): Generator<CsvRecord> {
+    for (const item of e.take()) {
+      if (item.kind === 'header') {
+        reportHeader(trimHeader(item.fields));
+        continue;
+      }
+      rowNumber++;
+      if (rowNumber <= skip) continue;
+      yield { row_number: rowNumber, line: item.line, fields: item.fields };
+    }
+  }
+
+  for await (const raw of chunks) {
+    let text = raw;
+    if (atStart && text !== '') {
+      text = stripBom(text);
+      atStart = false;
+    }
+    if (text === '') continue;
+    if (engine === undefined) {
+      pending.push(text);
+      if (scanner && !scanner.feed(text)) continue;
+      engine = await start();
+    } else {
+      await engine.write(text);
+    }
+    yield* drain(engine);
+    if (engine.error) throw engine.error;
+  }
+  engine ??= await start();
+  await engine.end();
+  yield* drain(engine);
+  if (engine.error) throw engine.error;
+  reportHeader(options.hasHeader ? [] : null);
+}

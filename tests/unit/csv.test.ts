@@ -1,0 +1,407 @@
+/** @module Pins the CSV reader to spec/contract.md "CSV": how text becomes numbered records, which lines are skipped, where structural errors are reported, and that the streaming and early-stopping variants number records exactly like a whole-text parse. */
+import { describe, it, expect } from 'vitest';
+import { CsvStructureError, detectDelimiter, parseCsv, streamCsv, type CsvRecord, type Delimiter } from '../../shared/imports/csv.ts';
+
+async function collect(
+  chunks: AsyncIterable<string> | Iterable<string>,
+  options: Parameters<typeof streamCsv>[1],
+): Promise<{ records: CsvRecord[]; headerCalls: [string[] | null, Delimiter][] }> {
+  const headerCalls: [string[] | null, Delimiter][] = [];
+  const records: CsvRecord[] = [];
+  for await (const r of streamCsv(chunks, { ...options, onHeader: (h, d) => headerCalls.push([h, d]) })) records.push(r);
+  return { records, headerCalls };
+}
+
+function chunked(text: string, size: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+}
+
+async function* asAsync(chunks: string[]): AsyncGenerator<string> {
+  for (const c of chunks) {
+    await Promise.resolve();
+    yield c;
+  }
+}
+
+async function structureError(p: Promise<unknown>): Promise<CsvStructureError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(CsvStructureError);
+    return err as CsvStructureError;
+  }
+  throw new Error('expected a CsvStructureError');
+}
+
+const rec = (row_number: number, line: number, fields: string[]): CsvRecord => ({ row_number, line, fields });
+
+describe('detectDelimiter', () => {
+  it.each<[string, string, Delimiter]>([
+    ['comma', 'Name,Email,Phone\n', ','],
+    ['semicolon (European Excel)', 'Vorname;Nachname;E-Mail\nJürgen;Müller;1,5\n', ';'],
+    ['tab', 'Name\tEmail\tPhone\n', '\t'],
+    ['pipe', 'Name|Email|Phone', '|'],
+    ['most frequent wins', 'Umsatz (EUR, netto);Name;Email\n', ';'],
+    ['a tie falls back to comma', 'a;b\tc\n', ','],
+    ['a line without any delimiter falls back to comma', 'Email\nx@y.z\n', ','],
+    ['empty text', '', ','],
+    ['delimiters inside quotes do not count', '"Last; First; Middle",Email\n', ','],
+    ['escaped quotes keep the quote state right', '"say ""a;b;c""",x,y\n', ','],
+    ['only the first line counts', 'a;b\nc,d,e,f,g,h\n', ';'],
+    ['a quoted line break belongs to the first line', '"a\nb;c;d;e",x,y\n', ','],
+    ['leading blank and whitespace-only lines are skipped', '\r\n   \n\nName;Email\n', ';'],
+    ['a BOM is ignored', '\uFEFFName;Email', ';'],
+    ['a leading tab is a delimiter, not blank space', '\tName\tEmail\n', '\t'],
+  ])('%s', (_name, text, expected) => {
+    expect(detectDelimiter(text)).toBe(expected);
+  });
+});
+
+describe('parseCsv', () => {
+  it('reads a header and data records with their row numbers and lines', async () => {
+    const result = await parseCsv('Name,Email\nJane,jane@acme.com\nBob,bob@beta.com\n', { hasHeader: true });
+    expect(result).toStrictEqual({
+      header: ['Name', 'Email'],
+      delimiter: ',',
+      records: [rec(1, 2, ['Jane', 'jane@acme.com']), rec(2, 3, ['Bob', 'bob@beta.com'])],
+      truncated: false,
+    });
+  });
+
+  it('strips a UTF-8 BOM and trims header names, but leaves fields untrimmed', async () => {
+    const result = await parseCsv('\uFEFF Name , Email\r\n  Jane  , jane@acme.com \r\n', { hasHeader: true });
+    expect(result.header).toStrictEqual(['Name', 'Email']);
+    expect(result.records).toStrictEqual([rec(1, 2, ['  Jane  ', ' jane@acme.com '])]);
+  });
+
+  it('keeps duplicate header names and turns a trailing delimiter into an empty name', async () => {
+    const result = await parseCsv('Email,Name,Email,\na,b,c,\n', { hasHeader: true });
+    expect(result.header).toStrictEqual(['Email', 'Name', 'Email', '']);
+    expect(result.records[0].fields).toStrictEqual(['a', 'b', 'c', '']);
+  });
+
+  it('without a header, the first record is data row 1 and header is null', async () => {
+    const result = await parseCsv('Jane,jane@acme.com\nBob,bob@beta.com', { hasHeader: false });
+    expect(result.header).toBeNull();
+    expect(result.records).toStrictEqual([rec(1, 1, ['Jane', 'jane@acme.com']), rec(2, 2, ['Bob', 'bob@beta.com'])]);
+  });
+
+  it('detects the delimiter from the header line, and an explicit delimiter wins over detection', async () => {
+    const text = 'Vorname;Nachname;Umsatz\nJürgen;Müller;1.234,56\n';
+    const detected = await parseCsv(text, { hasHeader: true });
+    expect(detected.delimiter).toBe(';');
+    expect(detected.records[0].fields).toStrictEqual(['Jürgen', 'Müller', '1.234,56']);
+    const forced = await parseCsv(text, { hasHeader: true, delimiter: ',' });
+    expect(forced.delimiter).toBe(',');
+    expect(forced.header).toStrictEqual(['Vorname;Nachname;Umsatz']);
+    expect(forced.records[0].fields).toStrictEqual(['Jürgen;Müller;1.234', '56']);
+  });
+
+  it('reads tab- and pipe-separated text', async () => {
+    expect((await parseCsv('a\tb\n1\t2\n', { hasHeader: true })).records).toStrictEqual([rec(1, 2, ['1', '2'])]);
+    expect((await parseCsv('a|b\n1|2\n', { hasHeader: true })).records).toStrictEqual([rec(1, 2, ['1', '2'])]);
+  });
+
+  it('handles RFC 4180 quoting: delimiters, escaped quotes and line breaks inside quotes', async () => {
+    const text = 'Name,Notes\n"Doe, Jane","She said ""hi""\nand left"\n"",x\n';
+    const result = await parseCsv(text, { hasHeader: true });
+    expect(result.records).toStrictEqual([
+      rec(1, 2, ['Doe, Jane', 'She said "hi"\nand left']),
+      rec(2, 4, ['', 'x']),
+    ]);
+  });
+
+  it.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+    ['CR (classic Mac)', '\r'],
+  ])('counts lines with %s endings, including inside quoted fields', async (_name, eol) => {
+    const text = ['h1,h2', '"multi', 'line', 'note",x', 'after,y', '', 'last,z'].join(eol) + eol;
+    const result = await parseCsv(text, { hasHeader: true });
+    expect(result.records).toStrictEqual([
+      rec(1, 2, [`multi${eol}line${eol}note`, 'x']),
+      rec(2, 5, ['after', 'y']),
+      rec(3, 7, ['last', 'z']),
+    ]);
+  });
+
+  it('splits records on any mix of CRLF, LF and CR', async () => {
+    const text = 'h1,h2\r\na,1\nb,2\rc,3\r\n\n"q\r\nq",4\nd,5';
+    const result = await parseCsv(text, { hasHeader: true });
+    expect(result.records).toStrictEqual([
+      rec(1, 2, ['a', '1']),
+      rec(2, 3, ['b', '2']),
+      rec(3, 4, ['c', '3']),
+      rec(4, 6, ['q\r\nq', '4']),
+      rec(5, 8, ['d', '5']),
+    ]);
+  });
+
+  it('skips blank and whitespace-only lines without numbering them as rows, but counts them as lines', async () => {
+    const text = '\n\nName,Email\n\n   \nJane,j@x.y\n\t\n \t \r\nBob,b@x.y\n\n\n';
+    const result = await parseCsv(text, { hasHeader: true });
+    expect(result.header).toStrictEqual(['Name', 'Email']);
+    expect(result.records).toStrictEqual([rec(1, 6, ['Jane', 'j@x.y']), rec(2, 9, ['Bob', 'b@x.y'])]);
+  });
+
+  it('skips lines made only of tabs in a tab-separated file, but keeps a line of empty comma-separated cells', async () => {
+    const tsv = await parseCsv('a\tb\n\t\n1\t2\n', { hasHeader: true });
+    expect(tsv.records).toStrictEqual([rec(1, 3, ['1', '2'])]);
+    const csv = await parseCsv('a,b\n,\n1,2\n', { hasHeader: true });
+    expect(csv.records).toStrictEqual([rec(1, 2, ['', '']), rec(2, 3, ['1', '2'])]);
+  });
+
+  it('keeps a quoted empty field even when it is alone on its line', async () => {
+    const result = await parseCsv('a\n""\n"  "\n', { hasHeader: true });
+    expect(result.records).toStrictEqual([rec(1, 2, ['']), rec(2, 3, ['  '])]);
+  });
+
+  it('returns ragged rows as they are', async () => {
+    const result = await parseCsv('a,b,c\n1\n1,2,3,4,5\n1,2,3\n', { hasHeader: true });
+    expect(result.records.map((r) => r.fields)).toStrictEqual([['1'], ['1', '2', '3', '4', '5'], ['1', '2', '3']]);
+  });
+
+  it('keeps non-ASCII text intact', async () => {
+    const result = await parseCsv('Name\tEmail\nZoë 🚀\tzoe@x.y\n王小明\tw@x.y\n', { hasHeader: true });
+    expect(result.records.map((r) => r.fields[0])).toStrictEqual(['Zoë 🚀', '王小明']);
+  });
+
+  it('returns an empty header and no records for empty or blank text', async () => {
+    expect(await parseCsv('', { hasHeader: true })).toStrictEqual({ header: [], delimiter: ',', records: [], truncated: false });
+    expect(await parseCsv('\uFEFF\r\n  \r\n', { hasHeader: true })).toStrictEqual({
+      header: [],
+      delimiter: ',',
+      records: [],
+      truncated: false,
+    });
+    expect(await parseCsv('', { hasHeader: false })).toStrictEqual({ header: null, delimiter: ',', records: [], truncated: false });
+  });
+
+  it('reads a header without data rows', async () => {
+    expect(await parseCsv('Name;Email\r\n', { hasHeader: true })).toStrictEqual({
+      header: ['Name', 'Email'],
+      delimiter: ';',
+      records: [],
+      truncated: false,
+    });
+  });
+
+  describe('structural errors', () => {
+    it('reports an unterminated quote at the line where its record starts', async () => {
+      const text = 'Name,Notes\nJane,"ok"\n\n\nBob,"never closed\nmore text\nJoe,fine\n';
+      const err = await structureError(parseCsv(text, { hasHeader: true }));
+      expect(err.code).toBe('unterminated_quote');
+      expect(err.line).toBe(5);
+      expect(err.message).toBe('unterminated quoted field starting at line 5');
+    });
+
+    it('counts the lines of earlier multi-line fields when locating the broken record (CRLF inside quotes)', async () => {
+      const text = 'Name,Notes\r\nJane,"a\r\nb\r\nc"\r\nBob,"x\r\n';
+      const err = await structureError(parseCsv(text, { hasHeader: true }));
+      expect(err.line).toBe(5);
+    });
+
+    it('reports an unterminated quote in the header as line 1, even after a BOM and with no data', async () => {
+      const err = await structureError(parseCsv('\uFEFF"Name,Email\n', { hasHeader: true }));
+      expect(err).toMatchObject({ code: 'unterminated_quote', line: 1 });
+    });
+
+    it('rejects a closing quote followed by other characters', async () => {
+      const err = await structureError(parseCsv('a,b\n1,2\n"ab"c,d\n', { hasHeader: true }));
+      expect(err.code).toBe('invalid_closing_quote');
+      expect(err.line).toBe(3);
+      expect(err.message).toMatch(/^invalid quoting in the record starting at line 3: /);
+    });
+
+    it('rejects a quote inside an unquoted field', async () => {
+      const err = await structureError(parseCsv('a,b\n1,2\n3,4\nBob "The Builder",x\n', { hasHeader: true }));
+      expect(err.code).toBe('invalid_opening_quote');
+      expect(err.line).toBe(4);
+      expect(err.message).toMatch(/^invalid quoting in the record starting at line 4: /);
+    });
+
+    it('is an Error with a name', async () => {
+      const err = await structureError(parseCsv('"', { hasHeader: false }));
+      expect(err).toBeInstanceOf(Error);
+      expect(err.name).toBe('CsvStructureError');
+      expect(err.line).toBe(1);
+    });
+  });
+
+  describe('maxRecords', () => {
+    const rows = (n: number) => Array.from({ length: n }, (_, i) => `u${i + 1}@x.y,User ${i + 1}`);
+
+    it('is not truncated when the text holds exactly maxRecords records, even with blank lines after them', async () => {
+      const result = await parseCsv(['email,name', ...rows(3), '', '   ', '\t', ''].join('\n'), {
+        hasHeader: true,
+        maxRecords: 3,
+      });
+      expect(result.records).toHaveLength(3);
+      expect(result.truncated).toBe(false);
+    });
+
+    it('is truncated when one more record follows', async () => {
+      const result = await parseCsv(['email,name', ...rows(4)].join('\n'), { hasHeader: true, maxRecords: 3 });
+      expect(result.records.map((r) => r.row_number)).toStrictEqual([1, 2, 3]);
+      expect(result.truncated).toBe(true);
+    });
+
+    it('is not truncated when fewer records exist', async () => {
+      const result = await parseCsv(['email,name', ...rows(2)].join('\n'), { hasHeader: true, maxRecords: 3 });
+      expect(result.records).toHaveLength(2);
+      expect(result.truncated).toBe(false);
+    });
+
+    it('stops right after record 600: a broken tail is never read', async () => {
+      const text = ['email,name', ...rows(700), 'broken,"never closed', ...rows(100)].join('\n');
+      await expect(parseCsv(text, { hasHeader: true })).rejects.toBeInstanceOf(CsvStructureError);
+      const result = await parseCsv(text, { hasHeader: true, maxRecords: 600 });
+      expect(result.records).toHaveLength(600);
+      expect(result.records[599]).toStrictEqual(rec(600, 601, ['u600@x.y', 'User 600']));
+      expect(result.truncated).toBe(true);
+    });
+
+    it('does not parse a large remainder: 501 of ~200 000 records, with the file broken at its very end', async () => {
+      const text = ['email,name', ...rows(200_000), '"unterminated'].join('\r\n');
+      expect(text.length).toBeGreaterThan(4_000_000);
+      await expect(parseCsv(text, { hasHeader: true })).rejects.toMatchObject({ code: 'unterminated_quote', line: 200_002 });
+      const result = await parseCsv(text, { hasHeader: true, maxRecords: 501 });
+      expect(result.records).toHaveLength(501);
+      expect(result.records[500]).toStrictEqual(rec(501, 502, ['u501@x.y', 'User 501']));
+      expect(result.truncated).toBe(true);
+    });
+
+    it('counts only non-blank content as "more": whitespace-only lines do not truncate', async () => {
+      const text = ['email,name', ...rows(2), ' ', '', '  \t  '].join('\r\n');
+      expect((await parseCsv(text, { hasHeader: true, maxRecords: 2 })).truncated).toBe(false);
+    });
+
+    it('with 0 reads only the header', async () => {
+      const text = ['email,name', ...rows(2)].join('\n');
+      expect(await parseCsv(text, { hasHeader: true, maxRecords: 0 })).toStrictEqual({
+        header: ['email', 'name'],
+        delimiter: ',',
+        records: [],
+        truncated: true,
+      });
+      expect(await parseCsv(text, { hasHeader: false, maxRecords: 0 })).toStrictEqual({
+        header: null,
+        delimiter: ',',
+        records: [],
+        truncated: true,
+      });
+      expect((await parseCsv('email,name\n\n', { hasHeader: true, maxRecords: 0 })).truncated).toBe(false);
+    });
+
+    it('numbers records exactly like a full parse', async () => {
+      const text = 'h\r\n"a\r\nb"\r\n\r\nc\r\n  \r\nd\r\ne\r\n';
+      const full = await parseCsv(text, { hasHeader: true });
+      const limited = await parseCsv(text, { hasHeader: true, maxRecords: 3 });
+      expect(limited.records).toStrictEqual(full.records.slice(0, 3));
+      expect(limited.truncated).toBe(true);
+    });
+  });
+});
+
+describe('streamCsv', () => {
+  // One text with every hazard: BOM, CRLF, blank and whitespace-only lines, quoted CRLF,
+  // escaped quotes, a delimiter in quotes, non-BMP characters and a missing final newline.
+  const TRICKY = '\uFEFFName;Notes;City\r\n\r\n"Zoë 🚀";"line 1\r\nline ""2""";Köln\r\n   \r\n"Doe; Jane";;\r\nBob;"x\ny";Zürich';
+
+  it('yields the same records as parseCsv, for every way of splitting the text in two', async () => {
+    const expected = await parseCsv(TRICKY, { hasHeader: true });
+    expect(expected.delimiter).toBe(';');
+    expect(expected.records).toStrictEqual([
+      rec(1, 3, ['Zoë 🚀', 'line 1\r\nline "2"', 'Köln']),
+      rec(2, 6, ['Doe; Jane', '', '']),
+      rec(3, 7, ['Bob', 'x\ny', 'Zürich']),
+    ]);
+    for (let cut = 0; cut <= TRICKY.length; cut++) {
+      const { records, headerCalls } = await collect([TRICKY.slice(0, cut), TRICKY.slice(cut)], { hasHeader: true });
+      expect(records, `cut at ${cut}`).toStrictEqual(expected.records);
+      expect(headerCalls, `cut at ${cut}`).toStrictEqual([[['Name', 'Notes', 'City'], ';']]);
+    }
+  });
+
+  it('handles one-character chunks from an async iterable', async () => {
+    const expected = await parseCsv(TRICKY, { hasHeader: true });
+    const { records } = await collect(asAsync([...TRICKY.split('')]), { hasHeader: true });
+    expect(records).toStrictEqual(expected.records);
+  });
+
+  it('ignores empty chunks', async () => {
+    const { records } = await collect(['', 'a,b\n', '', '1,2', ''], { hasHeader: true });
+    expect(records).toStrictEqual([rec(1, 2, ['1', '2'])]);
+  });
+
+  it('skips the first N data records when resuming, keeping absolute numbering', async () => {
+    const text = 'email\na@x.y\n\n"b\n@x.y"\nc@x.y\nd@x.y\n';
+    const { records } = await collect(chunked(text, 3), { hasHeader: true, skipRecords: 2 });
+    expect(records).toStrictEqual([rec(3, 6, ['c@x.y']), rec(4, 7, ['d@x.y'])]);
+    expect((await collect([text], { hasHeader: true, skipRecords: 10 })).records).toStrictEqual([]);
+  });
+
+  it('reports the header (or null) once, before the first record', async () => {
+    const events: string[] = [];
+    const gen = streamCsv(['a\tb\n1\t2\n3\t4\n'], {
+      hasHeader: true,
+      onHeader: (h, d) => events.push(`header ${JSON.stringify(h)} ${JSON.stringify(d)}`),
+    });
+    for await (const r of gen) events.push(`row ${r.row_number}`);
+    expect(events).toStrictEqual(['header ["a","b"] "\\t"', 'row 1', 'row 2']);
+
+    const noHeader = await collect(['1|2\n3|4'], { hasHeader: false });
+    expect(noHeader.headerCalls).toStrictEqual([[null, '|']]);
+    expect(noHeader.records).toStrictEqual([rec(1, 1, ['1', '2']), rec(2, 2, ['3', '4'])]);
+  });
+
+  it('reports an empty header for empty input', async () => {
+    expect(await collect([], { hasHeader: true })).toStrictEqual({ records: [], headerCalls: [[[], ',']] });
+    expect(await collect(['\r\n'], { hasHeader: false, delimiter: ';' })).toStrictEqual({ records: [], headerCalls: [[null, ';']] });
+  });
+
+  it('uses an explicit delimiter without waiting for the first line', async () => {
+    const { records, headerCalls } = await collect(['a;b,c\n1;2,3\n'], { hasHeader: true, delimiter: ',' });
+    expect(headerCalls).toStrictEqual([[['a;b', 'c'], ',']]);
+    expect(records).toStrictEqual([rec(1, 2, ['1;2', '3'])]);
+  });
+
+  it('detects the delimiter when the first line arrives in pieces', async () => {
+    const { headerCalls } = await collect(['Vor', 'name;Nach', 'name\r', '\nA;B\r\n'], { hasHeader: true });
+    expect(headerCalls).toStrictEqual([[['Vorname', 'Nachname'], ';']]);
+  });
+
+  it('yields the records before a structural error, then throws it with the line of the broken record', async () => {
+    const text = 'Name,Notes\nJane,ok\n"Bob","multi\nline"\n\nCarol,"open\nDave,x\n';
+    for (const size of [1, 4, 1000]) {
+      const seen: CsvRecord[] = [];
+      const err = await structureError(
+        (async () => {
+          for await (const r of streamCsv(chunked(text, size), { hasHeader: true })) seen.push(r);
+        })(),
+      );
+      expect(seen, `chunk size ${size}`).toStrictEqual([rec(1, 2, ['Jane', 'ok']), rec(2, 3, ['Bob', 'multi\nline'])]);
+      expect(err).toMatchObject({ code: 'unterminated_quote', line: 6 });
+    }
+  });
+
+  it('lets the consumer stop early', async () => {
+    let produced = 0;
+    function* source() {
+      yield 'email\n';
+      for (let i = 1; i <= 1000; i++) {
+        produced++;
+        yield `u${i}@x.y\n`;
+      }
+    }
+    const seen: number[] = [];
+    for await (const r of streamCsv(source(), { hasHeader: true })) {
+      seen.push(r.row_number);
+      if (r.row_number === 3) break;
+    }
+    expect(seen).toStrictEqual([1, 2, 3]);
+    expect(produced).toBeLessThan(10);
+  });
+});

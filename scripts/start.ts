@@ -3,14 +3,25 @@ import { serve } from '@hono/node-server';
 import { createApp } from '../shared/app.ts';
 import { createJsonLogger } from '../shared/http/logger.ts';
 import { ensureDevKey } from './lib/dev-key.ts';
+import { resolveHost } from './lib/resolve-host.ts';
 import { openLimiter, openRuntime } from './lib/runtime.ts';
+import { startNodeWorkerLoop } from './lib/worker-runtime.ts';
 
 const port = Number(process.env.PORT ?? 8000);
 const runtime = await openRuntime(process.env);
 const key = await ensureDevKey(runtime.db, runtime.targetId);
 const logger = createJsonLogger((line) => process.stdout.write(line + '\n'), (process.env.LOG_LEVEL as 'info') ?? 'info');
 const limits = await openLimiter(process.env);
-const app = createApp({ db: runtime.db, limiter: limits.limiter, logger });
+// The worker runs in this process and plays pg_cron's part: queued imports, webhooks, purges.
+const worker = startNodeWorkerLoop({ db: runtime.db, workerId: `npm-start:${process.pid}`, logger, env: process.env });
+const app = createApp({
+  db: runtime.db,
+  limiter: limits.limiter,
+  logger,
+  onImportQueued: () => worker.wake(),
+  resolveHost,
+  allowWebhookLoopback: process.env.WEBHOOK_ALLOW_LOOPBACK === '1',
+});
 
 const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '127.0.0.1' }, (info) => {
   const base = `http://${info.address === '::1' ? '[::1]' : info.address}:${info.port}`;
@@ -40,6 +51,7 @@ async function shutdown() {
   if (stopping) return;
   stopping = true;
   server.close();
+  await worker.stop();
   await limits.close();
   await runtime.close();
   process.exit(0);

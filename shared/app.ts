@@ -16,14 +16,22 @@ import { createMemoryLimiter } from './ratelimit/memory.ts';
 import { registerContactRoutes } from './contacts/routes.ts';
 import { registerHealthRoute } from './health.ts';
 import { registerImportRoutes } from './imports/routes.ts';
+import { registerWebhookRoutes } from './webhooks/routes.ts';
+import { unconfiguredResolver } from './webhooks/ssrf.ts';
 
 export interface AppDeps {
   db: DataPort;
   /** Created once by the entry point; defaults to an in-process limiter (the embedded default). */
   limiter?: RateLimiter;
   logger?: Logger;
+  /** Starts the import worker after a job is queued (Supabase: EdgeRuntime.waitUntil; locally: wakes the loop). */
+  onImportQueued?: (jobId: string) => void;
   /** Clock for everything time-dependent in a request (created_date window); tests pin it. */
   now?: () => Date;
+  /** DNS for the webhook SSRF guard (the entry point's resolver); without it only IP-literal webhook URLs pass. */
+  resolveHost?: (host: string) => Promise<string[]>;
+  /** WEBHOOK_ALLOW_LOOPBACK=1: webhook URLs may point at loopback, over http too (local development only). */
+  allowWebhookLoopback?: boolean;
 }
 
 
@@ -37,7 +45,8 @@ export function createApp(deps: AppDeps) {
   const api = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid });
   registerHealthRoute(api, deps.db);
   registerContactRoutes(api, { db: deps.db, guards, now });
-  registerImportRoutes(api, { db: deps.db, guards, now });
+  registerImportRoutes(api, { db: deps.db, guards, now, onQueued: deps.onImportQueued });
+  registerWebhookRoutes(api, { db: deps.db, guards, resolveHost: deps.resolveHost ?? unconfiguredResolver, allowLoopback: deps.allowWebhookLoopback ?? false });
   api.doc31('/v1/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'LeadLex contact-import API', version: API_VERSION },

@@ -1,15 +1,31 @@
-/** @module Supabase Edge Function entry for the import worker, invoked by pg_cron (through pg_net) or the dashboard. */
+/** @module Supabase Edge Function entry for the import worker, invoked by pg_cron (through pg_net), by the gateway after an enqueue, or from the dashboard. */
 import { dataPortFromEnv } from '../../shared/db/from-env.ts';
 import { createJsonLogger } from '../../shared/http/logger.ts';
 import { createWorkerApp } from '../../shared/worker/app.ts';
+import { runTick } from '../../shared/worker/tick.ts';
+import { kickWorker, resolveHost } from '../_deno/runtime.ts';
 
 const env = Deno.env.toObject();
 const db = dataPortFromEnv(env, { maxConnections: 2 });
+const logger = createJsonLogger();
 const app = createWorkerApp({
   secrets: [env.WORKER_SECRET ?? '', env.SUPABASE_SERVICE_ROLE_KEY ?? ''],
-  logger: createJsonLogger(),
-  // Queued imports do not exist yet: a tick only proves the database answers.
-  tick: async () => ({ database: (await db.rpc('health_ping')) ? 'ok' : 'unreachable', jobs_processed: 0 }),
+  logger,
+  tick: async () => {
+    const result = await runTick({
+      db,
+      workerId: `edge:${crypto.randomUUID()}`,
+      logger,
+      fetch,
+      resolveHost,
+      allowWebhookLoopback: env.WEBHOOK_ALLOW_LOOPBACK === '1',
+      // Edge Functions allow about 2 s of CPU and 150 s of wall clock per invocation.
+      imports: { cpuBudgetMs: 1_500, budgetMs: 60_000 },
+    });
+    // Work left: chain the next invocation now rather than waiting for the cron minute.
+    if (result.more) kickWorker(env);
+    return { ...result.imports, webhooks: result.webhooks };
+  },
 });
 
 Deno.serve({ port: Number(env.PORT ?? 8001), hostname: env.HOST ?? '0.0.0.0' }, app.fetch);

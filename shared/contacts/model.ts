@@ -449,7 +449,8 @@ function normalisePhone(raw: string): { ok: true; e164: string } | { ok: false; 
   return { ok: true, e164: parsed.number };
 }
 
-const PRIORITY_WORDS: Record<string, number> = { high: 1, medium: 2, low: 3 };
+// Outlook and Google exports write "Normal" in their Priority column, meaning medium.
+const PRIORITY_WORDS: Record<string, number> = { high: 1, medium: 2, normal: 2, low: 3 };
 
 function normalisePriority(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isInteger(v) && v >= 1 && v <= 3 ? v : undefined;

@@ -27,6 +27,8 @@ export interface CsvParseResult {
   records: CsvRecord[];
   /** True when maxRecords stopped parsing before the end of the text. */
   truncated: boolean;
+  /** Where the data records begin in the UTF-8 bytes of the text without its BOM, and on which line: a queued import resumes from here. */
+  dataStart: { offset: number; line: number };
 }
 
 export type CsvStructureErrorCode =
@@ -113,49 +115,86 @@ export function detectDelimiter(text: string): Delimiter {
 /**
  * Bytes fed to csv-parse but not yet behind the current line cursor. csv-parse reports record
  * ends as byte offsets (its own line counter counts a CRLF inside quotes twice), so line numbers
- * are computed here from the very bytes the parser saw.
+ * are computed here from the very bytes the parser saw. Kept as a list of chunks, because one
+ * record may span many of them (an unterminated quote spans the rest of the file) and
+ * re-concatenating on every chunk would be quadratic.
  */
 class ByteWindow {
-  private bytes = new Uint8Array(0);
-  /** Absolute offset of bytes[0]. */
+  private segments: Uint8Array[] = [];
+  /** Absolute offset of the first retained byte. */
   private base = 0;
+  private size = 0;
 
   get end(): number {
-    return this.base + this.bytes.length;
+    return this.base + this.size;
   }
 
   append(chunk: Uint8Array): void {
-    const next = new Uint8Array(this.bytes.length + chunk.length);
-    next.set(this.bytes, 0);
-    next.set(chunk, this.bytes.length);
-    this.bytes = next;
+    if (chunk.length === 0) return;
+    this.segments.push(chunk);
+    this.size += chunk.length;
   }
 
   at(offset: number): number | undefined {
-    return this.bytes[offset - this.base];
+    let o = offset - this.base;
+    if (o < 0) return undefined;
+    for (const seg of this.segments) {
+      if (o < seg.length) return seg[o];
+      o -= seg.length;
+    }
+    return undefined;
   }
 
   slice(from: number, to: number): Uint8Array {
-    return this.bytes.subarray(from - this.base, to - this.base);
+    const parts: Uint8Array[] = [];
+    let pos = this.base;
+    for (const seg of this.segments) {
+      const segEnd = pos + seg.length;
+      if (segEnd > from && pos < to) parts.push(seg.subarray(Math.max(from, pos) - pos, Math.min(to, segEnd) - pos));
+      pos = segEnd;
+      if (pos >= to) break;
+    }
+    if (parts.length === 1) return parts[0];
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
   }
 
-  /** Line breaks in [from, to): CRLF counts once, a lone CR or LF once. The byte at `to` must be known when a CR precedes it. */
+  /** Line breaks in [from, to): CRLF counts once, a lone CR or LF once. */
   countBreaks(from: number, to: number): number {
-    const bytes = this.bytes;
     let n = 0;
-    for (let i = from - this.base, end = to - this.base; i < end; i++) {
-      const b = bytes[i];
-      if (b === LF) n++;
-      else if (b === CR && bytes[i + 1] !== LF) n++;
+    let pos = this.base;
+    for (const seg of this.segments) {
+      const segEnd = pos + seg.length;
+      if (segEnd > from && pos < to) {
+        for (let i = Math.max(from, pos) - pos, end = Math.min(to, segEnd) - pos; i < end; i++) {
+          const b = seg[i];
+          if (b === LF) n++;
+          else if (b === CR && (i + 1 < seg.length ? seg[i + 1] : this.at(segEnd)) !== LF) n++;
+        }
+      }
+      pos = segEnd;
+      if (pos >= to) break;
     }
     return n;
   }
 
   dropBefore(offset: number): void {
-    if (offset <= this.base) return;
-    // A view, not a copy: this runs once per record, and the next append copies the rest anyway.
-    this.bytes = this.bytes.subarray(offset - this.base);
-    this.base = offset;
+    while (this.segments.length > 0 && this.base + this.segments[0].length <= offset) {
+      const seg = this.segments.shift()!;
+      this.base += seg.length;
+      this.size -= seg.length;
+    }
+    if (this.segments.length > 0 && offset > this.base) {
+      // A view, not a copy: this runs once per record.
+      this.segments[0] = this.segments[0].subarray(offset - this.base);
+      this.size -= offset - this.base;
+      this.base = offset;
+    }
   }
 }
 
@@ -163,6 +202,10 @@ interface EngineItem {
   kind: 'header' | 'record';
   fields: string[];
   line: number;
+  /** Absolute byte offset just past the record (its line break included): where a resumed parse starts. */
+  end: number;
+  /** The physical line at `end`. */
+  nextLine: number;
 }
 
 /** Thrown from on_record to make csv-parse stop at once instead of reading the rest of the input. An Error, because stream implementations may inspect what they are given as an error. */
@@ -199,8 +242,11 @@ class CsvEngine {
     delimiter: Delimiter,
     hasHeader: boolean,
     private readonly stopAfter?: number,
+    /** Where in the whole text this parse starts (byte offset and its line), when resuming. */
+    private readonly base: { offset: number; line: number } = { offset: 0, line: 1 },
   ) {
     this.headerPending = hasHeader;
+    this.breaksBeforeCursor = base.line - 1;
     this.parser = parse({
       delimiter,
       // Explicit, because auto-discovery locks onto the first ending it sees and would then glue
@@ -224,6 +270,9 @@ class CsvEngine {
     const start = this.skipLineBreaks(this.lastEnd, end);
     this.lastEnd = end;
     if (fields.every((f) => WHITESPACE_ONLY.test(f)) && WHITESPACE_ONLY.test(this.decoder.decode(this.window.slice(start, end)))) {
+      // Moving past it keeps a long run of such lines from piling up in the window.
+      this.lineAt(end);
+      this.window.dropBefore(this.lineCursor);
       return;
     }
     if (!this.headerPending && this.stopAfter !== undefined && this.dataCount >= this.stopAfter) {
@@ -232,14 +281,16 @@ class CsvEngine {
       throw STOP;
     }
     const line = this.lineAt(start);
-    this.window.dropBefore(Math.min(start, this.lineCursor));
+    const nextLine = this.lineAt(end);
+    this.window.dropBefore(start);
     this.lastItemEnd = end;
+    const at = { line, end: this.base.offset + end, nextLine };
     if (this.headerPending) {
       this.headerPending = false;
-      this.items.push({ kind: 'header', fields, line });
+      this.items.push({ kind: 'header', fields, ...at });
     } else {
       this.dataCount++;
-      this.items.push({ kind: 'record', fields, line });
+      this.items.push({ kind: 'record', fields, ...at });
     }
     if (this.stopAfter !== undefined && this.dataCount >= this.stopAfter && !this.headerPending) {
       this.stopped = true;
@@ -374,16 +425,18 @@ export async function parseCsv(text: string, options: CsvParseOptions): Promise<
   const engine = new CsvEngine(delimiter, options.hasHeader, max === undefined ? undefined : Math.max(0, max));
   let header: string[] | null = options.hasHeader ? [] : null;
   const records: CsvRecord[] = [];
+  let dataStart = { offset: 0, line: 1 };
 
   const collect = () => {
     for (const item of engine.take()) {
-      if (item.kind === 'header') header = trimHeader(item.fields);
-      else records.push({ row_number: records.length + 1, line: item.line, fields: item.fields });
+      if (item.kind === 'header') {
+        header = trimHeader(item.fields);
+        dataStart = { offset: item.end, line: item.nextLine };
+      } else records.push({ row_number: records.length + 1, line: item.line, fields: item.fields });
     }
   };
 
   let fed = 0;
-  // maxRecords 0 still needs the header read, hence the first check happens after a slice.
   while (fed < body.length && !engine.stopped && !engine.error) {
     const next = Math.min(body.length, fed + SLICE_CHARS);
     await engine.write(body.slice(fed, next));
@@ -398,9 +451,48 @@ export async function parseCsv(text: string, options: CsvParseOptions): Promise<
 
   let truncated = false;
   if (engine.stopped) {
+    // "More follows" is decided by looking for any non-blank character, not by parsing the next
+    // record: that record may be huge or broken, and neither is this caller's concern.
     truncated = !engine.restIsBlank() || /\S/.test(body.slice(fed));
   }
-  return { header, delimiter, records, truncated };
+  return { header, delimiter, records, truncated, dataStart };
+}
+
+/** A data record with the position a resumed parse would continue from. */
+export interface PositionedCsvRecord extends CsvRecord {
+  /** Byte offset just past this record. */
+  end: number;
+  /** The physical line at `end`. */
+  nextLine: number;
+}
+
+/**
+ * Resumes parsing in the middle of a text, for the queued-import worker: `chunks` is the text from
+ * byte `start.offset` on (which begins at a record boundary, after any header), and numbering
+ * continues from `start.line` and `start.rowNumber`. Records found before a structural error are
+ * yielded before the error is thrown.
+ */
+export async function* streamCsvFrom(
+  chunks: AsyncIterable<string> | Iterable<string>,
+  options: { delimiter: Delimiter; start: { offset: number; line: number; rowNumber: number } },
+): AsyncGenerator<PositionedCsvRecord> {
+  const engine = new CsvEngine(options.delimiter, false, undefined, options.start);
+  let rowNumber = options.start.rowNumber;
+  function* drain(): Generator<PositionedCsvRecord> {
+    for (const item of engine.take()) {
+      rowNumber++;
+      yield { row_number: rowNumber, line: item.line, fields: item.fields, end: item.end, nextLine: item.nextLine };
+    }
+  }
+  for await (const text of chunks) {
+    if (text === '') continue;
+    await engine.write(text);
+    yield* drain();
+    if (engine.error) throw engine.error;
+  }
+  await engine.end();
+  yield* drain();
+  if (engine.error) throw engine.error;
 }
 
 /** Streaming variant for the background worker: yields records one at a time from an async iterable of text chunks, with the same numbering, and lets the caller resume after N data records. */
@@ -472,4 +564,30 @@ export async function* streamCsv(
   yield* drain(engine);
   if (engine.error) throw engine.error;
   reportHeader(options.hasHeader ? [] : null);
+}
+
+/**
+ * Counts the data records of a CSV without parsing it: line breaks outside quotes that end a
+ * non-blank line. Cheap enough for a 20 MB text in the request, where the queued total is
+ * announced; the worker's parse remains the authority (it differs only for a broken file).
+ */
+export function countCsvRecords(text: string, hasHeader: boolean): number {
+  let records = 0;
+  let inQuotes = false;
+  let blank = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      inQuotes = !inQuotes;
+      blank = false;
+    } else if (!inQuotes && (c === 0x0a || c === 0x0d)) {
+      if (!blank) records++;
+      blank = true;
+      if (c === 0x0d && text.charCodeAt(i + 1) === 0x0a) i++;
+    } else if (blank && !(c === 0x20 || c === 0x09 || c === 0xfeff || c === 0x0b || c === 0x0c || c === 0xa0)) {
+      blank = false;
+    }
+  }
+  if (!blank) records++;
+  return Math.max(0, records - (hasHeader ? 1 : 0));
 }

@@ -2,7 +2,7 @@
 import { ulid } from 'ulid';
 import type { DataPort } from '../db/port.ts';
 import { ApiError } from '../http/errors.ts';
-import { CsvStructureError, parseCsv, type CsvRecord } from './csv.ts';
+import { countCsvRecords, CsvStructureError, parseCsv, type CsvRecord, type Delimiter } from './csv.ts';
 import { columnCountProblem, MappingError, recordToRow, resolveMapping, type ColumnMapping } from './mapping.ts';
 import { prepareRow, type PreparedRow, type RowError } from './prepare.ts';
 import { requestTags, SYNC_ROW_LIMIT, type ImportRequest } from './request.ts';
@@ -74,56 +74,110 @@ export interface IdempotencyClaim {
   fingerprint: string;
 }
 
-export type SyncOutcome = { kind: 'completed'; response: SyncResponse } | { kind: 'too_large' };
+/** The 202 answer of a queued import, also built in SQL. */
+export interface QueuedResponse {
+  data: { job_id: string; status: 'queued'; total_rows: number; mapping_used?: Record<string, string> };
+}
+
+/** How the worker reads a queued CSV: fixed at enqueue, never re-derived from the payload. */
+export interface CsvSettings {
+  delimiter: Delimiter;
+  width: number;
+  columns: [number, string][];
+}
+
+export type ImportOutcome = { kind: 'completed'; response: SyncResponse } | { kind: 'queued'; response: QueuedResponse };
 
 /**
- * Runs an import of at most SYNC_ROW_LIMIT data rows in the request. Larger ones are reported as
- * `too_large` without having been parsed past row SYNC_ROW_LIMIT + 1.
+ * Runs an import: at most SYNC_ROW_LIMIT data rows in the request, more queued with their raw
+ * payload. A large CSV is never parsed whole here: parsing stops at row SYNC_ROW_LIMIT + 1, and
+ * the total is a quote-aware line count.
  */
-export async function runSyncImport(
+export async function runImport(
   db: DataPort,
   workspaceId: string,
   body: ImportRequest,
   now: Date,
   idempotency?: IdempotencyClaim,
-): Promise<SyncOutcome> {
+): Promise<ImportOutcome> {
   const tags = requestTags(body.tags);
-  let prepared: PreparedImport;
-  let mappingUsed: Record<string, string> | null = null;
-
-  if (body.rows) {
-    if (body.rows.length > SYNC_ROW_LIMIT) return { kind: 'too_large' };
-    prepared = prepareJsonRows(body.rows, 1, { now, tags });
-  } else {
-    const hasHeader = body.has_header ?? true;
-    let parsed;
-    let mapping: ColumnMapping;
-    try {
-      parsed = await parseCsv(body.csv!, { hasHeader, delimiter: body.delimiter, maxRecords: SYNC_ROW_LIMIT + 1 });
-      if (parsed.records.length > SYNC_ROW_LIMIT) return { kind: 'too_large' };
-      if (parsed.records.length === 0) {
-        throw new ApiError('validation_error', 'The CSV has no data rows.', [{ path: 'csv', message: 'no data rows' }]);
-      }
-      mapping = resolveMapping(parsed.header, parsed.records[0]?.fields.length ?? 0, body.mapping);
-    } catch (err) {
-      if (err instanceof ApiError) throw err;
-      throw csvRequestError(err);
-    }
-    mappingUsed = mapping.used;
-    prepared = prepareCsvRecords(parsed.records, mapping, { now, tags });
-  }
-
-  const response = await db.rpc<SyncResponse>('import_run_sync', {
+  const common = {
     p_workspace_id: workspaceId,
     p_job_id: newJobId(),
-    p_rows: prepared.rows,
-    p_errors: prepared.errors,
-    p_total_rows: prepared.total,
     p_update_existing: body.update_existing ?? false,
     p_source: body.rows ? 'rows' : 'csv',
     p_tags: tags,
-    p_mapping_used: mappingUsed,
     p_idempotency: idempotency ?? null,
+  };
+
+  if (body.rows) {
+    if (body.rows.length > SYNC_ROW_LIMIT) {
+      // One JSON document per line: the worker streams it in slices without a JSON stream parser.
+      const response = await db.rpc<QueuedResponse>('import_enqueue', {
+        ...common,
+        p_format: 'ndjson',
+        p_payload: body.rows.map((r) => JSON.stringify(r)).join('\n'),
+        p_total_rows: body.rows.length,
+      });
+      return { kind: 'queued', response };
+    }
+    const prepared = prepareJsonRows(body.rows, 1, { now, tags });
+    return { kind: 'completed', response: await commitSync(db, common, prepared, null) };
+  }
+
+  const text = stripBom(body.csv!);
+  const hasHeader = body.has_header ?? true;
+  let parsed;
+  let mapping: ColumnMapping;
+  try {
+    parsed = await parseCsv(text, { hasHeader, delimiter: body.delimiter, maxRecords: SYNC_ROW_LIMIT + 1 });
+    if (parsed.records.length === 0) {
+      throw new ApiError('validation_error', 'The CSV has no data rows.', [{ path: 'csv', message: 'no data rows' }]);
+    }
+    mapping = resolveMapping(parsed.header, parsed.records[0].fields.length, body.mapping);
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw csvRequestError(err);
+  }
+
+  if (parsed.records.length > SYNC_ROW_LIMIT) {
+    const settings: CsvSettings = { delimiter: parsed.delimiter, width: mapping.width, columns: [...mapping.columns.entries()] };
+    const response = await db.rpc<QueuedResponse>('import_enqueue', {
+      ...common,
+      p_format: 'csv',
+      p_payload: text,
+      p_total_rows: countCsvRecords(text, hasHeader),
+      p_mapping_used: mapping.used,
+      p_csv_settings: settings,
+      p_cursor_offset: parsed.dataStart.offset,
+      p_cursor_line: parsed.dataStart.line,
+    });
+    return { kind: 'queued', response };
+  }
+  const prepared = prepareCsvRecords(parsed.records, mapping, { now, tags });
+  return { kind: 'completed', response: await commitSync(db, common, prepared, mapping.used) };
+}
+
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+async function commitSync(
+  db: DataPort,
+  common: Record<string, unknown>,
+  prepared: PreparedImport,
+  mappingUsed: Record<string, string> | null,
+): Promise<SyncResponse> {
+  return db.rpc<SyncResponse>('import_run_sync', {
+    ...common,
+    p_rows: prepared.rows,
+    p_errors: prepared.errors,
+    p_total_rows: prepared.total,
+    p_mapping_used: mappingUsed,
   });
-  return { kind: 'completed', response };
+}
+
+/** Rebuilds the column mapping the worker applies to a queued CSV. */
+export function mappingFromSettings(settings: CsvSettings): ColumnMapping {
+  return { columns: new Map(settings.columns), used: {}, width: settings.width };
 }

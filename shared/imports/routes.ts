@@ -5,7 +5,7 @@ import type { AppEnv } from '../http/env.ts';
 import { ApiError } from '../http/errors.ts';
 import type { Guards } from '../http/guards.ts';
 import { errorResponses } from '../http/openapi.ts';
-import { runSyncImport } from './engine.ts';
+import { runImport } from './engine.ts';
 import { ImportRequestSchema, SYNC_ROW_LIMIT } from './request.ts';
 
 const RowErrorSchema = z
@@ -53,13 +53,17 @@ const JobSchema = z
   })
   .openapi('ImportJob');
 
+const JOB_ID = /^imp_[0-9A-HJKMNP-TV-Z]{26}$/;
+
 export interface ImportRouteDeps {
   db: DataPort;
   guards: Guards;
   now: () => Date;
+  /** Called after a job is queued, to start the worker without waiting for the next cron tick. */
+  onQueued?: (jobId: string) => void;
 }
 
-export function registerImportRoutes(app: OpenAPIHono<AppEnv>, { db, guards, now }: ImportRouteDeps) {
+export function registerImportRoutes(app: OpenAPIHono<AppEnv>, { db, guards, now, onQueued }: ImportRouteDeps) {
   const importRoute = createRoute({
     method: 'post',
     path: '/v1/import/contacts',
@@ -69,6 +73,7 @@ export function registerImportRoutes(app: OpenAPIHono<AppEnv>, { db, guards, now
     request: { body: { required: true, content: { 'application/json': { schema: ImportRequestSchema } } } },
     responses: {
       200: { description: `Imported in the request (at most ${SYNC_ROW_LIMIT} rows)`, content: { 'application/json': { schema: z.object({ data: ImportResultSchema }) } } },
+      202: { description: `Queued (more than ${SYNC_ROW_LIMIT} rows); track it at /v1/import/jobs/{job_id}`, content: { 'application/json': { schema: z.object({ data: ImportResultSchema }) } } },
       ...errorResponses(400, 401, 403, 409, 413, 415, 422, 429),
     },
   });
@@ -76,13 +81,13 @@ export function registerImportRoutes(app: OpenAPIHono<AppEnv>, { db, guards, now
   app.openapi(importRoute, async (c) => {
     const body = c.req.valid('json');
     const idem = c.get('idempotency');
-    const outcome = await runSyncImport(db, c.get('principal').workspaceId, body, now(), idem);
-    if (outcome.kind === 'too_large') {
-      throw new ApiError('validation_error', `Imports of more than ${SYNC_ROW_LIMIT} rows are not accepted yet.`, [
-        { path: body.rows ? 'rows' : 'csv', message: `more than ${SYNC_ROW_LIMIT} data rows` },
-      ]);
-    }
+    const outcome = await runImport(db, c.get('principal').workspaceId, body, now(), idem);
+    // The response (and, with a key, its idempotent copy) was written in the import's transaction.
     if (idem) idem.stored = true;
+    if (outcome.kind === 'queued') {
+      onQueued?.(outcome.response.data.job_id);
+      return c.json(outcome.response, 202);
+    }
     return c.json(outcome.response, 200);
   });
 
@@ -101,10 +106,56 @@ export function registerImportRoutes(app: OpenAPIHono<AppEnv>, { db, guards, now
 
   app.openapi(jobRoute, async (c) => {
     const { job_id } = c.req.valid('param');
-    const job = /^imp_[0-9A-HJKMNP-TV-Z]{26}$/.test(job_id)
+    const job = JOB_ID.test(job_id)
       ? await db.rpc<z.infer<typeof JobSchema> | null>('import_job_get', { p_workspace_id: c.get('principal').workspaceId, p_job_id: job_id })
       : null;
     if (!job) throw new ApiError('not_found', 'No import job with this id.');
     return c.json({ data: job }, 200);
+  });
+
+  const errorsRoute = createRoute({
+    method: 'get',
+    path: '/v1/import/jobs/{job_id}/errors',
+    summary: 'Every row error of an import job, a page at a time',
+    security: [{ apiKey: [] }],
+    middleware: guards.read('read:contacts', 'write:contacts'),
+    request: {
+      params: z.object({ job_id: z.string().openapi({ param: { name: 'job_id', in: 'path' } }) }),
+      query: z
+        .object({
+          page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+          per_page: z.coerce.number().int().min(1).max(100).default(100),
+        })
+        .strict(),
+    },
+    responses: {
+      200: {
+        description: 'A page of row errors, by row number',
+        content: {
+          'application/json': {
+            schema: z.object({
+              data: z.array(RowErrorSchema),
+              meta: z.object({ page: z.number(), per_page: z.number(), total: z.number(), total_pages: z.number() }),
+            }),
+          },
+        },
+      },
+      ...errorResponses(400, 401, 403, 404, 429),
+    },
+  });
+
+  app.openapi(errorsRoute, async (c) => {
+    const { job_id } = c.req.valid('param');
+    const { page, per_page } = c.req.valid('query');
+    const out = JOB_ID.test(job_id)
+      ? await db.rpc<{ items: z.infer<typeof RowErrorSchema>[]; total: number } | null>('import_job_errors_page', {
+          p_workspace_id: c.get('principal').workspaceId,
+          p_job_id: job_id,
+          p_page: page,
+          p_per_page: per_page,
+        })
+      : null;
+    if (!out) throw new ApiError('not_found', 'No import job with this id.');
+    return c.json({ data: out.items, meta: { page, per_page, total: out.total, total_pages: Math.ceil(out.total / per_page) } }, 200);
   });
 }

@@ -85,10 +85,10 @@ begin
 end
 $$;
 
--- Applies the decided actions of the rows staged in _import_rows (optionally one row only):
--- one INSERT for the creates, one UPDATE for the updates. Updates overwrite the fields the row
--- supplied (its patch `u`), union tags, merge custom_fields, and recompose full_name when only
--- first or last name changed.
+-- Applies the decided actions of the rows staged in _import_rows: with p_only null, every row that
+-- does not depend on another (one INSERT for the creates, one UPDATE for the updates); else row
+-- p_only alone. Updates overwrite the fields the row supplied (its patch `u`), union tags, merge
+-- custom_fields, and recompose full_name when only first or last name changed.
 create function internal.import_apply(p_workspace_id uuid, p_only integer default null) returns void
 language plpgsql volatile
 set search_path = ''
@@ -103,7 +103,7 @@ begin
          coalesce(r.custom_fields, '{}'), coalesce(r.created_date, now())
     from pg_temp._import_rows i
     cross join lateral jsonb_populate_record(null::public.contacts, i.c) r
-   where i.action = 'create' and not i.applied and (p_only is null or i.n = p_only)
+   where i.action = 'create' and (case when p_only is null then not i.dependent else i.n = p_only end)
    order by i.n;
 
   update public.contacts t set
@@ -133,11 +133,8 @@ begin
     custom_fields = case when i.u ? 'custom_fields' then t.custom_fields || (i.u -> 'custom_fields') else t.custom_fields end,
     updated_at = now()
     from pg_temp._import_rows i
-   where i.action = 'update' and not i.applied and (p_only is null or i.n = p_only)
+   where i.action = 'update' and (case when p_only is null then not i.dependent else i.n = p_only end)
      and t.id = i.target and t.workspace_id = p_workspace_id;
-
-  update pg_temp._import_rows set applied = true
-   where action in ('create', 'update') and not applied and (p_only is null or n = p_only);
 end
 $$;
 
@@ -162,55 +159,48 @@ begin
   perform internal.lock_workspace_contacts(p_workspace_id);
 
   drop table if exists pg_temp._import_rows;
-  create temp table _import_rows (
-    n integer primary key,
-    c jsonb not null,
-    u jsonb not null,
-    em text,
-    ph text,
-    em_id uuid,
-    ph_id uuid,
-    dependent boolean not null default false,
-    action text,
-    target uuid,
-    message text,
-    applied boolean not null default false
-  ) on commit drop;
+  -- One statement stages, matches and classifies every row.
+  create temp table _import_rows on commit drop as
+  with input as (
+    select (x ->> 'n')::integer as n, x -> 'c' as c, coalesce(x -> 'u', '{}'::jsonb) as u,
+           lower(x -> 'c' ->> 'email') as em, x -> 'c' ->> 'phone' as ph
+      from jsonb_array_elements(p_rows) x
+  ), matched as (
+    select i.*, e.id as em_id, p.id as ph_id
+      from input i
+      left join public.contacts e on e.workspace_id = p_workspace_id and e.email_normalized = i.em
+      left join public.contacts p on p.workspace_id = p_workspace_id and p.phone = i.ph
+  ), refs as (
+    -- How many rows reach each matched contact, by email or by phone.
+    select id, count(*) as k from (
+      select n, em_id as id from matched where em_id is not null
+      union
+      select n, ph_id from matched where ph_id is not null
+    ) x group by id
+  ), counted as (
+    select m.*,
+           -- Rows sharing an email, a phone or a matched contact with another row depend on order.
+           (m.em is not null and count(*) over (partition by m.em) > 1)
+        or (m.ph is not null and count(*) over (partition by m.ph) > 1)
+        or coalesce(re.k, 0) > 1 or coalesce(rp.k, 0) > 1
+           as dependent
+      from matched m
+      left join refs re on re.id = m.em_id
+      left join refs rp on rp.id = m.ph_id
+  )
+  select n, c, u, em, ph, em_id, ph_id, dependent,
+         case when dependent then null
+              when em_id is not null and ph_id is not null and em_id <> ph_id then 'ambiguous'
+              when coalesce(em_id, ph_id) is null then 'create'
+              when p_update_existing then 'update'
+              else 'skip' end as action,
+         coalesce(em_id, ph_id) as target,
+         case when not dependent and em_id is not null and ph_id is not null and em_id <> ph_id
+              then format('email matches contact %s but phone matches contact %s', em_id, ph_id) end as message
+    from counted;
+  -- Without statistics the planner joins contacts to this table by nested loops.
+  analyze pg_temp._import_rows;
 
-  insert into pg_temp._import_rows (n, c, u, em, ph, em_id, ph_id)
-  select (x ->> 'n')::integer, x -> 'c', coalesce(x -> 'u', '{}'::jsonb),
-         lower(x -> 'c' ->> 'email'), x -> 'c' ->> 'phone', e.id, p.id
-    from jsonb_array_elements(p_rows) x
-    left join public.contacts e on e.workspace_id = p_workspace_id and e.email_normalized = lower(x -> 'c' ->> 'email')
-    left join public.contacts p on p.workspace_id = p_workspace_id and p.phone = x -> 'c' ->> 'phone';
-
-  -- Rows sharing an email, a phone or a matched contact with another row depend on order.
-  update pg_temp._import_rows i set dependent = true
-    from (
-      select n from (
-        select n, count(*) over (partition by em) as k from pg_temp._import_rows where em is not null
-        union all
-        select n, count(*) over (partition by ph) from pg_temp._import_rows where ph is not null
-        union all
-        select n, count(*) over (partition by id) from (  -- union (not all) keeps one (n, id) pair per row
-          select n, em_id as id from pg_temp._import_rows where em_id is not null
-          union
-          select n, ph_id from pg_temp._import_rows where ph_id is not null
-        ) ids
-      ) refs where k > 1
-    ) d
-   where i.n = d.n;
-
-  update pg_temp._import_rows set
-    action = case
-      when em_id is not null and ph_id is not null and em_id <> ph_id then 'ambiguous'
-      when coalesce(em_id, ph_id) is null then 'create'
-      when p_update_existing then 'update'
-      else 'skip' end,
-    target = coalesce(em_id, ph_id),
-    message = case when em_id is not null and ph_id is not null and em_id <> ph_id
-      then format('email matches contact %s but phone matches contact %s', em_id, ph_id) end
-   where not dependent;
   perform internal.import_apply(p_workspace_id);
 
   for r in select n, em, ph from pg_temp._import_rows where dependent order by n loop

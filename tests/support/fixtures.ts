@@ -57,8 +57,8 @@ export function memoryLogger(): Logger & { lines: string[] } {
   };
 }
 
-export function testApp(db: DataPort, opts: { logger?: Logger; now?: () => Date; limiter?: RateLimiter } = {}) {
-  const app = createApp({ db, logger: opts.logger, now: opts.now, limiter: opts.limiter });
+export function testApp(db: DataPort, opts: { logger?: Logger; now?: () => Date; limiter?: RateLimiter; onImportQueued?: (jobId: string) => void } = {}) {
+  const app = createApp({ db, logger: opts.logger, now: opts.now, limiter: opts.limiter, onImportQueued: opts.onImportQueued });
   return {
     app,
     async call(method: string, path: string, init: { key?: string; body?: unknown; headers?: Record<string, string>; raw?: BodyInit } = {}) {

@@ -370,6 +370,7 @@ describe('normalizeContact: priority', () => {
     [' HIGH ', 1],
     ['Medium', 2],
     ['LoW', 3],
+    ['Normal', 2],
     [1, 1],
     [2, 2],
     [3, 3],

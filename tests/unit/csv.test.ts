@@ -67,6 +67,7 @@ describe('parseCsv', () => {
       delimiter: ',',
       records: [rec(1, 2, ['Jane', 'jane@acme.com']), rec(2, 3, ['Bob', 'bob@beta.com'])],
       truncated: false,
+      dataStart: { offset: 11, line: 2 },
     });
   });
 
@@ -169,14 +170,16 @@ describe('parseCsv', () => {
   });
 
   it('returns an empty header and no records for empty or blank text', async () => {
-    expect(await parseCsv('', { hasHeader: true })).toStrictEqual({ header: [], delimiter: ',', records: [], truncated: false });
+    const none = { offset: 0, line: 1 };
+    expect(await parseCsv('', { hasHeader: true })).toStrictEqual({ header: [], delimiter: ',', records: [], truncated: false, dataStart: none });
     expect(await parseCsv('\uFEFF\r\n  \r\n', { hasHeader: true })).toStrictEqual({
       header: [],
       delimiter: ',',
       records: [],
       truncated: false,
+      dataStart: none,
     });
-    expect(await parseCsv('', { hasHeader: false })).toStrictEqual({ header: null, delimiter: ',', records: [], truncated: false });
+    expect(await parseCsv('', { hasHeader: false })).toStrictEqual({ header: null, delimiter: ',', records: [], truncated: false, dataStart: none });
   });
 
   it('reads a header without data rows', async () => {
@@ -185,6 +188,7 @@ describe('parseCsv', () => {
       delimiter: ';',
       records: [],
       truncated: false,
+      dataStart: { offset: 12, line: 2 },
     });
   });
 
@@ -285,12 +289,14 @@ describe('parseCsv', () => {
         delimiter: ',',
         records: [],
         truncated: true,
+        dataStart: { offset: 11, line: 2 },
       });
       expect(await parseCsv(text, { hasHeader: false, maxRecords: 0 })).toStrictEqual({
         header: null,
         delimiter: ',',
         records: [],
         truncated: true,
+        dataStart: { offset: 0, line: 1 },
       });
       expect((await parseCsv('email,name\n\n', { hasHeader: true, maxRecords: 0 })).truncated).toBe(false);
     });

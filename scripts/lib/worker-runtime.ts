@@ -1,0 +1,42 @@
+/** @module Node wiring of the worker tick and its local scheduler (the part pg_cron plays on Supabase). */
+import type { DataPort } from '../../shared/db/port.ts';
+import type { Logger } from '../../shared/http/logger.ts';
+import { runTick, type TickResult } from '../../shared/worker/tick.ts';
+import { startLoop, type Loop } from '../../shared/worker/loop.ts';
+import type { ImportWorkerOptions } from '../../shared/worker/import-worker.ts';
+import { resolveHost } from './resolve-host.ts';
+
+export interface NodeWorkerOptions {
+  db: DataPort;
+  workerId: string;
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+  imports?: Partial<Omit<ImportWorkerOptions, 'db' | 'workerId' | 'logger'>>;
+  onTick?: (result: TickResult) => void;
+}
+
+export function nodeTick({ db, workerId, logger, env, imports, onTick }: NodeWorkerOptions) {
+  return async () => {
+    const result = await runTick({
+      db,
+      workerId,
+      logger,
+      fetch,
+      resolveHost,
+      allowWebhookLoopback: env.WEBHOOK_ALLOW_LOOPBACK === '1',
+      imports,
+    });
+    onTick?.(result);
+    return result;
+  };
+}
+
+/** Runs ticks continuously while there is work and every second otherwise; purges idempotency keys hourly. */
+export function startNodeWorkerLoop(options: NodeWorkerOptions, idleMs = 1000): Loop {
+  return startLoop({
+    tick: nodeTick(options),
+    idleMs,
+    logger: options.logger,
+    periodic: [{ everyMs: 60 * 60 * 1000, run: () => options.db.rpc('idempotency_purge') }],
+  });
+}

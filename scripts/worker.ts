@@ -1,0 +1,49 @@
+/**
+ * @module `npm run worker`: a standalone Node worker process (self-hosting without pg_cron, and
+ * the crash-safety tests and benchmark, which kill or measure it from outside). `--once` exits
+ * when no work is left.
+ */
+import { hostname } from 'node:os';
+import { createPostgresPort } from '../shared/db/postgres-port.ts';
+import { createJsonLogger } from '../shared/http/logger.ts';
+import { nodeTick, startNodeWorkerLoop } from './lib/worker-runtime.ts';
+
+const url = process.env.DATABASE_URL;
+if (!url) {
+  console.error('DATABASE_URL is required');
+  process.exit(2);
+}
+const db = createPostgresPort(url, { max: 2 });
+const logger = createJsonLogger((line) => process.stdout.write(line + '\n'), (process.env.LOG_LEVEL as 'info') ?? 'info');
+const options = {
+  db,
+  workerId: process.env.WORKER_ID ?? `${hostname()}:${process.pid}`,
+  logger,
+  env: process.env,
+  imports: {
+    chunkRows: process.env.CHUNK_ROWS ? Number(process.env.CHUNK_ROWS) : undefined,
+    // A process of its own is not bound by an Edge Function's CPU limit; ticks still end so leases stay short.
+    cpuBudgetMs: Number(process.env.CPU_BUDGET_MS ?? 10_000),
+    budgetMs: Number(process.env.BUDGET_MS ?? 30_000),
+  },
+};
+
+if (process.argv.includes('--once')) {
+  const tick = nodeTick(options);
+  for (;;) {
+    const r = await tick();
+    if (!r.more && r.imports.jobs === 0) break;
+  }
+  await db.close();
+  process.exit(0);
+}
+
+const loop = startNodeWorkerLoop(options, Number(process.env.IDLE_MS ?? 1000));
+logger.log('info', 'worker started', { worker: options.workerId });
+const stop = async () => {
+  await loop.stop();
+  await db.close();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

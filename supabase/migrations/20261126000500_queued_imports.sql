@@ -1,0 +1,329 @@
+-- Queued imports (more than 500 rows): the payload stored with the job, a leased claim, and a
+-- chunk commit that writes contacts, cursor and counters in one transaction.
+
+alter table public.import_jobs
+  add column payload_format   text check (payload_format in ('ndjson', 'csv')),
+  -- CSV settings fixed at enqueue: the worker never re-derives them from the payload.
+  add column csv_settings     jsonb,
+  -- Byte offset in the payload of the next unprocessed record, and the physical line it starts on.
+  add column cursor_offset    bigint not null default 0 check (cursor_offset >= 0),
+  add column cursor_line      integer not null default 1 check (cursor_line >= 1),
+  -- Claims since the job last made progress (a committed chunk sets it back to the current claim).
+  add column attempts         integer not null default 0 check (attempts >= 0),
+  add column max_attempts     integer not null default 5 check (max_attempts >= 1),
+  add column lease_token      uuid,
+  add column locked_by        text,
+  add column locked_until     timestamptz,
+  add column next_attempt_at  timestamptz not null default now(),
+  add column last_error       text;
+
+create index import_jobs_runnable_idx on public.import_jobs (next_attempt_at, created_at)
+  where status in ('queued', 'processing');
+
+create table public.import_job_payloads (
+  job_id  text primary key references public.import_jobs (id) on delete cascade,
+  -- UTF-8 bytes, stored uncompressed out of line so a slice reads only its own pages.
+  data    bytea not null,
+  bytes   bigint not null
+);
+alter table public.import_job_payloads alter column data set storage external;
+
+alter table public.import_job_payloads enable row level security;
+revoke all on public.import_job_payloads from public, anon, authenticated;
+grant select, insert, update, delete on public.import_job_payloads to service_role;
+
+-- The event a finished job announces, written in the transaction that finishes it.
+create function internal.import_job_finished_event(j public.import_jobs) returns void
+language plpgsql volatile
+set search_path = ''
+as $$
+begin
+  perform internal.webhook_emit(j.workspace_id, 'import.completed', jsonb_build_object(
+    'job_id', j.id,
+    'status', j.status,
+    'total_rows', j.total_rows,
+    'created_count', j.created_count,
+    'updated_count', j.updated_count,
+    'skipped_count', j.skipped_count,
+    'error_count', j.error_count
+  ));
+end
+$$;
+
+-- Enqueues an import: the job, its raw payload (text in, stored as UTF-8 bytes) and, with an
+-- Idempotency-Key, the 202 response, all in one transaction. Returns the 202 body.
+create function public.import_enqueue(
+  p_workspace_id uuid,
+  p_job_id text,
+  p_source text,
+  p_format text,
+  p_payload text,
+  p_total_rows integer,
+  p_update_existing boolean,
+  p_tags jsonb default '[]',
+  p_mapping_used jsonb default null,
+  p_csv_settings jsonb default null,
+  p_cursor_offset bigint default 0,
+  p_cursor_line integer default 1,
+  p_idempotency jsonb default null
+) returns json
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  data bytea := convert_to(p_payload, 'UTF8');
+  response json;
+begin
+  insert into public.import_jobs (
+    id, workspace_id, status, source, update_existing, tags, mapping_used, total_rows,
+    payload_format, csv_settings, cursor_offset, cursor_line
+  ) values (
+    p_job_id, p_workspace_id, 'queued', p_source, p_update_existing,
+    array(select jsonb_array_elements_text(coalesce(p_tags, '[]'::jsonb))), p_mapping_used, p_total_rows,
+    p_format, p_csv_settings, p_cursor_offset, p_cursor_line
+  );
+  insert into public.import_job_payloads (job_id, data, bytes) values (p_job_id, data, length(data));
+  response := json_build_object('data', json_strip_nulls(json_build_object(
+    'job_id', p_job_id,
+    'status', 'queued',
+    'total_rows', p_total_rows,
+    'mapping_used', p_mapping_used
+  )));
+  if p_idempotency is not null then
+    perform public.idempotency_complete(p_workspace_id, p_idempotency ->> 'key', p_idempotency ->> 'fingerprint', 202, response::text);
+  end if;
+  return response;
+end
+$$;
+
+-- Claims the oldest runnable job with a lease, counting the attempt in the same statement.
+-- A job whose lease expired (its worker died) is runnable again. A job that has been claimed
+-- max_attempts times without progress is failed here instead of being handed out once more.
+create function public.import_job_claim(p_worker text, p_lease_seconds integer default 120) returns jsonb
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  j public.import_jobs;
+begin
+  loop
+    update public.import_jobs set
+      status = 'processing',
+      attempts = attempts + 1,
+      lease_token = gen_random_uuid(),
+      locked_by = p_worker,
+      locked_until = now() + make_interval(secs => p_lease_seconds),
+      started_at = coalesce(started_at, now())
+     where id = (
+       select id from public.import_jobs
+        where status in ('queued', 'processing')
+          and next_attempt_at <= now()
+          and (locked_until is null or locked_until < now())
+        order by next_attempt_at, created_at
+        for update skip locked
+        limit 1)
+    returning * into j;
+    if not found then
+      return null;
+    end if;
+    if j.attempts <= j.max_attempts then
+      return jsonb_build_object(
+        'job_id', j.id,
+        'workspace_id', j.workspace_id,
+        'lease_token', j.lease_token,
+        'attempt', j.attempts,
+        'source', j.source,
+        'payload_format', j.payload_format,
+        'csv_settings', j.csv_settings,
+        'update_existing', j.update_existing,
+        'tags', to_jsonb(j.tags),
+        'cursor_offset', j.cursor_offset,
+        'cursor_line', j.cursor_line,
+        'processed_rows', j.processed_rows,
+        'payload_bytes', (select bytes from public.import_job_payloads where job_id = j.id)
+      );
+    end if;
+    perform internal.import_job_fail(j, coalesce(j.last_error, 'the worker stopped before finishing (lease expired)'));
+  end loop;
+end
+$$;
+
+create function internal.import_job_fail(j public.import_jobs, p_reason text) returns void
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  done public.import_jobs;
+begin
+  update public.import_jobs set
+    status = 'failed',
+    failure_reason = left(p_reason, 1000),
+    lease_token = null, locked_by = null, locked_until = null,
+    finished_at = now()
+   where id = j.id
+  returning * into done;
+  delete from public.import_job_payloads where job_id = j.id;
+  perform internal.import_job_finished_event(done);
+end
+$$;
+
+-- A slice of the payload as text. The end is moved back to a UTF-8 character boundary so the
+-- text is always valid; `next` is where the following slice starts.
+create function public.import_job_payload_slice(p_job_id text, p_offset bigint, p_length integer) returns jsonb
+language plpgsql stable
+set search_path = ''
+as $$
+declare
+  chunk bytea;
+  n integer;
+  cut integer;
+  back integer := 0;
+begin
+  select substring(data from (p_offset + 1)::integer for p_length) into chunk
+    from public.import_job_payloads where job_id = p_job_id;
+  if chunk is null then
+    return null;
+  end if;
+  n := length(chunk);
+  cut := n;
+  if n = p_length then
+    -- Step back over continuation bytes (10xxxxxx) to the lead byte of the last character,
+    -- and leave that character for the next slice unless it is complete.
+    while back < 4 and back < n and (get_byte(chunk, n - 1 - back) & 192) = 128 loop
+      back := back + 1;
+    end loop;
+    if back < n then
+      declare
+        lead integer := get_byte(chunk, n - 1 - back);
+        need integer := case when lead < 128 then 1 when lead >= 240 then 4 when lead >= 224 then 3 when lead >= 192 then 2 else 1 end;
+      begin
+        if back + 1 < need then
+          cut := n - 1 - back;
+        end if;
+      end;
+    end if;
+  end if;
+  return jsonb_build_object('text', convert_from(substring(chunk from 1 for cut), 'UTF8'), 'next', p_offset + cut, 'eof', n < p_length);
+end
+$$;
+
+-- Commits one chunk of a claimed job in one transaction: the contacts, the row errors, the
+-- counters and the cursor. The caller's lease and expected cursor are checked first, so a
+-- worker that lost its lease (another took over) writes nothing. With p_done the job completes
+-- and its event is written too.
+create function public.import_job_commit_chunk(
+  p_job_id text,
+  p_lease_token uuid,
+  p_expected_offset bigint,
+  p_rows jsonb,
+  p_errors jsonb,
+  p_rows_read integer,
+  p_next_offset bigint,
+  p_next_line integer,
+  p_done boolean,
+  p_lease_seconds integer default 120
+) returns jsonb
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  j public.import_jobs;
+  b jsonb;
+  all_errors jsonb;
+begin
+  select * into j from public.import_jobs where id = p_job_id for update;
+  if not found or j.status <> 'processing' or j.lease_token is distinct from p_lease_token
+     or j.cursor_offset <> p_expected_offset then
+    return jsonb_build_object('status', 'lease_lost');
+  end if;
+
+  b := public.import_contacts_batch(j.workspace_id, coalesce(p_rows, '[]'::jsonb), j.update_existing);
+  all_errors := coalesce(p_errors, '[]'::jsonb) || (b -> 'errors');
+  insert into public.import_job_errors (job_id, row_number, line, code, message)
+  select p_job_id, (e ->> 'row_number')::integer, (e ->> 'line')::integer, e ->> 'code', e ->> 'message'
+    from jsonb_array_elements(all_errors) e;
+
+  update public.import_jobs set
+    processed_rows = processed_rows + p_rows_read,
+    created_count = created_count + (b ->> 'created')::integer,
+    updated_count = updated_count + (b ->> 'updated')::integer,
+    skipped_count = skipped_count + (b ->> 'skipped')::integer + jsonb_array_length(coalesce(p_errors, '[]'::jsonb)),
+    error_count = error_count + jsonb_array_length(all_errors),
+    cursor_offset = p_next_offset,
+    cursor_line = p_next_line,
+    -- Progress: only this claim counts now, should it still fail.
+    attempts = 1,
+    last_error = null,
+    locked_until = now() + make_interval(secs => p_lease_seconds)
+   where id = p_job_id
+  returning * into j;
+
+  if p_done then
+    update public.import_jobs set
+      status = 'completed',
+      -- The stream is the authority on how many rows there were; the enqueue count was a scan.
+      total_rows = processed_rows,
+      lease_token = null, locked_by = null, locked_until = null,
+      finished_at = now()
+     where id = p_job_id
+    returning * into j;
+    delete from public.import_job_payloads where job_id = p_job_id;
+    perform internal.import_job_finished_event(j);
+  end if;
+  return jsonb_build_object('status', j.status, 'processed_rows', j.processed_rows);
+end
+$$;
+
+-- Gives a claimed job back: after a failed chunk (with backoff, failing the job once its attempts
+-- are spent) or when the worker's budget ran out (p_error null: runnable again at once).
+create function public.import_job_release(
+  p_job_id text,
+  p_lease_token uuid,
+  p_error text default null,
+  p_fatal boolean default false
+) returns jsonb
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  j public.import_jobs;
+begin
+  select * into j from public.import_jobs where id = p_job_id for update;
+  if not found or j.status <> 'processing' or j.lease_token is distinct from p_lease_token then
+    return jsonb_build_object('status', 'lease_lost');
+  end if;
+  if p_error is not null and not p_fatal then
+    p_error := format('the chunk from row %s failed: %s', j.processed_rows + 1, p_error);
+  end if;
+  if p_error is not null and (p_fatal or j.attempts >= j.max_attempts) then
+    perform internal.import_job_fail(j, p_error);
+    return jsonb_build_object('status', 'failed');
+  end if;
+  update public.import_jobs set
+    lease_token = null, locked_by = null, locked_until = null,
+    last_error = coalesce(left(p_error, 1000), last_error),
+    -- 5 s, 10 s, 20 s, 40 s, ... after a failure; at once after a voluntary stop.
+    next_attempt_at = case when p_error is null then now()
+                           else now() + make_interval(secs => 5 * power(2, greatest(j.attempts - 1, 0))) end,
+    attempts = case when p_error is null then greatest(j.attempts - 1, 0) else j.attempts end
+   where id = p_job_id;
+  return jsonb_build_object('status', 'released');
+end
+$$;
+
+create function public.import_job_errors_page(p_workspace_id uuid, p_job_id text, p_page integer, p_per_page integer) returns jsonb
+language sql stable
+set search_path = ''
+as $$
+  select case when j.id is null then null else jsonb_build_object(
+    'items', coalesce((
+      select jsonb_agg(jsonb_strip_nulls(jsonb_build_object('row_number', e.row_number, 'line', e.line, 'code', e.code, 'message', e.message)) order by e.row_number)
+        from (select * from public.import_job_errors
+               where job_id = j.id order by row_number
+               limit p_per_page offset (greatest(p_page, 1) - 1) * p_per_page) e), '[]'::jsonb),
+    'total', j.error_count) end
+  from (select null) x
+  left join public.import_jobs j on j.workspace_id = p_workspace_id and j.id = p_job_id
+$$;
+
+select internal.lock_down_public_functions();

@@ -1,0 +1,223 @@
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DataPort } from '../../shared/db/port.ts';
+import { runImportWorker } from '../../shared/worker/import-worker.ts';
+import { freshDatabase } from '../support/db.ts';
+import { createKey, testApp, type TestKey } from '../support/fixtures.ts';
+
+const db = await freshDatabase();
+const queued: string[] = [];
+const api = testApp(db.port, { onImportQueued: (id) => queued.push(id) });
+let key: TestKey;
+let other: TestKey;
+beforeAll(async () => {
+  key = await createKey(db.port, { workspace: 'queue', rateLimit: 100000 });
+  other = await createKey(db.port, { workspace: 'queue-other', rateLimit: 100000 });
+});
+beforeEach(async () => {
+  await db.sql`delete from contacts`;
+  await db.sql`delete from import_jobs`;
+  queued.length = 0;
+});
+
+const rows = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ full_name: `Person ${from + i}`, email: `p${from + i}@x.com` }));
+const work = (opts: Partial<Parameters<typeof runImportWorker>[0]> = {}) => runImportWorker({ db: db.port, workerId: 'test', chunkRows: 200, ...opts });
+const job = async (id: string, k = key) => (await api.call('GET', `/v1/import/jobs/${id}`, { key: k.key })).json.data;
+const contactCount = async () => Number((await db.sql`select count(*)::int as n from contacts`)[0].n);
+
+function csvOf(n: number, opts: { bad?: Set<number> } = {}) {
+  const lines = ['First Name,Last Name,E-mail Address,Notes'];
+  for (let i = 1; i <= n; i++) {
+    const email = opts.bad?.has(i) ? `broken${i}@` : `c${i}@x.com`;
+    // Every 50th record has a two-line quoted note, so physical lines and rows diverge.
+    lines.push(i % 50 === 0 ? `Ann${i},Lee,${email},"line one\nline two"` : `Ann${i},Lee,${email},plain`);
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+describe('enqueue', () => {
+  it('answers 202 queued with job_id and total_rows for more than 500 JSON rows, and kicks the worker', async () => {
+    const res = await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(501), tags: ['big'] } });
+    expect(res.status).toBe(202);
+    expect(res.json).toEqual({ data: { job_id: expect.stringMatching(/^imp_/), status: 'queued', total_rows: 501 } });
+    expect(queued).toEqual([res.json.data.job_id]);
+    expect(await contactCount()).toBe(0);
+    expect(await job(res.json.data.job_id)).toMatchObject({ status: 'queued', total_rows: 501, processed_rows: 0, created_count: 0, started_at: null });
+  });
+
+  it('queues a CSV of more than 500 records after checking its header and mapping, counting its rows', async () => {
+    const res = await api.call('POST', '/v1/import/contacts', { key: key.key, body: { csv: csvOf(1200) } });
+    expect(res.status).toBe(202);
+    expect(res.json.data).toEqual({
+      job_id: expect.stringMatching(/^imp_/),
+      status: 'queued',
+      total_rows: 1200,
+      mapping_used: { 'First Name': 'first_name', 'Last Name': 'last_name', 'E-mail Address': 'email' },
+    });
+    const bad = await api.call('POST', '/v1/import/contacts', { key: key.key, body: { csv: csvOf(1200), mapping: { Emial: 'email' } } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.details[0].path).toContain('Emial');
+  });
+
+  it('replays a queued import with the original job_id under the same Idempotency-Key', async () => {
+    const body = { rows: rows(600) };
+    const first = await api.call('POST', '/v1/import/contacts', { key: key.key, body, headers: { 'idempotency-key': 'q-1' } });
+    const again = await api.call('POST', '/v1/import/contacts', { key: key.key, body, headers: { 'idempotency-key': 'q-1' } });
+    expect(again.status).toBe(202);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.json.data.job_id).toBe(first.json.data.job_id);
+    expect((await db.sql`select count(*)::int as n from import_jobs`)[0].n).toBe(1);
+  });
+});
+
+describe('the worker', () => {
+  it('processes a queued JSON import to completion with the counts of a synchronous one', async () => {
+    await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(100, 0) } });
+    const body = { rows: [...rows(700, 50), { email: 'bad@' }, { phone: '+4930901820' }], update_existing: true, tags: ['big'] };
+    const { job_id } = (await api.call('POST', '/v1/import/contacts', { key: key.key, body })).json.data;
+    const tick = await work();
+    expect(tick).toMatchObject({ jobs: 1, completed: 1, failed: 0, rows: 702, stopped: 'idle' });
+    const j = await job(job_id);
+    expect(j).toMatchObject({
+      status: 'completed',
+      total_rows: 702,
+      processed_rows: 702,
+      created_count: 650,
+      updated_count: 50,
+      skipped_count: 2,
+      error_count: 2,
+      errors: [
+        { row_number: 701, code: 'invalid_email', message: expect.any(String) },
+        { row_number: 702, code: 'missing_identity', message: expect.any(String) },
+      ],
+      errors_truncated: false,
+    });
+    expect(j.started_at).not.toBeNull();
+    expect(j.finished_at).not.toBeNull();
+    expect(await contactCount()).toBe(750);
+    const tagged = await db.sql`select count(*)::int as n from contacts where 'big' = any(tags)`;
+    expect(tagged[0].n).toBe(700);
+    expect((await db.sql`select count(*)::int as n from import_job_payloads`)[0].n).toBe(0);
+  });
+
+  it('processes a queued CSV with row errors that carry their physical lines, paged at /errors', async () => {
+    const bad = new Set(Array.from({ length: 130 }, (_, i) => i * 7 + 3));
+    const { job_id } = (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { csv: csvOf(1000, { bad }) } })).json.data;
+    await work({ chunkRows: 150, sliceBytes: 4096 });
+    const j = await job(job_id);
+    expect(j).toMatchObject({ status: 'completed', total_rows: 1000, created_count: 870, skipped_count: 130, error_count: 130, errors_truncated: true });
+    expect(j.errors).toHaveLength(100);
+    // Record r sits on line r + 1 plus one extra line for every two-line note before it.
+    const lineOf = (r: number) => r + 1 + Math.floor((r - 1) / 50);
+    expect(j.errors[0]).toEqual({ row_number: 3, line: lineOf(3), code: 'invalid_email', message: expect.stringContaining('broken3@') });
+    const page2 = await api.call('GET', `/v1/import/jobs/${job_id}/errors?page=2&per_page=100`, { key: key.key });
+    expect(page2.json.meta).toEqual({ page: 2, per_page: 100, total: 130, total_pages: 2 });
+    expect(page2.json.data).toHaveLength(30);
+    expect(page2.json.data.map((e: { row_number: number }) => e.row_number)).toEqual([...bad].sort((a, b) => a - b).slice(100));
+    for (const e of page2.json.data) expect(e.line).toBe(lineOf(e.row_number));
+    expect(await contactCount()).toBe(870);
+  });
+
+  it('stops at its CPU budget with work left and the next tick finishes exactly where it stopped', async () => {
+    const { job_id } = (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { csv: csvOf(2000) } })).json.data;
+    const first = await work({ chunkRows: 100, cpuBudgetMs: 0 });
+    expect(first).toMatchObject({ chunks: 1, rows: 100, completed: 0, stopped: 'budget' });
+    const mid = await job(job_id);
+    expect(mid).toMatchObject({ processed_rows: 100, created_count: 100 });
+    expect(['processing', 'queued']).toContain(mid.status);
+    let ticks = 1;
+    while ((await job(job_id)).status !== 'completed') {
+      await work({ chunkRows: 300, cpuBudgetMs: 5 });
+      expect(++ticks).toBeLessThan(100);
+    }
+    expect(await job(job_id)).toMatchObject({ processed_rows: 2000, created_count: 2000, skipped_count: 0 });
+    expect(await contactCount()).toBe(2000);
+  });
+
+  it('picks up a job whose worker died (lease expired), resuming from the committed cursor', async () => {
+    const { job_id } = (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(900) } })).json.data;
+    await work({ chunkRows: 300, cpuBudgetMs: 0 }); // one chunk, then pauses
+    // A worker claims it and dies without a word.
+    const dead = await db.port.rpc<{ job_id: string }>('import_job_claim', { p_worker: 'doomed', p_lease_seconds: 60 });
+    expect(dead.job_id).toBe(job_id);
+    expect(await work()).toMatchObject({ jobs: 0 }); // leased: nobody else may take it
+    await db.sql`update import_jobs set locked_until = now() - interval '1 second' where id = ${job_id}`;
+    expect(await work()).toMatchObject({ jobs: 1, completed: 1, rows: 600 });
+    expect(await job(job_id)).toMatchObject({ status: 'completed', created_count: 900, processed_rows: 900 });
+  });
+
+  it('retries a chunk that throws with backoff, then fails the job keeping what was committed', async () => {
+    const { job_id } = (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(1000) } })).json.data;
+    let commits = 0;
+    // A data port that works for the first two chunk commits and then breaks every time.
+    const flaky: DataPort = {
+      rpc: async (name, args) => {
+        if (name === 'import_job_commit_chunk' && ++commits > 2) throw new Error('simulated outage');
+        return db.port.rpc(name, args);
+      },
+      close: async () => {},
+    };
+    await runImportWorker({ db: flaky, workerId: 'flaky', chunkRows: 200 });
+    let j = (await db.sql`select status, attempts, last_error, next_attempt_at > now() as later from import_jobs where id = ${job_id}`)[0];
+    expect(j).toMatchObject({ status: 'processing', attempts: 1, later: true });
+    expect(j.last_error).toContain('simulated outage');
+    const backoffs: number[] = [];
+    for (let i = 0; i < 10 && j.status !== 'failed'; i++) {
+      const [{ secs }] = await db.sql`select extract(epoch from next_attempt_at - now())::float as secs from import_jobs where id = ${job_id}`;
+      backoffs.push(Math.round(secs));
+      // Drive time forward instead of sleeping.
+      await db.sql`update import_jobs set next_attempt_at = now() where id = ${job_id}`;
+      await runImportWorker({ db: flaky, workerId: 'flaky', chunkRows: 200 });
+      j = (await db.sql`select status, attempts from import_jobs where id = ${job_id}`)[0];
+    }
+    expect(backoffs).toEqual([5, 10, 20, 40]);
+    const done = await job(job_id);
+    expect(done).toMatchObject({ status: 'failed', processed_rows: 400, created_count: 400 });
+    expect(done.failure_reason).toContain('simulated outage');
+    expect(await contactCount()).toBe(400);
+    const events = await db.sql`select body from webhook_events where body like ${'%' + job_id + '%'}`;
+    expect(events).toHaveLength(1);
+    expect(JSON.parse(events[0].body).data).toMatchObject({ job_id, status: 'failed', created_count: 400 });
+  });
+
+  it('fails a CSV that breaks midway at the line where its structure broke, keeping the rows before it', async () => {
+    const csv = csvOf(800) + 'Zed,Last,"never closed,x\r\nmore\r\n';
+    const { job_id } = (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { csv } })).json.data;
+    await work({ chunkRows: 250 });
+    const j = await job(job_id);
+    expect(j.status).toBe('failed');
+    // Record 800 starts on line 816 and its two-line note ends on 817.
+    expect(j.failure_reason).toBe('The CSV is malformed at line 818: unterminated quoted field starting at line 818.');
+    expect(j).toMatchObject({ processed_rows: 800, created_count: 800 });
+    expect(await contactCount()).toBe(800);
+  });
+
+  it('writes the import.completed event in the transaction that completes the job', async () => {
+    const { job_id } = (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(550) } })).json.data;
+    expect((await db.sql`select count(*)::int as n from webhook_events where body like ${'%' + job_id + '%'}`)[0].n).toBe(0);
+    await work();
+    const [e] = await db.sql`select workspace_id, body from webhook_events where body like ${'%' + job_id + '%'}`;
+    expect(e.workspace_id).toBe(key.workspaceId);
+    expect(JSON.parse(e.body)).toMatchObject({
+      event: 'import.completed',
+      workspace_id: key.workspaceId,
+      data: { job_id, status: 'completed', total_rows: 550, created_count: 550, updated_count: 0, skipped_count: 0, error_count: 0 },
+    });
+  });
+
+  it('lets several workers run in parallel: every job is processed exactly once', async () => {
+    const ids: string[] = [];
+    for (let k = 0; k < 4; k++) {
+      ids.push((await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(800, k * 1000) } })).json.data.job_id);
+    }
+    const ticks = await Promise.all(Array.from({ length: 3 }, (_, w) => runImportWorker({ db: db.port, workerId: `w${w}`, chunkRows: 100 })));
+    expect(ticks.reduce((n, t) => n + t.completed, 0)).toBe(4);
+    for (const id of ids) expect(await job(id)).toMatchObject({ status: 'completed', created_count: 800, processed_rows: 800 });
+    expect(await contactCount()).toBe(3200);
+  });
+
+  it("keeps jobs to their workspace: another workspace's job and its errors are 404", async () => {
+    const { job_id } = (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(501) } })).json.data;
+    expect((await api.call('GET', `/v1/import/jobs/${job_id}`, { key: other.key })).status).toBe(404);
+    expect((await api.call('GET', `/v1/import/jobs/${job_id}/errors`, { key: other.key })).status).toBe(404);
+  });
+});

@@ -217,6 +217,15 @@ begin
 end
 $$;
 
+-- Writers of a workspace's contacts take this lock first, so matching by email and phone sees a
+-- stable table and two writers (imports, single creates) never both create the same person.
+create schema if not exists internal;
+
+create function internal.lock_workspace_contacts(p_workspace_id uuid) returns void
+language sql volatile
+set search_path = ''
+as $$ select pg_advisory_xact_lock(hashtextextended('contacts:' || p_workspace_id::text, 0)) $$;
+
 -- Creates one contact from a normalised record (keys absent when not supplied). A contact with the
 -- same email or phone in the workspace is not an error in SQL: the result names it so the route can
 -- answer 409 duplicate_contact with its id.
@@ -230,19 +239,15 @@ declare
   p_email text := lower(p_contact ->> 'email');
   p_phone text := p_contact ->> 'phone';
 begin
+  perform internal.lock_workspace_contacts(p_workspace_id);
   insert into public.contacts (
     workspace_id, full_name, first_name, last_name, email, phone, job_title, company,
     related_company_id, linkedin_url, priority, tags, custom_fields, created_date
-  ) values (
-    p_workspace_id,
-    p_contact ->> 'full_name', p_contact ->> 'first_name', p_contact ->> 'last_name',
-    p_contact ->> 'email', p_phone, p_contact ->> 'job_title', p_contact ->> 'company',
-    p_contact ->> 'related_company_id', p_contact ->> 'linkedin_url',
-    (p_contact ->> 'priority')::smallint,
-    coalesce(array(select jsonb_array_elements_text(p_contact -> 'tags')), '{}'),
-    coalesce(p_contact -> 'custom_fields', '{}'::jsonb),
-    coalesce((p_contact ->> 'created_date')::timestamptz, now())
   )
+  select p_workspace_id, r.full_name, r.first_name, r.last_name, r.email, r.phone, r.job_title, r.company,
+         r.related_company_id, r.linkedin_url, r.priority, coalesce(r.tags, '{}'),
+         coalesce(r.custom_fields, '{}'), coalesce(r.created_date, now())
+    from jsonb_populate_record(null::public.contacts, p_contact) r
   on conflict do nothing
   returning * into c;
 
@@ -304,7 +309,6 @@ grant select, insert, update, delete on public.workspaces, public.api_keys, publ
 -- Every migration ends by calling this, so a function added later is locked down the same way.
 -- `internal` holds helpers that public functions call (they run as the caller, service_role);
 -- nothing in it is reachable by anon or authenticated either.
-create schema if not exists internal;
 revoke all on schema internal from public;
 grant usage on schema internal to service_role;
 

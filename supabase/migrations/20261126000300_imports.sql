@@ -38,53 +38,6 @@ alter table public.import_job_errors enable row level security;
 revoke all on public.import_jobs, public.import_job_errors from public, anon, authenticated;
 grant select, insert, update, delete on public.import_jobs, public.import_job_errors to service_role;
 
--- Writers of a workspace's contacts take this lock first, so matching by email and phone sees a
--- stable table and two imports never both create the same person.
-create function internal.lock_workspace_contacts(p_workspace_id uuid) returns void
-language sql volatile
-set search_path = ''
-as $$ select pg_advisory_xact_lock(hashtextextended('contacts:' || p_workspace_id::text, 0)) $$;
-
--- contact_create (foundation) now serialises with imports too.
-create or replace function public.contact_create(p_workspace_id uuid, p_contact jsonb) returns jsonb
-language plpgsql volatile
-set search_path = ''
-as $$
-declare
-  c public.contacts;
-  existing_id uuid;
-  p_email text := lower(p_contact ->> 'email');
-  p_phone text := p_contact ->> 'phone';
-begin
-  perform internal.lock_workspace_contacts(p_workspace_id);
-  insert into public.contacts (
-    workspace_id, full_name, first_name, last_name, email, phone, job_title, company,
-    related_company_id, linkedin_url, priority, tags, custom_fields, created_date
-  )
-  select p_workspace_id, r.full_name, r.first_name, r.last_name, r.email, r.phone, r.job_title, r.company,
-         r.related_company_id, r.linkedin_url, r.priority, coalesce(r.tags, '{}'),
-         coalesce(r.custom_fields, '{}'), coalesce(r.created_date, now())
-    from jsonb_populate_record(null::public.contacts, p_contact) r
-  on conflict do nothing
-  returning * into c;
-
-  if c.id is not null then
-    return jsonb_build_object('status', 'created', 'contact', public.contact_json(c));
-  end if;
-
-  if p_email is not null then
-    select id into existing_id from public.contacts
-     where workspace_id = p_workspace_id and email_normalized = p_email;
-    if found then
-      return jsonb_build_object('status', 'duplicate', 'field', 'email', 'contact_id', existing_id);
-    end if;
-  end if;
-  select id into existing_id from public.contacts
-   where workspace_id = p_workspace_id and phone = p_phone;
-  return jsonb_build_object('status', 'duplicate', 'field', 'phone', 'contact_id', existing_id);
-end
-$$;
-
 -- Applies the decided actions of the rows staged in _import_rows: with p_only null, every row that
 -- does not depend on another (one INSERT for the creates, one UPDATE for the updates); else row
 -- p_only alone. Updates overwrite the fields the row supplied (its patch `u`), union tags, merge
@@ -239,6 +192,16 @@ begin
 end
 $$;
 
+-- Row errors of an import, as validation (TypeScript) and matching (SQL) found them.
+create function internal.import_record_errors(p_job_id text, p_errors jsonb) returns void
+language sql volatile
+set search_path = ''
+as $$
+  insert into public.import_job_errors (job_id, row_number, line, code, message)
+  select p_job_id, (e ->> 'row_number')::integer, (e ->> 'line')::integer, e ->> 'code', e ->> 'message'
+    from jsonb_array_elements(p_errors) e
+$$;
+
 create function public.import_job_json(j public.import_jobs, p_error_limit integer default 100) returns jsonb
 language sql stable
 set search_path = ''
@@ -306,9 +269,7 @@ begin
     (b ->> 'skipped')::integer + jsonb_array_length(coalesce(p_errors, '[]'::jsonb)),
     jsonb_array_length(all_errors), now(), now()
   ) returning * into j;
-  insert into public.import_job_errors (job_id, row_number, line, code, message)
-  select p_job_id, (e ->> 'row_number')::integer, (e ->> 'line')::integer, e ->> 'code', e ->> 'message'
-    from jsonb_array_elements(all_errors) e;
+  perform internal.import_record_errors(p_job_id, all_errors);
 
   -- json, not jsonb: keys stay in the published order.
   response := json_build_object('data', json_strip_nulls(json_build_object(

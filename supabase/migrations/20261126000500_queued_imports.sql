@@ -239,9 +239,7 @@ begin
 
   b := public.import_contacts_batch(j.workspace_id, coalesce(p_rows, '[]'::jsonb), j.update_existing);
   all_errors := coalesce(p_errors, '[]'::jsonb) || (b -> 'errors');
-  insert into public.import_job_errors (job_id, row_number, line, code, message)
-  select p_job_id, (e ->> 'row_number')::integer, (e ->> 'line')::integer, e ->> 'code', e ->> 'message'
-    from jsonb_array_elements(all_errors) e;
+  perform internal.import_record_errors(p_job_id, all_errors);
 
   update public.import_jobs set
     processed_rows = processed_rows + p_rows_read,

@@ -1,0 +1,46 @@
+/** @module A throwaway PostgreSQL cluster of the machine's own server binaries, for tests that need server settings (pg_cron preloaded). */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface PrivateCluster {
+  port: number;
+  url(database: string): string;
+  stop(): void;
+}
+
+function pgBin(): string {
+  const base = '/usr/lib/postgresql';
+  const majors = existsSync(base) ? readdirSync(base).sort((a, b) => Number(b) - Number(a)) : [];
+  if (!majors.length) throw new Error(`no PostgreSQL server binaries under ${base}`);
+  return join(base, majors[0], 'bin');
+}
+
+export function pgLibDir(): string {
+  return join(pgBin(), '..', 'lib');
+}
+
+/** initdb + start as the `postgres` OS user (the server refuses to run as root), with extra settings. */
+export function startPrivateCluster(port: number, settings: Record<string, string>): PrivateCluster {
+  const bin = pgBin();
+  const dir = mkdtempSync(join(tmpdir(), 'leadlex-pg-'));
+  chmodSync(dir, 0o755);
+  const asPostgres = (cmd: string, args: string[]) => execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { stdio: 'pipe' });
+  execFileSync('chown', ['postgres:postgres', dir]);
+  const data = join(dir, 'data');
+  asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  const opts = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)];
+  asPostgres('pg_ctl', ['-D', data, '-o', opts.join(' '), '-l', join(dir, 'log'), '-w', 'start']);
+  return {
+    port,
+    url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    stop() {
+      try {
+        asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}

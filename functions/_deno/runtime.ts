@@ -2,12 +2,15 @@
 
 declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void } | undefined;
 
-/** Every A and AAAA address of a host; a host with neither is an error. */
+/** Every A and AAAA address of a host, for the webhook SSRF guard; a host with only one kind is fine. */
 export async function resolveHost(host: string): Promise<string[]> {
-  const [a, aaaa] = await Promise.allSettled([Deno.resolveDns(host, 'A'), Deno.resolveDns(host, 'AAAA')]);
-  const out = [...(a.status === 'fulfilled' ? a.value : []), ...(aaaa.status === 'fulfilled' ? aaaa.value : [])];
-  if (out.length === 0) throw new Error(`cannot resolve ${host}`);
-  return out;
+  const results = await Promise.allSettled([Deno.resolveDns(host, 'A'), Deno.resolveDns(host, 'AAAA')]);
+  const addresses = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+  if (addresses.length === 0) {
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    throw failure?.reason ?? new Error(`cannot resolve ${host}`);
+  }
+  return addresses;
 }
 
 /** Keeps a promise alive after the response on Supabase (EdgeRuntime.waitUntil); elsewhere it just runs. */

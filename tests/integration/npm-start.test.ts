@@ -35,14 +35,14 @@ describe('npm start', () => {
     expect(b.key).toMatch(/^wbk_/);
     const pasted = await run('bash', ['-c', b.curl]);
     expect(pasted.code).toBe(0);
-    expect(JSON.parse(pasted.stdout).data).toMatchObject({ full_name: 'Jane Doe', email: 'jane@acme.com' });
+    expect(JSON.parse(pasted.stdout).data).toMatchObject({ status: 'completed', created_count: 2, updated_count: 0, skipped_count: 0, errors: [] });
     await first.stop();
 
     const second = await startServer('npm', ['start'], env, /curl .*\/v1\/contacts -H/);
     servers.push(second);
     expect(banner(second.output()).key).toBe(b.key);
     const listed = await fetch(`${b.url}/v1/contacts`, { headers: { authorization: `Bearer ${b.key}` } });
-    expect((await listed.json()).meta.total).toBe(1);
+    expect((await listed.json()).meta.total).toBe(2);
     await second.stop();
     const keysInDb = await db.sql`select count(*)::int as n from api_keys`;
     expect(keysInDb[0].n).toBe(1);
@@ -64,7 +64,7 @@ describe('npm start', () => {
     expect(server.output()).toContain(`embedded PostgreSQL in .local/pgdata (127.0.0.1:${env.EMBEDDED_PG_PORT})`);
     const b = banner(server.output());
     const pasted = await run('bash', ['-c', b.curl]);
-    expect(JSON.parse(pasted.stdout).data.email).toBe('jane@acme.com');
+    expect(JSON.parse(pasted.stdout).data.created_count).toBe(2);
     const health = await fetch(`${b.url}/health`);
     expect(await health.json()).toEqual({ data: { status: 'ok', database: 'ok' } });
     await server.stop();

@@ -422,13 +422,21 @@ function composeNames(names: {
   if (commaParts.length === 2) {
     const last = commaParts[0].trim();
     const first = commaParts[1].trim();
+    // "Frank Fox, Jr." is a name with a suffix, not "Last, First".
+    if (NAME_SUFFIX.test(first)) return withoutUndefined({ full_name, ...splitOnLastSpace(last) });
     if (last !== '' && first !== '') return { first_name: first, last_name: last, full_name: `${first} ${last}` };
   }
   // "Doe, Jane, PhD" or "Doe," have no reliable reading; keep the full name and guess no parts.
   if (full_name.includes(',')) return { full_name };
-  const space = full_name.lastIndexOf(' ');
-  if (space === -1) return { full_name, first_name: full_name };
-  return { full_name, first_name: full_name.slice(0, space), last_name: full_name.slice(space + 1) };
+  return { full_name, ...splitOnLastSpace(full_name) };
+}
+
+const NAME_SUFFIX = /^(jr|sr|ii|iii|iv|v|phd|md|dds|esq|mba|cpa)\.?$/i;
+
+function splitOnLastSpace(name: string): { first_name?: string; last_name?: string } {
+  const space = name.lastIndexOf(' ');
+  if (space === -1) return name === '' ? {} : { first_name: name };
+  return { first_name: name.slice(0, space), last_name: name.slice(space + 1) };
 }
 
 // Absent must mean "no key": the update path treats a present key as "overwrite".

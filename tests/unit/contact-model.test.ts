@@ -180,6 +180,12 @@ describe('normalizeContact: names', () => {
       { full_name: 'Jean Paul Sartre', first_name: 'Jean Paul', last_name: 'Sartre' },
     ],
     ['keeps a full_name with two commas whole', { full_name: 'Doe, Jane, PhD' }, { full_name: 'Doe, Jane, PhD' }],
+    [
+      'reads a suffix after the comma as a suffix, not a first name',
+      { full_name: 'Frank Fox, Jr.' },
+      { full_name: 'Frank Fox, Jr.', first_name: 'Frank', last_name: 'Fox' },
+    ],
+    ['reads "PhD" after the comma as a suffix', { full_name: 'Ada King, PhD' }, { full_name: 'Ada King, PhD', first_name: 'Ada', last_name: 'King' }],
     ['keeps a full_name with an empty side of the comma whole', { full_name: 'Doe,' }, { full_name: 'Doe,' }],
     ['keeps a full_name with an empty last part whole', { full_name: ', Jane' }, { full_name: ', Jane' }],
     ['composes first + last', { first_name: 'Jane', last_name: 'Doe' }, { full_name: 'Jane Doe', first_name: 'Jane', last_name: 'Doe' }],

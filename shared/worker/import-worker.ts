@@ -67,7 +67,7 @@ export async function runImportWorker(options: ImportWorkerOptions): Promise<Imp
     db,
     workerId,
     logger = silentLogger,
-    chunkRows = 1000,
+    chunkRows = 4000,
     sliceBytes = 512 * 1024,
     budgetMs = 40_000,
     cpuBudgetMs = 1_500,

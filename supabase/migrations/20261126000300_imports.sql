@@ -38,56 +38,89 @@ alter table public.import_job_errors enable row level security;
 revoke all on public.import_jobs, public.import_job_errors from public, anon, authenticated;
 grant select, insert, update, delete on public.import_jobs, public.import_job_errors to service_role;
 
--- Applies the decided actions of the rows staged in _import_rows: with p_only null, every row that
--- does not depend on another (one INSERT for the creates, one UPDATE for the updates); else row
--- p_only alone. Updates overwrite the fields the row supplied (its patch `u`), union tags, merge
--- custom_fields, and recompose full_name when only first or last name changed.
-create function internal.import_apply(p_workspace_id uuid, p_only integer default null) returns void
-language plpgsql volatile
+-- A contact with an import row's patch applied: fields the row supplied overwrite, tags are
+-- unioned (first spelling kept), custom_fields merged, and full_name recomposed when only first or
+-- last name changed. One definition for the set-based and the row-by-row update.
+create function internal.contact_patched(t public.contacts, u jsonb) returns public.contacts
+language plpgsql immutable
 set search_path = ''
 as $$
 begin
-  insert into public.contacts (
-    workspace_id, full_name, first_name, last_name, email, phone, job_title, company,
-    related_company_id, linkedin_url, priority, tags, custom_fields, created_date
-  )
-  select p_workspace_id, r.full_name, r.first_name, r.last_name, r.email, r.phone, r.job_title, r.company,
-         r.related_company_id, r.linkedin_url, r.priority, coalesce(r.tags, '{}'),
-         coalesce(r.custom_fields, '{}'), coalesce(r.created_date, now())
-    from pg_temp._import_rows i
-    cross join lateral jsonb_populate_record(null::public.contacts, i.c) r
-   where i.action = 'create' and (case when p_only is null then not i.dependent else i.n = p_only end)
-   order by i.n;
+  if u ? 'full_name' then
+    t.full_name := u ->> 'full_name';
+  end if;
+  if u ? 'first_name' then t.first_name := u ->> 'first_name'; end if;
+  if u ? 'last_name' then t.last_name := u ->> 'last_name'; end if;
+  if not u ? 'full_name' and (u ? 'first_name' or u ? 'last_name') then
+    t.full_name := nullif(concat_ws(' ', t.first_name, t.last_name), '');
+  end if;
+  if u ? 'email' then t.email := u ->> 'email'; end if;
+  if u ? 'phone' then t.phone := u ->> 'phone'; end if;
+  if u ? 'job_title' then t.job_title := u ->> 'job_title'; end if;
+  if u ? 'company' then t.company := u ->> 'company'; end if;
+  if u ? 'related_company_id' then t.related_company_id := u ->> 'related_company_id'; end if;
+  if u ? 'linkedin_url' then t.linkedin_url := u ->> 'linkedin_url'; end if;
+  if u ? 'priority' then t.priority := (u ->> 'priority')::smallint; end if;
+  if u ? 'created_date' then t.created_date := (u ->> 'created_date')::timestamptz; end if;
+  if u ? 'tags' then
+    t.tags := array(
+      select s.tag from (
+        select distinct on (lower(x.tag)) x.tag, x.pos
+          from unnest(t.tags || array(select jsonb_array_elements_text(u -> 'tags'))) with ordinality as x(tag, pos)
+         order by lower(x.tag), x.pos) s
+       order by s.pos);
+  end if;
+  if u ? 'custom_fields' then t.custom_fields := t.custom_fields || (u -> 'custom_fields'); end if;
+  t.updated_at := now();
+  return t;
+end
+$$;
 
-  update public.contacts t set
-    first_name = case when i.u ? 'first_name' then i.u ->> 'first_name' else t.first_name end,
-    last_name = case when i.u ? 'last_name' then i.u ->> 'last_name' else t.last_name end,
-    full_name = case
-      when i.u ? 'full_name' then i.u ->> 'full_name'
-      when i.u ? 'first_name' or i.u ? 'last_name' then nullif(concat_ws(' ',
-        case when i.u ? 'first_name' then i.u ->> 'first_name' else t.first_name end,
-        case when i.u ? 'last_name' then i.u ->> 'last_name' else t.last_name end), '')
-      else t.full_name end,
-    email = case when i.u ? 'email' then i.u ->> 'email' else t.email end,
-    phone = case when i.u ? 'phone' then i.u ->> 'phone' else t.phone end,
-    job_title = case when i.u ? 'job_title' then i.u ->> 'job_title' else t.job_title end,
-    company = case when i.u ? 'company' then i.u ->> 'company' else t.company end,
-    related_company_id = case when i.u ? 'related_company_id' then i.u ->> 'related_company_id' else t.related_company_id end,
-    linkedin_url = case when i.u ? 'linkedin_url' then i.u ->> 'linkedin_url' else t.linkedin_url end,
-    priority = case when i.u ? 'priority' then (i.u ->> 'priority')::smallint else t.priority end,
-    created_date = case when i.u ? 'created_date' then (i.u ->> 'created_date')::timestamptz else t.created_date end,
-    tags = case when i.u ? 'tags' then array(
-             select s.tag from (
-               select distinct on (lower(x.tag)) x.tag, x.pos
-                 from unnest(t.tags || array(select jsonb_array_elements_text(i.u -> 'tags'))) with ordinality as x(tag, pos)
-                order by lower(x.tag), x.pos) s
-              order by s.pos)
-           else t.tags end,
-    custom_fields = case when i.u ? 'custom_fields' then t.custom_fields || (i.u -> 'custom_fields') else t.custom_fields end,
-    updated_at = now()
-    from pg_temp._import_rows i
-   where i.action = 'update' and (case when p_only is null then not i.dependent else i.n = p_only end)
-     and t.id = i.target and t.workspace_id = p_workspace_id;
+-- One row of an import whose outcome depends on rows before it: matched against the table as it
+-- is now (earlier rows included), then created, updated, skipped or found ambiguous.
+create function internal.import_one(p_workspace_id uuid, p_row jsonb, p_update_existing boolean) returns jsonb
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  v_em uuid;
+  v_ph uuid;
+  p public.contacts;
+begin
+  if p_row -> 'c' ? 'email' then
+    select id into v_em from public.contacts
+     where workspace_id = p_workspace_id and email_normalized = lower(p_row -> 'c' ->> 'email');
+  end if;
+  if p_row -> 'c' ? 'phone' then
+    select id into v_ph from public.contacts where workspace_id = p_workspace_id and phone = p_row -> 'c' ->> 'phone';
+  end if;
+  if v_em is not null and v_ph is not null and v_em <> v_ph then
+    return jsonb_build_object('action', 'ambiguous',
+      'message', format('email matches contact %s but phone matches contact %s', v_em, v_ph));
+  end if;
+  if coalesce(v_em, v_ph) is null then
+    insert into public.contacts (
+      workspace_id, full_name, first_name, last_name, email, phone, job_title, company,
+      related_company_id, linkedin_url, priority, tags, custom_fields, created_date
+    )
+    select p_workspace_id, r.full_name, r.first_name, r.last_name, r.email, r.phone, r.job_title, r.company,
+           r.related_company_id, r.linkedin_url, r.priority, coalesce(r.tags, '{}'),
+           coalesce(r.custom_fields, '{}'), coalesce(r.created_date, now())
+      from jsonb_populate_record(null::public.contacts, p_row -> 'c') r;
+    return jsonb_build_object('action', 'create');
+  end if;
+  if not p_update_existing then
+    return jsonb_build_object('action', 'skip');
+  end if;
+  select (internal.contact_patched(t, coalesce(p_row -> 'u', '{}'::jsonb))).* into p
+    from public.contacts t where t.id = coalesce(v_em, v_ph);
+  update public.contacts set
+    full_name = p.full_name, first_name = p.first_name, last_name = p.last_name, email = p.email,
+    phone = p.phone, job_title = p.job_title, company = p.company, related_company_id = p.related_company_id,
+    linkedin_url = p.linkedin_url, priority = p.priority, created_date = p.created_date, tags = p.tags,
+    custom_fields = p.custom_fields, updated_at = p.updated_at
+   where id = p.id;
+  return jsonb_build_object('action', 'update');
 end
 $$;
 
@@ -97,32 +130,37 @@ $$;
 -- phone; an email matching one contact and a phone another is ambiguous_match; with
 -- update_existing a match is updated, else skipped; later rows see contacts earlier rows made.
 -- Rows whose keys and matched contacts no other row of the batch touches cannot influence each
--- other, so they are decided and written together; only the rest (in-batch duplicates) go one by one.
+-- other, so one statement decides and writes them all; only the rest (in-batch duplicates) go one
+-- by one, in order, afterwards.
 create function public.import_contacts_batch(p_workspace_id uuid, p_rows jsonb, p_update_existing boolean)
 returns jsonb
 language plpgsql volatile
 set search_path = ''
 as $$
 declare
-  r record;
-  v_em uuid;
-  v_ph uuid;
-  result jsonb;
+  v_created integer;
+  v_updated integer;
+  v_skipped integer;
+  v_errors jsonb;
+  v_dependent integer[];
+  v_pos integer;
+  v_row jsonb;
+  v_out jsonb;
 begin
   perform internal.lock_workspace_contacts(p_workspace_id);
 
-  drop table if exists pg_temp._import_rows;
-  -- One statement stages, matches and classifies every row.
-  create temp table _import_rows on commit drop as
+  -- Only the matching keys travel through the joins and window sorts; each row's contact and
+  -- patch are read from p_rows by position where they are written.
   with input as (
-    select (x ->> 'n')::integer as n, x -> 'c' as c, coalesce(x -> 'u', '{}'::jsonb) as u,
-           lower(x -> 'c' ->> 'email') as em, x -> 'c' ->> 'phone' as ph
-      from jsonb_array_elements(p_rows) x
+    select x.pos::integer as pos, (x.r ->> 'n')::integer as n,
+           lower(x.r -> 'c' ->> 'email') as em, x.r -> 'c' ->> 'phone' as ph
+      from jsonb_array_elements(p_rows) with ordinality as x(r, pos)
   ), matched as (
-    select i.*, e.id as em_id, p.id as ph_id
+    -- One index probe per key: a hash join would read every contact of the workspace per batch.
+    select i.*,
+           (select e.id from public.contacts e where e.workspace_id = p_workspace_id and e.email_normalized = i.em) as em_id,
+           (select p.id from public.contacts p where p.workspace_id = p_workspace_id and p.phone = i.ph) as ph_id
       from input i
-      left join public.contacts e on e.workspace_id = p_workspace_id and e.email_normalized = i.em
-      left join public.contacts p on p.workspace_id = p_workspace_id and p.phone = i.ph
   ), refs as (
     -- How many rows reach each matched contact, by email or by phone.
     select id, count(*) as k from (
@@ -130,65 +168,72 @@ begin
       union
       select n, ph_id from matched where ph_id is not null
     ) x group by id
-  ), counted as (
-    select m.*,
-           -- Rows sharing an email, a phone or a matched contact with another row depend on order.
-           (m.em is not null and count(*) over (partition by m.em) > 1)
-        or (m.ph is not null and count(*) over (partition by m.ph) > 1)
-        or coalesce(re.k, 0) > 1 or coalesce(rp.k, 0) > 1
-           as dependent
+  ), decided as (
+    select m.pos, m.n, m.em_id, m.ph_id,
+           case
+             -- Rows sharing an email, a phone or a matched contact with another row depend on order.
+             when (m.em is not null and count(*) over (partition by m.em) > 1)
+               or (m.ph is not null and count(*) over (partition by m.ph) > 1)
+               or coalesce(re.k, 0) > 1 or coalesce(rp.k, 0) > 1 then 'dependent'
+             when m.em_id is not null and m.ph_id is not null and m.em_id <> m.ph_id then 'ambiguous'
+             when coalesce(m.em_id, m.ph_id) is null then 'create'
+             when p_update_existing then 'update'
+             else 'skip' end as action
       from matched m
       left join refs re on re.id = m.em_id
       left join refs rp on rp.id = m.ph_id
+  ), created as (
+    insert into public.contacts (
+      workspace_id, full_name, first_name, last_name, email, phone, job_title, company,
+      related_company_id, linkedin_url, priority, tags, custom_fields, created_date
+    )
+    select p_workspace_id, r.full_name, r.first_name, r.last_name, r.email, r.phone, r.job_title, r.company,
+           r.related_company_id, r.linkedin_url, r.priority, coalesce(r.tags, '{}'),
+           coalesce(r.custom_fields, '{}'), coalesce(r.created_date, now())
+      from decided d
+      cross join lateral jsonb_populate_record(null::public.contacts, p_rows -> (d.pos - 1) -> 'c') r
+     where d.action = 'create'
+    returning 1
+  ), updated as (
+    update public.contacts t set
+      full_name = p.full_name, first_name = p.first_name, last_name = p.last_name, email = p.email,
+      phone = p.phone, job_title = p.job_title, company = p.company, related_company_id = p.related_company_id,
+      linkedin_url = p.linkedin_url, priority = p.priority, created_date = p.created_date, tags = p.tags,
+      custom_fields = p.custom_fields, updated_at = p.updated_at
+      from decided d
+      join public.contacts cur on cur.id = coalesce(d.em_id, d.ph_id)
+      cross join lateral internal.contact_patched(cur, coalesce(p_rows -> (d.pos - 1) -> 'u', '{}'::jsonb)) p
+     where d.action = 'update' and t.id = cur.id and t.workspace_id = p_workspace_id
+    returning 1
   )
-  select n, c, u, em, ph, em_id, ph_id, dependent,
-         case when dependent then null
-              when em_id is not null and ph_id is not null and em_id <> ph_id then 'ambiguous'
-              when coalesce(em_id, ph_id) is null then 'create'
-              when p_update_existing then 'update'
-              else 'skip' end as action,
-         coalesce(em_id, ph_id) as target,
-         case when not dependent and em_id is not null and ph_id is not null and em_id <> ph_id
-              then format('email matches contact %s but phone matches contact %s', em_id, ph_id) end as message
-    from counted;
-  -- Without statistics the planner joins contacts to this table by nested loops.
-  analyze pg_temp._import_rows;
+  select (select count(*) from created), (select count(*) from updated),
+         count(*) filter (where action in ('skip', 'ambiguous')),
+         coalesce(jsonb_agg(jsonb_build_object('row_number', n, 'code', 'ambiguous_match',
+                    'message', format('email matches contact %s but phone matches contact %s', em_id, ph_id)) order by n)
+                  filter (where action = 'ambiguous'), '[]'::jsonb),
+         coalesce(array_agg(pos order by pos) filter (where action = 'dependent'), '{}')
+    into v_created, v_updated, v_skipped, v_errors, v_dependent
+    from decided;
 
-  perform internal.import_apply(p_workspace_id);
-
-  for r in select n, em, ph from pg_temp._import_rows where dependent order by n loop
-    v_em := null;
-    v_ph := null;
-    if r.em is not null then
-      select id into v_em from public.contacts where workspace_id = p_workspace_id and email_normalized = r.em;
-    end if;
-    if r.ph is not null then
-      select id into v_ph from public.contacts where workspace_id = p_workspace_id and phone = r.ph;
-    end if;
-    update pg_temp._import_rows set
-      em_id = v_em, ph_id = v_ph,
-      action = case
-        when v_em is not null and v_ph is not null and v_em <> v_ph then 'ambiguous'
-        when coalesce(v_em, v_ph) is null then 'create'
-        when p_update_existing then 'update'
-        else 'skip' end,
-      target = coalesce(v_em, v_ph),
-      message = case when v_em is not null and v_ph is not null and v_em <> v_ph
-        then format('email matches contact %s but phone matches contact %s', v_em, v_ph) end
-     where n = r.n;
-    perform internal.import_apply(p_workspace_id, r.n);
+  foreach v_pos in array v_dependent loop
+    v_row := p_rows -> (v_pos - 1);
+    v_out := internal.import_one(p_workspace_id, v_row, p_update_existing);
+    case v_out ->> 'action'
+      when 'create' then v_created := v_created + 1;
+      when 'update' then v_updated := v_updated + 1;
+      when 'skip' then v_skipped := v_skipped + 1;
+      else
+        v_skipped := v_skipped + 1;
+        v_errors := v_errors || jsonb_build_array(jsonb_build_object(
+          'row_number', (v_row ->> 'n')::integer, 'code', 'ambiguous_match', 'message', v_out ->> 'message'));
+    end case;
   end loop;
 
-  select jsonb_build_object(
-    'created', count(*) filter (where action = 'create'),
-    'updated', count(*) filter (where action = 'update'),
-    'skipped', count(*) filter (where action in ('skip', 'ambiguous')),
-    'errors', coalesce(jsonb_agg(jsonb_build_object('row_number', n, 'code', 'ambiguous_match', 'message', message) order by n)
-                       filter (where action = 'ambiguous'), '[]'::jsonb)
-  ) into result
-  from pg_temp._import_rows;
-  drop table pg_temp._import_rows;
-  return result;
+  -- Dependent rows' errors come after the others; keep the list ordered by row.
+  if jsonb_array_length(v_errors) > 1 and array_length(v_dependent, 1) > 0 then
+    select jsonb_agg(e order by (e ->> 'row_number')::integer) into v_errors from jsonb_array_elements(v_errors) e;
+  end if;
+  return jsonb_build_object('created', v_created, 'updated', v_updated, 'skipped', v_skipped, 'errors', v_errors);
 end
 $$;
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { freshDatabase } from '../support/db.ts';
 import { createKey, testApp } from '../support/fixtures.ts';
-import { ROOT } from '../support/processes.ts';
+import { ROOT, WORKER_NODE_ARGS } from '../support/processes.ts';
 import { rng } from '../support/random.ts';
 
 const db = await freshDatabase();
@@ -42,7 +42,7 @@ async function enqueue(workspace: string) {
  */
 function worker(killAfterMs: number | null): Promise<'exited' | 'killed'> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/worker.ts', '--once'], {
+    const child = spawn(process.execPath, [...WORKER_NODE_ARGS, '--once'], {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: db.url, CHUNK_ROWS: '500', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,6 +4,9 @@ import { createServer } from 'node:net';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
+/** How `npm run worker` starts Node (package.json): a small old space keeps the worker's memory bounded like an Edge Function's. */
+export const WORKER_NODE_ARGS = ['--max-old-space-size=128', '--import', 'tsx', 'scripts/worker.ts'];
+
 export function run(cmd: string, args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 60_000) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

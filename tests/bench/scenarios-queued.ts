@@ -1,0 +1,150 @@
+/**
+ * @module Queued imports end to end: a ~20 MB CSV (~200,000 rows) and a 200,000-row JSON import,
+ * from the POST to `completed`, processed by a separate worker process whose peak RSS is read at
+ * its exit. In the same run a plain COPY of the same rows into an empty copy of the contacts
+ * table (same indexes) gives the physical limit; the ratio to it is the figure that counts.
+ */
+import { spawn } from 'node:child_process';
+import { ROOT, WORKER_NODE_ARGS } from '../support/processes.ts';
+import { contact } from './data.ts';
+import { expectThat, type BenchOptions, type ScenarioResult } from './scenario.ts';
+import type { BenchStack } from './stack.ts';
+
+export const name = 'queued';
+export const description = 'queued imports end to end (20 MB CSV, 200k JSON rows) against a plain COPY of the same rows';
+
+const MAX_BODY = 20 * 1024 * 1024;
+const TARGET_ROWS = 200_000;
+/** Issue targets: end-to-end rate ≥ 0.25 × COPY, worker peak RSS ≤ 256 MB (the Edge Function limit). */
+const MIN_RATIO = 0.25;
+const MAX_RSS_MB = 256;
+
+interface Row {
+  full_name: string;
+  email: string;
+  phone: string;
+  company: string;
+}
+
+let offset = 50_000_000;
+
+/** Rows no other scenario uses, as many as fit a body just under 20 MB. */
+function rows(count: number, bytesPerRow: (r: Row) => number, budget: number): Row[] {
+  const out: Row[] = [];
+  let size = 200;
+  for (let i = 0; i < count; i++) {
+    const c = contact(offset++);
+    const r = { full_name: `${c.first_name} ${c.last_name}`, email: c.email, phone: c.phone, company: c.company };
+    size += bytesPerRow(r);
+    if (size > budget) break;
+    out.push(r);
+  }
+  return out;
+}
+
+const slim = ({ full_name, email, phone }: Row) => ({ full_name, email, phone: phone.replace(/ /g, '') }) as Row;
+
+const csvLine = (r: Row) => `${r.full_name},${r.email},${r.phone},${r.company}`;
+
+/** Runs the worker process until the queue is empty; returns its peak RSS in MB. */
+function runWorker(stack: BenchStack): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...WORKER_NODE_ARGS, '--once'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: stack.dbUrl, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('exit', (code) => {
+      const m = /"max_rss_kb":(\d+)/.exec(out);
+      if (code !== 0 || !m) return reject(new Error(`worker exited with ${code}: ${out.slice(-2000)}`));
+      resolve(Math.round(Number(m[1]) / 1024));
+    });
+  });
+}
+
+async function endToEnd(stack: BenchStack, label: string, body: string, total: number): Promise<{ seconds: number; rssMb: number; jobId: string }> {
+  expectThat(Buffer.byteLength(body) <= MAX_BODY, label, 'a body within the 20 MB limit', Buffer.byteLength(body));
+  const started = performance.now();
+  const res = await stack.request('POST', '/v1/import/contacts', { body });
+  expectThat(res.status === 202, label, 'status 202', `${res.status} ${res.text.slice(0, 300)}`);
+  const { job_id: jobId, total_rows } = JSON.parse(res.text).data;
+  expectThat(total_rows === total, label, `total_rows ${total}`, total_rows);
+  const rssMb = await runWorker(stack);
+  const seconds = (performance.now() - started) / 1000;
+  const [job] = await stack.sql`select status, created_count, processed_rows, error_count from import_jobs where id = ${jobId}`;
+  expectThat(job?.status === 'completed' && job.created_count === total && job.error_count === 0, label, `completed with ${total} created`, job);
+  return { seconds, rssMb, jobId };
+}
+
+/** COPY of the same rows into an empty table shaped and indexed like contacts. */
+async function copyRate(stack: BenchStack, data: Row[]): Promise<number> {
+  await stack.sql`drop table if exists bench_copy`;
+  await stack.sql`create table bench_copy (like contacts including all)`;
+  const text = data.map((r) => [stack.workspaceId, r.full_name, r.email, r.phone.replace(/ /g, ''), r.company].join('\t')).join('\n') + '\n';
+  const started = performance.now();
+  const writable = await stack.sql`copy bench_copy (workspace_id, full_name, email, phone, company) from stdin`.writable();
+  await new Promise<void>((resolve, reject) => {
+    writable.on('error', reject);
+    writable.on('finish', resolve);
+    writable.end(text);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const [{ n }] = await stack.sql`select count(*)::int as n from bench_copy`;
+  expectThat(n === data.length, 'copy', `${data.length} rows copied`, n);
+  await stack.sql`drop table bench_copy`;
+  return data.length / seconds;
+}
+
+function result(label: string, desc: string, rowsCount: number, seconds: number, extra: Partial<ScenarioResult> = {}): ScenarioResult {
+  const ms = Math.round(seconds * 1000);
+  return {
+    group: name,
+    name: label,
+    description: desc,
+    rows: rowsCount,
+    warmup: 0,
+    latency: { n: 1, p50: ms, p95: ms, p99: ms, mean: ms, min: ms, max: ms },
+    totalSeconds: Math.round(seconds * 1000) / 1000,
+    rowsPerSecond: Math.round(rowsCount / seconds),
+    kind: 'http',
+    ...extra,
+  };
+}
+
+export async function run(stack: BenchStack, opts: BenchOptions): Promise<ScenarioResult[]> {
+  const count = opts.quick ? 20_000 : TARGET_ROWS;
+  const out: ScenarioResult[] = [];
+  const lines: string[] = [];
+
+  const csvRows = rows(count, (r) => Buffer.byteLength(csvLine(r)) + 2, MAX_BODY - 1024);
+  const csv = ['Full Name,Email,Phone,Company', ...csvRows.map(csvLine)].join('\r\n') + '\r\n';
+  const csvBody = JSON.stringify({ csv });
+  opts.progress(`  queued-csv: ${csvRows.length} rows, ${(Buffer.byteLength(csvBody) / 1048576).toFixed(1)} MiB body`);
+  const csvRun = await endToEnd(stack, 'queued-csv', csvBody, csvRows.length);
+
+  // Name, email and phone: what fits 200,000 rows into a 20 MB JSON body.
+  const jsonRows = rows(count, (r) => Buffer.byteLength(JSON.stringify(slim(r))) + 1, MAX_BODY - 1024).map(slim);
+  const jsonBody = JSON.stringify({ rows: jsonRows });
+  opts.progress(`  queued-json: ${jsonRows.length} rows, ${(Buffer.byteLength(jsonBody) / 1048576).toFixed(1)} MiB body`);
+  const jsonRun = await endToEnd(stack, 'queued-json', jsonBody, jsonRows.length);
+
+  opts.progress(`  copy: ${csvRows.length} rows`);
+  const copy = await copyRate(stack, csvRows);
+
+  for (const [label, desc, n, run] of [
+    ['queued-csv', `${(Buffer.byteLength(csvBody) / 1048576).toFixed(1)} MiB CSV, POST to completed`, csvRows.length, csvRun],
+    ['queued-json', `${jsonRows.length} JSON rows, POST to completed`, jsonRows.length, jsonRun],
+  ] as const) {
+    const rate = n / run.seconds;
+    const ratio = rate / copy;
+    const pass = ratio >= MIN_RATIO && run.rssMb <= MAX_RSS_MB;
+    out.push(result(label, `${desc}; worker peak RSS ${run.rssMb} MB; ${ratio.toFixed(2)}× COPY`, n, run.seconds, { pass }));
+    lines.push(`${label}: ${Math.round(rate)} rows/s = ${ratio.toFixed(2)}× COPY (target ≥ ${MIN_RATIO}), worker peak RSS ${run.rssMb} MB (target ≤ ${MAX_RSS_MB})`);
+  }
+  out.push(result('copy-baseline', 'plain COPY into an empty copy of contacts (same indexes)', csvRows.length, csvRows.length / copy));
+  for (const l of lines) opts.progress(`  ${l}`);
+  return out;
+}

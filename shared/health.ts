@@ -25,6 +25,6 @@ export function registerHealthRoute(app: OpenAPIHono<AppEnv>, db: DataPort) {
     );
     return reachable
       ? c.json({ data: { status: 'ok' as const, database: 'ok' as const } }, 200)
-      : c.json({ data: { status: 'degraded' as const, database: 'unreachable' as const } }, 503);
+      : c.json({ data: { status: 'degraded' as const, database: 'unreachable' as const } }, 503, { 'Retry-After': '5' });
   });
 }

@@ -12,7 +12,8 @@ export interface Principal {
 /** A claimed Idempotency-Key; a handler that stores the response in its own transaction sets `stored`. */
 export interface IdempotencyState {
   key: string;
-  fingerprint: string;
+  /** The claim's token: only its holder may complete or release the key. */
+  token: string;
   stored: boolean;
 }
 

@@ -38,7 +38,7 @@ export async function requestFingerprint(method: string, canonicalPath: string, 
 }
 
 type Claim =
-  | { outcome: 'claimed' }
+  | { outcome: 'claimed'; token: string }
   | { outcome: 'replay'; status: number; body: string }
   | { outcome: 'in_flight'; retry_after: number }
   | { outcome: 'mismatch' };
@@ -72,9 +72,9 @@ export function idempotency(db: DataPort) {
       throw new ApiError('idempotency_key_mismatch', 'This Idempotency-Key was used for a different request (method, path or body) in the last 24 hours.');
     }
 
-    const state = { key, fingerprint, stored: false };
+    const state = { key, token: claim.token, stored: false };
     c.set('idempotency', state);
-    const args = { p_workspace_id: workspaceId, p_key: key, p_fingerprint: fingerprint };
+    const args = { p_workspace_id: workspaceId, p_key: key, p_token: claim.token };
     try {
       await next();
     } catch (err) {

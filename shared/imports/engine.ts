@@ -4,7 +4,7 @@ import type { DataPort } from '../db/port.ts';
 import { ApiError } from '../http/errors.ts';
 import { countCsvRecords, CsvStructureError, parseCsv, type CsvRecord, type Delimiter } from './csv.ts';
 import { columnCountProblem, MappingError, recordToRow, resolveMapping, type ColumnMapping } from './mapping.ts';
-import { prepareRow, type PreparedRow, type RowError } from './prepare.ts';
+import { prepareRow, type PrepareOptions, type PreparedRow, type RowError } from './prepare.ts';
 import { requestTags, SYNC_ROW_LIMIT, type ImportRequest } from './request.ts';
 
 export function newJobId(): string {
@@ -18,7 +18,7 @@ export interface PreparedImport {
   total: number;
 }
 
-export function prepareJsonRows(rows: unknown[], firstRowNumber: number, opts: { now: Date; tags: string[] }): PreparedImport {
+export function prepareJsonRows(rows: unknown[], firstRowNumber: number, opts: PrepareOptions): PreparedImport {
   const out: PreparedImport = { rows: [], errors: [], total: rows.length };
   rows.forEach((raw, i) => {
     const p = prepareRow(raw, firstRowNumber + i, opts);
@@ -28,7 +28,7 @@ export function prepareJsonRows(rows: unknown[], firstRowNumber: number, opts: {
   return out;
 }
 
-export function prepareCsvRecords(records: CsvRecord[], mapping: ColumnMapping, opts: { now: Date; tags: string[] }): PreparedImport {
+export function prepareCsvRecords(records: CsvRecord[], mapping: ColumnMapping, opts: PrepareOptions): PreparedImport {
   const out: PreparedImport = { rows: [], errors: [], total: records.length };
   for (const rec of records) {
     const problem = columnCountProblem(rec.fields, mapping.width);
@@ -71,7 +71,7 @@ export interface SyncResponse {
 /** Where an Idempotency-Key's response is stored in the import's own transaction. */
 export interface IdempotencyClaim {
   key: string;
-  fingerprint: string;
+  token: string;
 }
 
 /** The 202 answer of a queued import, also built in SQL. */
@@ -107,7 +107,7 @@ export async function runImport(
     p_update_existing: body.update_existing ?? false,
     p_source: body.rows ? 'rows' : 'csv',
     p_tags: tags,
-    p_idempotency: idempotency ?? null,
+    p_idempotency: idempotency ? { key: idempotency.key, token: idempotency.token } : null,
   };
 
   if (body.rows) {
@@ -121,7 +121,7 @@ export async function runImport(
       });
       return { kind: 'queued', response };
     }
-    const prepared = prepareJsonRows(body.rows, 1, { now, tags });
+    const prepared = prepareJsonRows(body.rows, 1, { now, tags, updateExisting: body.update_existing ?? false });
     return { kind: 'completed', response: await commitSync(db, common, prepared, null) };
   }
 
@@ -154,7 +154,7 @@ export async function runImport(
     });
     return { kind: 'queued', response };
   }
-  const prepared = prepareCsvRecords(parsed.records, mapping, { now, tags });
+  const prepared = prepareCsvRecords(parsed.records, mapping, { now, tags, updateExisting: body.update_existing ?? false });
   return { kind: 'completed', response: await commitSync(db, common, prepared, mapping.used) };
 }
 

@@ -17,8 +17,20 @@ export type Patch = Partial<Record<keyof NormalizedContact, unknown>>;
 export interface PreparedRow {
   /** row_number */
   n: number;
-  c: NormalizedContact;
-  u: Patch;
+  /** CSV only: the line the record starts on, for errors SQL finds (ambiguous_match). */
+  l?: number;
+  /** The contact to insert (email_normalized is left to the database, which derives it). */
+  c: Omit<NormalizedContact, 'email_normalized'>;
+  /** The patch to update with; only sent when the import updates matches. */
+  u?: Patch;
+}
+
+export interface PrepareOptions {
+  now: Date;
+  tags: string[];
+  /** Whether matches are updated; without it no patch is built or sent. */
+  updateExisting: boolean;
+  line?: number;
 }
 
 export type Prepared = { ok: true; row: PreparedRow } | { ok: false; error: RowError };
@@ -70,7 +82,7 @@ function withTags(own: string[] | undefined, extra: string[]): string[] | undefi
   return out;
 }
 
-export function prepareRow(raw: unknown, rowNumber: number, opts: { now: Date; tags: string[]; line?: number }): Prepared {
+export function prepareRow(raw: unknown, rowNumber: number, opts: PrepareOptions): Prepared {
   const result = normalizeContact(raw, { now: opts.now });
   const at = opts.line === undefined ? {} : { line: opts.line };
   if (!result.ok) {
@@ -80,8 +92,11 @@ export function prepareRow(raw: unknown, rowNumber: number, opts: { now: Date; t
       error: { row_number: rowNumber, ...at, code: first.code, message: result.issues.map((i) => i.message).join('; ') },
     };
   }
-  const c: NormalizedContact = { ...result.contact };
+  const { email_normalized: _derivedBySql, ...c } = result.contact;
   const tags = withTags(c.tags, opts.tags);
   if (tags) c.tags = tags;
-  return { ok: true, row: { n: rowNumber, c, u: buildPatch(raw as Record<string, unknown>, c, opts.now.toISOString()) } };
+  const row: PreparedRow = { n: rowNumber, c };
+  if (opts.line !== undefined) row.l = opts.line;
+  if (opts.updateExisting) row.u = buildPatch(raw as Record<string, unknown>, c, opts.now.toISOString());
+  return { ok: true, row };
 }

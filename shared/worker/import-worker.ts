@@ -138,7 +138,7 @@ export async function runImportWorker(options: ImportWorkerOptions): Promise<Imp
     const submit = async (to: SourceRecord | null, done: boolean) => {
       let batch: Batch | null = null;
       if (to) {
-        const opts = { now: now(), tags: job.tags };
+        const opts = { now: now(), tags: job.tags, updateExisting: job.update_existing };
         const prepared =
           job.payload_format === 'csv'
             ? prepareCsvRecords(rawFields, mappingFromSettings(job.csv_settings!), opts)

@@ -5,6 +5,9 @@ create table public.idempotency_keys (
   key              text not null check (char_length(key) between 1 and 255),
   fingerprint      text not null check (fingerprint ~ '^[0-9a-f]{64}$'),
   state            text not null check (state in ('in_flight', 'completed')),
+  -- Names the current claim: only its holder may complete or release the key, so a request
+  -- whose lease ran out cannot store its answer over a retry that took the key over.
+  claim_token      uuid,
   -- An in-flight claim whose holder died is free again after this instant.
   locked_until     timestamptz,
   response_status  integer,
@@ -22,7 +25,7 @@ revoke all on public.idempotency_keys from public, anon, authenticated;
 grant select, insert, update, delete on public.idempotency_keys to service_role;
 
 -- Claims (workspace, key) for a request with this fingerprint. Outcomes:
---   claimed   the caller runs the request and must complete or release the key
+--   claimed   the caller runs the request and must complete or release the key with `token`
 --   replay    finished before: status and body to send again
 --   in_flight another request holds it; retry_after seconds until its lease ends
 --   mismatch  the key was used for a different request
@@ -39,12 +42,12 @@ as $$
 declare
   k public.idempotency_keys;
 begin
-  insert into public.idempotency_keys (workspace_id, key, fingerprint, state, locked_until)
-  values (p_workspace_id, p_key, p_fingerprint, 'in_flight', now() + make_interval(secs => p_lease_seconds))
+  insert into public.idempotency_keys (workspace_id, key, fingerprint, state, locked_until, claim_token)
+  values (p_workspace_id, p_key, p_fingerprint, 'in_flight', now() + make_interval(secs => p_lease_seconds), gen_random_uuid())
   on conflict (workspace_id, key) do nothing
   returning * into k;
   if found then
-    return jsonb_build_object('outcome', 'claimed');
+    return jsonb_build_object('outcome', 'claimed', 'token', k.claim_token);
   end if;
 
   select * into k from public.idempotency_keys
@@ -56,10 +59,12 @@ begin
     update public.idempotency_keys set
       fingerprint = p_fingerprint, state = 'in_flight',
       locked_until = now() + make_interval(secs => p_lease_seconds),
+      claim_token = gen_random_uuid(),
       response_status = null, response_body = null, completed_at = null,
       created_at = case when k.created_at < now() - interval '24 hours' then now() else created_at end
-     where workspace_id = p_workspace_id and key = p_key;
-    return jsonb_build_object('outcome', 'claimed');
+     where workspace_id = p_workspace_id and key = p_key
+    returning * into k;
+    return jsonb_build_object('outcome', 'claimed', 'token', k.claim_token);
   end if;
 
   if k.fingerprint <> p_fingerprint then
@@ -78,7 +83,7 @@ $$;
 create function public.idempotency_complete(
   p_workspace_id uuid,
   p_key text,
-  p_fingerprint text,
+  p_token uuid,
   p_status integer,
   p_body text
 ) returns jsonb
@@ -87,27 +92,41 @@ set search_path = ''
 as $$
   with done as (
     update public.idempotency_keys set
-      state = 'completed', locked_until = null, response_status = p_status,
+      state = 'completed', locked_until = null, claim_token = null, response_status = p_status,
       response_body = p_body, completed_at = now()
      where workspace_id = p_workspace_id and key = p_key
-       and fingerprint = p_fingerprint and state = 'in_flight'
+       and claim_token = p_token and state = 'in_flight'
     returning 1
   )
   select to_jsonb(exists (select 1 from done))
 $$;
 
 -- Frees a claimed key whose response is not to be kept (401, 403, 409, 413, 415, 429, 5xx).
-create function public.idempotency_release(p_workspace_id uuid, p_key text, p_fingerprint text) returns jsonb
+create function public.idempotency_release(p_workspace_id uuid, p_key text, p_token uuid) returns jsonb
 language sql volatile
 set search_path = ''
 as $$
   with gone as (
     delete from public.idempotency_keys
      where workspace_id = p_workspace_id and key = p_key
-       and fingerprint = p_fingerprint and state = 'in_flight'
+       and claim_token = p_token and state = 'in_flight'
     returning 1
   )
   select to_jsonb(exists (select 1 from gone))
+$$;
+
+-- For writes that store their response in their own transaction (imports): if the claim was
+-- lost, the write must not happen, so this raises and the caller's transaction rolls back.
+create function internal.idempotency_finish(p_workspace_id uuid, p_claim jsonb, p_status integer, p_body text) returns void
+language plpgsql volatile
+set search_path = ''
+as $$
+begin
+  if p_claim is not null
+     and not (public.idempotency_complete(p_workspace_id, p_claim ->> 'key', (p_claim ->> 'token')::uuid, p_status, p_body))::boolean then
+    raise exception 'the Idempotency-Key claim was taken over by a retry' using errcode = '40001';
+  end if;
+end
 $$;
 
 -- Run by the scheduler (pg_cron where present, the embedded loop locally).

@@ -208,8 +208,9 @@ begin
   )
   select (select count(*) from created), (select count(*) from updated),
          count(*) filter (where action in ('skip', 'ambiguous')),
-         coalesce(jsonb_agg(jsonb_build_object('row_number', n, 'code', 'ambiguous_match',
-                    'message', format('email matches contact %s but phone matches contact %s', em_id, ph_id)) order by n)
+         coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object('row_number', n, 'line', (p_rows -> (pos - 1) ->> 'l')::integer,
+                    'code', 'ambiguous_match',
+                    'message', format('email matches contact %s but phone matches contact %s', em_id, ph_id))) order by n)
                   filter (where action = 'ambiguous'), '[]'::jsonb),
          coalesce(array_agg(pos order by pos) filter (where action = 'dependent'), '{}')
     into v_created, v_updated, v_skipped, v_errors, v_dependent
@@ -224,8 +225,9 @@ begin
       when 'skip' then v_skipped := v_skipped + 1;
       else
         v_skipped := v_skipped + 1;
-        v_errors := v_errors || jsonb_build_array(jsonb_build_object(
-          'row_number', (v_row ->> 'n')::integer, 'code', 'ambiguous_match', 'message', v_out ->> 'message'));
+        v_errors := v_errors || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+          'row_number', (v_row ->> 'n')::integer, 'line', (v_row ->> 'l')::integer,
+          'code', 'ambiguous_match', 'message', v_out ->> 'message')));
     end case;
   end loop;
 
@@ -329,9 +331,7 @@ begin
                  from public.import_job_errors e where e.job_id = j.id),
     'mapping_used', j.mapping_used
   )));
-  if p_idempotency is not null then
-    perform public.idempotency_complete(p_workspace_id, p_idempotency ->> 'key', p_idempotency ->> 'fingerprint', 200, response::text);
-  end if;
+  perform internal.idempotency_finish(p_workspace_id, p_idempotency, 200, response::text);
   return response;
 end
 $$;

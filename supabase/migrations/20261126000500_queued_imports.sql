@@ -89,9 +89,7 @@ begin
     'total_rows', p_total_rows,
     'mapping_used', p_mapping_used
   )));
-  if p_idempotency is not null then
-    perform public.idempotency_complete(p_workspace_id, p_idempotency ->> 'key', p_idempotency ->> 'fingerprint', 202, response::text);
-  end if;
+  perform internal.idempotency_finish(p_workspace_id, p_idempotency, 202, response::text);
   return response;
 end
 $$;

@@ -100,10 +100,11 @@ export function comparisons(results: readonly ScenarioResult[]): Comparison[] {
 }
 
 function targetText(r: ScenarioResult): string {
-  if (!r.target) return '';
+  if (!r.target) return r.pass === undefined ? '' : '(set by group)';
   const parts = [];
   if (r.target.p50 !== undefined) parts.push(`p50≤${r.target.p50}`);
   if (r.target.p99 !== undefined) parts.push(`p99≤${r.target.p99}`);
+  if (r.target.description) parts.push(r.target.description);
   return parts.join(' ');
 }
 

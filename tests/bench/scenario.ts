@@ -18,6 +18,8 @@ export interface BenchOptions {
 export interface Target {
   p50?: number;
   p99?: number;
+  /** A target that is not a latency bound (throughput, memory), shown as written; the group sets `pass` itself. */
+  description?: string;
 }
 
 export interface ScenarioResult {

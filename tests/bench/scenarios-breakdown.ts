@@ -59,7 +59,7 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
         name: 'step-prepare-json-500',
         description: 'prepareJsonRows: per-row validation and normalisation (names, email, E.164 phone, tags)',
         prepare: () => (JSON.parse(jsonText()) as { rows: unknown[] }).rows,
-        send: async (rows) => prepareJsonRows(rows, 1, { now: now(), tags: [] }),
+        send: async (rows) => prepareJsonRows(rows, 1, { now: now(), tags: [], updateExisting: false }),
         check: (p) => expectThat(p.rows.length === ROWS && p.errors.length === 0, 'step-prepare-json-500', `${ROWS} valid rows`, p.errors.slice(0, 3)),
       },
       opts,
@@ -76,7 +76,7 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
         send: async (csv) => {
           const parsed = await parseCsv(csv, { hasHeader: true, maxRecords: ROWS + 1 });
           const mapping = resolveMapping(parsed.header, parsed.records[0]?.fields.length ?? 0, undefined);
-          return prepareCsvRecords(parsed.records, mapping, { now: now(), tags: [] });
+          return prepareCsvRecords(parsed.records, mapping, { now: now(), tags: [], updateExisting: false });
         },
         check: (p) => expectThat(p.rows.length === ROWS && p.errors.length === 0, 'step-csv-parse-map-prepare-500', `${ROWS} valid rows`, p.errors.slice(0, 3)),
       },
@@ -90,7 +90,7 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
         ...common,
         name: 'step-sql-transfer-500',
         description: 'the same prepared rows sent as one jsonb parameter and only counted: serialisation, transfer and jsonb parsing',
-        prepare: () => prepareJsonRows(freshContacts(ROWS).map(toJsonRow), 1, { now: now(), tags: [] }).rows,
+        prepare: () => prepareJsonRows(freshContacts(ROWS).map(toJsonRow), 1, { now: now(), tags: [], updateExisting: false }).rows,
         send: (rows) => stack.sql<{ n: number }[]>`select jsonb_array_length(${stack.sql.json(rows as unknown as postgres.JSONValue)}) as n`,
         check: (r) => expectThat(r[0]?.n === ROWS, 'step-sql-transfer-500', `${ROWS} elements`, r[0]),
       },
@@ -105,7 +105,7 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
         name: 'step-sql-500-new',
         before: stack.analyze,
         description: 'the import_run_sync call alone with 500 prepared new rows (jsonb transfer + SQL)',
-        prepare: () => prepareJsonRows(freshContacts(ROWS).map(toJsonRow), 1, { now: now(), tags: [] }),
+        prepare: () => prepareJsonRows(freshContacts(ROWS).map(toJsonRow), 1, { now: now(), tags: [], updateExisting: false }),
         send: (p: PreparedImport) =>
           stack.db.rpc<SyncResponse>('import_run_sync', {
             p_workspace_id: stack.workspaceId,

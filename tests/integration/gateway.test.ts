@@ -30,6 +30,7 @@ describe('paths', () => {
     const down: DataPort = { rpc: () => Promise.reject(new DatabaseError('connect ECONNREFUSED', undefined, true)), close: async () => {} };
     const res = await createApp({ db: down }).request('/health');
     expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
     expect(await res.json()).toEqual({ data: { status: 'degraded', database: 'unreachable' } });
   });
 });

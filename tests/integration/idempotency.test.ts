@@ -161,4 +161,35 @@ describe('Idempotency-Key', () => {
     expect(await count('contacts')).toBe(300);
     expect(fresh[0].json.data.created_count).toBe(300);
   });
+
+  it('lets a request whose claim was taken over after its lease store nothing and write nothing', async () => {
+    const body = { rows: rows(2, 'late') };
+    // Request 1 claims the key, then stalls past its lease.
+    await post('/v1/import/contacts', body, 'twin-late');
+    const [{ fingerprint }] = await db.sql`select fingerprint from idempotency_keys where key = 'twin-late'`;
+    await db.sql`delete from contacts`;
+    const first = await db.port.rpc<{ outcome: string; token: string }>('idempotency_claim', {
+      p_workspace_id: key.workspaceId, p_key: 'stalled', p_fingerprint: fingerprint, p_lease_seconds: 60,
+    });
+    expect(first.outcome).toBe('claimed');
+    await db.sql`update idempotency_keys set locked_until = now() - interval '1 second' where key = 'stalled'`;
+    // The retry takes the key over and imports.
+    const retry = await post('/v1/import/contacts', body, 'stalled');
+    expect(retry.status).toBe(200);
+    expect(retry.json.data.created_count).toBe(2);
+    // Request 1 wakes up: its import must roll back, and it cannot store or release the key.
+    const late = await db.port
+      .rpc('import_run_sync', {
+        p_workspace_id: key.workspaceId, p_job_id: 'imp_01JAAAAAAAAAAAAAAAAAAAAAAA', p_rows: [], p_errors: [], p_total_rows: 0,
+        p_update_existing: false, p_source: 'rows', p_idempotency: { key: 'stalled', token: first.token },
+      })
+      .then(() => 'committed', (e: { sqlState?: string }) => e.sqlState);
+    expect(late).toBe('40001');
+    expect((await db.sql`select count(*)::int as n from import_jobs where id = 'imp_01JAAAAAAAAAAAAAAAAAAAAAAA'`)[0].n).toBe(0);
+    expect(await db.port.rpc('idempotency_release', { p_workspace_id: key.workspaceId, p_key: 'stalled', p_token: first.token })).toBe(false);
+    const replay = await post('/v1/import/contacts', body, 'stalled');
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.json.data.job_id).toBe(retry.json.data.job_id);
+    expect(await count('contacts')).toBe(2);
+  });
 });

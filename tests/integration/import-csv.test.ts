@@ -117,6 +117,18 @@ describe('POST /v1/import/contacts with real-world CSV exports', () => {
   });
 });
 
+describe('CSV errors found while matching', () => {
+  it('give ambiguous_match the line of its record too', async () => {
+    await api.call('POST', '/v1/contacts', { key: keys.full.key, body: { email: 'a@x.io' } });
+    await api.call('POST', '/v1/contacts', { key: keys.full.key, body: { full_name: 'B', phone: '+4930901820' } });
+    const res = await importCsv({ csv: 'name,email,phone\n"Two\nLines",x@x.io,\nX,a@x.io,+4930901820\nY,a@x.io,+4930901820\n' });
+    expect(res.json.data.errors).toEqual([
+      { row_number: 2, line: 4, code: 'ambiguous_match', message: expect.stringMatching(/^email matches contact/) },
+      { row_number: 3, line: 5, code: 'ambiguous_match', message: expect.stringMatching(/^email matches contact/) },
+    ]);
+  });
+});
+
 describe('CSV mapping', () => {
   const csv = 'Mail,Who,Where\nann@x.com,Ann Lee,Acme\nbo@x.com,Bo Chan,Beta\n';
 

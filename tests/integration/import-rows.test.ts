@@ -239,6 +239,20 @@ describe('POST /v1/import/contacts with rows', () => {
     expect((await db.sql`select count(*)::int as n from import_jobs where workspace_id = ${keys.full.workspaceId} and created_at > now() - interval '1 second' and total_rows = 0`)[0].n).toBe(0);
   });
 
+  it.each([
+    ['a NUL character in a value', { rows: [{ full_name: 'Good', email: 'g@x.com' }, { full_name: 'Bad\u0000Name', email: 'b@x.com' }] }, 'rows.1.full_name', /NUL character/],
+    ['an unpaired surrogate', { rows: [{ full_name: 'Bad\ud800', email: 'b@x.com' }] }, 'rows.0.full_name', /unpaired UTF-16 surrogate/],
+    ['a NUL in a custom_fields key', { rows: [{ email: 'b@x.com', custom_fields: { 'k\u0000': 1 } }] }, 'rows.0.custom_fields.k?', /field name/],
+    ['a NUL in a CSV', { csv: 'email,name\n' + 'a@x.com,A\n'.repeat(30) + 'b@x.com,B\u0000\n' }, 'csv', /line 32/],
+  ])('refuses text PostgreSQL cannot store (%s) with 400 naming where, writing nothing', async (_name, body, path, message) => {
+    const res = await importRows(body);
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('validation_error');
+    expect(res.json.error.details[0].path).toBe(path);
+    expect(res.json.error.message).toMatch(message);
+    expect(await contacts()).toEqual([]);
+  });
+
   it('rejects a wrong content type (415) and malformed JSON (400)', async () => {
     expect((await api.call('POST', '/v1/import/contacts', { key: keys.full.key, raw: 'email\na@x.com', headers: { 'content-type': 'text/csv' } })).status).toBe(415);
     const bad = await api.call('POST', '/v1/import/contacts', { key: keys.full.key, raw: '{"rows": [', headers: { 'content-type': 'application/json' } });

@@ -24,6 +24,7 @@ interface Row {
   email: string;
   phone: string;
   company: string;
+  job_title: string;
 }
 
 let offset = 50_000_000;
@@ -34,7 +35,7 @@ function rows(count: number, bytesPerRow: (r: Row) => number, budget: number): R
   let size = 200;
   for (let i = 0; i < count; i++) {
     const c = contact(offset++);
-    const r = { full_name: `${c.first_name} ${c.last_name}`, email: c.email, phone: c.phone, company: c.company };
+    const r = { full_name: `${c.first_name} ${c.last_name}`, email: c.email, phone: c.phone, company: c.company, job_title: c.job_title };
     size += bytesPerRow(r);
     if (size > budget) break;
     out.push(r);
@@ -44,7 +45,7 @@ function rows(count: number, bytesPerRow: (r: Row) => number, budget: number): R
 
 const slim = ({ full_name, email, phone }: Row) => ({ full_name, email, phone: phone.replace(/ /g, '') }) as Row;
 
-const csvLine = (r: Row) => `${r.full_name},${r.email},${r.phone},${r.company}`;
+const csvLine = (r: Row) => `${r.full_name},${r.email},${r.phone},${r.company},${r.job_title}`;
 
 /** Runs the worker process until the queue is empty; returns its peak RSS in MB. */
 function runWorker(stack: BenchStack): Promise<number> {
@@ -83,9 +84,9 @@ async function endToEnd(stack: BenchStack, label: string, body: string, total: n
 async function copyRate(stack: BenchStack, data: Row[]): Promise<number> {
   await stack.sql`drop table if exists bench_copy`;
   await stack.sql`create table bench_copy (like contacts including all)`;
-  const text = data.map((r) => [stack.workspaceId, r.full_name, r.email, r.phone.replace(/ /g, ''), r.company].join('\t')).join('\n') + '\n';
+  const text = data.map((r) => [stack.workspaceId, r.full_name, r.email, r.phone.replace(/ /g, ''), r.company, r.job_title].join('\t')).join('\n') + '\n';
   const started = performance.now();
-  const writable = await stack.sql`copy bench_copy (workspace_id, full_name, email, phone, company) from stdin`.writable();
+  const writable = await stack.sql`copy bench_copy (workspace_id, full_name, email, phone, company, job_title) from stdin`.writable();
   await new Promise<void>((resolve, reject) => {
     writable.on('error', reject);
     writable.on('finish', resolve);
@@ -120,7 +121,7 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
   const lines: string[] = [];
 
   const csvRows = rows(count, (r) => Buffer.byteLength(csvLine(r)) + 2, MAX_BODY - 1024);
-  const csv = ['Full Name,Email,Phone,Company', ...csvRows.map(csvLine)].join('\r\n') + '\r\n';
+  const csv = ['Full Name,Email,Phone,Company,Job Title', ...csvRows.map(csvLine)].join('\r\n') + '\r\n';
   const csvBody = JSON.stringify({ csv });
   opts.progress(`  queued-csv: ${csvRows.length} rows, ${(Buffer.byteLength(csvBody) / 1048576).toFixed(1)} MiB body`);
   const csvRun = await endToEnd(stack, 'queued-csv', csvBody, csvRows.length);

@@ -68,12 +68,14 @@ export async function runImportWorker(options: ImportWorkerOptions): Promise<Imp
     workerId,
     logger = silentLogger,
     chunkRows = 4000,
-    sliceBytes = 512 * 1024,
+    sliceBytes: requestedSlice = 512 * 1024,
     budgetMs = 40_000,
     cpuBudgetMs = 1_500,
     leaseSeconds = 120,
   } = options;
   const now = options.now ?? (() => new Date());
+  // A slice must hold at least one whole UTF-8 character (4 bytes) or it could never advance.
+  const sliceBytes = Math.max(requestedSlice, 64);
   const started = performance.now();
   const cpuAtStart = options.cpuTime?.();
   // Without a CPU clock (Deno), CPU is estimated as wall time not spent waiting on the database.

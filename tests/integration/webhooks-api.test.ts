@@ -2,7 +2,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../shared/app.ts';
 import type { RateLimiter } from '../../shared/ratelimit/limiter.ts';
 import { freshDatabase } from '../support/db.ts';
-import { keyRing, memoryLogger, type KeyRing } from '../support/fixtures.ts';
+import { keyRing, memoryLogger, testApp, type KeyRing } from '../support/fixtures.ts';
 import { securitySuite } from '../support/security-suite.ts';
 
 const db = await freshDatabase();
@@ -31,31 +31,8 @@ const unlimited: RateLimiter = {
   },
 };
 
-/** Like tests/support/fixtures.ts testApp, over an app with the webhook resolver injected. */
-function webhookApp(allowWebhookLoopback = false) {
-  const app = createApp({ db: db.port, logger, resolveHost, allowWebhookLoopback, limiter: unlimited });
-  return {
-    app,
-    async call(method: string, path: string, init: { key?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-      const headers: Record<string, string> = { ...(init.headers ?? {}) };
-      if (init.key) headers.authorization = `Bearer ${init.key}`;
-      let body: string | undefined;
-      if (init.body !== undefined) {
-        body = JSON.stringify(init.body);
-        headers['content-type'] ??= 'application/json';
-      }
-      const res = await app.request(path, { method, headers, body });
-      const text = await res.text();
-      let json: any;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, headers: res.headers, json, text };
-    },
-  };
-}
+/** The gateway with the webhook resolver injected. */
+const webhookApp = (allowWebhookLoopback = false) => testApp(db.port, { logger, resolveHost, allowWebhookLoopback, limiter: unlimited });
 
 const api = webhookApp();
 let keys: KeyRing;

@@ -1,9 +1,8 @@
 /** @module Test fixtures: workspaces with keys in every state, and a gateway app over a fresh database. */
-import { createApp } from '../../shared/app.ts';
+import { createApp, type AppDeps } from '../../shared/app.ts';
 import { generateApiKey, type Scope } from '../../shared/auth/api-keys.ts';
 import type { DataPort } from '../../shared/db/port.ts';
 import type { Logger } from '../../shared/http/logger.ts';
-import type { RateLimiter } from '../../shared/ratelimit/limiter.ts';
 
 export interface KeyOptions {
   workspace: string;
@@ -57,8 +56,9 @@ export function memoryLogger(): Logger & { lines: string[] } {
   };
 }
 
-export function testApp(db: DataPort, opts: { logger?: Logger; now?: () => Date; limiter?: RateLimiter; onImportQueued?: (jobId: string) => void } = {}) {
-  const app = createApp({ db, logger: opts.logger, now: opts.now, limiter: opts.limiter, onImportQueued: opts.onImportQueued });
+/** The gateway app over `db`, with any other dependency a test needs to inject, and a request helper. */
+export function testApp(db: DataPort, opts: Omit<AppDeps, 'db'> = {}) {
+  const app = createApp({ db, ...opts });
   return {
     app,
     async call(method: string, path: string, init: { key?: string; body?: unknown; headers?: Record<string, string>; raw?: BodyInit } = {}) {

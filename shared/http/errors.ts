@@ -5,7 +5,6 @@ export const ERROR_STATUS = {
   invalid_key: 401,
   insufficient_permissions: 403,
   not_found: 404,
-  method_not_allowed: 405,
   duplicate_contact: 409,
   idempotency_key_in_use: 409,
   payload_too_large: 413,

@@ -1,6 +1,7 @@
 /** @module `npm start`: serves the gateway on Node with zero configuration (embedded PostgreSQL) or the configured backends. */
 import { serve } from '@hono/node-server';
 import { createApp } from '../shared/app.ts';
+import { parseOrigins } from '../shared/http/cors.ts';
 import { createJsonLogger } from '../shared/http/logger.ts';
 import { ensureDevKey } from './lib/dev-key.ts';
 import { resolveHost } from './lib/resolve-host.ts';
@@ -21,6 +22,7 @@ const app = createApp({
   onImportQueued: () => worker.wake(),
   resolveHost,
   allowWebhookLoopback: process.env.WEBHOOK_ALLOW_LOOPBACK === '1',
+  corsOrigins: parseOrigins(process.env.CORS_ORIGINS),
 });
 
 const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '127.0.0.1' }, (info) => {

@@ -6,7 +6,9 @@ import { DatabaseError } from './db/port.ts';
 import type { AppEnv } from './http/env.ts';
 import { ApiError, ERROR_STATUS, errorBody, type ErrorCode } from './http/errors.ts';
 import { type Logger, silentLogger } from './http/logger.ts';
+import { corsForOrigins } from './http/cors.ts';
 import { BASE_PATHS } from './http/paths.ts';
+import { registerServiceIndex } from './http/service-index.ts';
 import { requestIdFrom } from './http/request-id.ts';
 import { throwOnInvalid } from './http/validation.ts';
 import { declaredTooLarge, payloadTooLarge } from './http/body.ts';
@@ -32,10 +34,13 @@ export interface AppDeps {
   resolveHost?: (host: string) => Promise<string[]>;
   /** WEBHOOK_ALLOW_LOOPBACK=1: webhook URLs may point at loopback, over http too (local development only). */
   allowWebhookLoopback?: boolean;
+  /** Browser origins allowed to call the API (CORS_ORIGINS); none by default. */
+  corsOrigins?: string[];
 }
 
 
 export const API_VERSION = '0.1.0';
+export const SERVICE_NAME = 'LeadLex contact-import API';
 
 export function createApp(deps: AppDeps) {
   const logger = deps.logger ?? silentLogger;
@@ -49,7 +54,7 @@ export function createApp(deps: AppDeps) {
   registerWebhookRoutes(api, { db: deps.db, guards, resolveHost: deps.resolveHost ?? unconfiguredResolver, allowLoopback: deps.allowWebhookLoopback ?? false });
   api.doc31('/v1/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'LeadLex contact-import API', version: API_VERSION },
+    info: { title: SERVICE_NAME, version: API_VERSION },
     servers: [{ url: '/functions/v1/api-gateway' }, { url: '/' }],
   });
   api.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
@@ -77,12 +82,15 @@ export function createApp(deps: AppDeps) {
     });
   });
 
+  app.use(corsForOrigins(deps.corsOrigins ?? []));
+
   // A declared size over the limit is refused before anything else, without reading the body.
   app.use(async function payloadLimit(c, next) {
     if (declaredTooLarge(c)) throw payloadTooLarge();
     await next();
   });
 
+  registerServiceIndex(app, { name: SERVICE_NAME, version: API_VERSION });
   for (const base of BASE_PATHS) app.route(base || '/', api);
 
   app.notFound((c) =>

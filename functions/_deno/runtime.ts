@@ -1,5 +1,7 @@
 /** @module Deno-only pieces both Edge Functions share: DNS resolution for the webhook guard, and starting the worker in the background. */
 
+import { serviceKeyFrom } from '../../shared/db/from-env.ts';
+
 declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void } | undefined;
 
 /** Every A and AAAA address of a host, for the webhook SSRF guard; a host with only one kind is fine. */
@@ -22,7 +24,7 @@ export function inBackground(p: Promise<unknown>): void {
 /** POSTs to the import-worker function so queued work starts before the next cron tick. */
 export function kickWorker(env: Record<string, string>): void {
   const base = env.IMPORT_WORKER_URL ?? (env.SUPABASE_URL ? `${env.SUPABASE_URL}/functions/v1/import-worker` : undefined);
-  const secret = env.WORKER_SECRET ?? env.SUPABASE_SERVICE_ROLE_KEY;
+  const secret = env.WORKER_SECRET || serviceKeyFrom(env);
   if (!base || !secret) return;
   inBackground(fetch(base, { method: 'POST', headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' }, body: '{}' }));
 }

@@ -1,15 +1,19 @@
 /** @module Supabase Edge Function entry for the import worker, invoked by pg_cron (through pg_net), by the gateway after an enqueue, or from the dashboard. */
-import { dataPortFromEnv } from '../../shared/db/from-env.ts';
+import { dataPortFromEnv, serverKeysFrom } from '../../shared/db/from-env.ts';
+import { parseOrigins } from '../../shared/http/cors.ts';
 import { createJsonLogger } from '../../shared/http/logger.ts';
 import { createWorkerApp } from '../../shared/worker/app.ts';
 import { runTick } from '../../shared/worker/tick.ts';
 import { kickWorker, resolveHost } from '../_deno/runtime.ts';
 
 const env = Deno.env.toObject();
-const db = dataPortFromEnv(env, { maxConnections: 2 });
+// The worker moves whole chunks per call: it takes Supabase's direct connection (SUPABASE_DB_URL)
+// when there is one, unless DATA_PORT says otherwise.
+const db = dataPortFromEnv(env, { maxConnections: 2, preferDirect: true });
 const logger = createJsonLogger();
 const app = createWorkerApp({
-  secrets: [env.WORKER_SECRET ?? '', env.SUPABASE_SERVICE_ROLE_KEY ?? ''],
+  secrets: [env.WORKER_SECRET ?? '', ...serverKeysFrom(env)],
+  corsOrigins: parseOrigins(env.CORS_ORIGINS),
   logger,
   tick: async () => {
     const result = await runTick({

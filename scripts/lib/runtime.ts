@@ -1,6 +1,6 @@
 /** @module Node-side wiring shared by `npm start` and the keys CLI: which database, migrated, behind which port. */
 import type { DataPort } from '../../shared/db/port.ts';
-import { dataPortFromEnv, describeDataPort } from '../../shared/db/from-env.ts';
+import { dataPortFromEnv, describeDataPort, serviceKeyFrom } from '../../shared/db/from-env.ts';
 import { startEmbeddedDb } from './embedded-db.ts';
 import { migrate } from './migrate.ts';
 import { createTcpRedis } from './redis-requester.ts';
@@ -30,7 +30,7 @@ function withoutCredentials(url: string): string {
 }
 
 export async function openRuntime(env: NodeJS.ProcessEnv, { migrateDb = true } = {}): Promise<Runtime> {
-  if (env.SUPABASE_URL && env.SUPABASE_SERVICE_ROLE_KEY && describeDataPort(env) === 'supabase') {
+  if (env.SUPABASE_URL && serviceKeyFrom(env) && describeDataPort(env) === 'supabase') {
     // Supabase applies its own migrations (`supabase db push`); we only call its functions.
     const db = dataPortFromEnv(env);
     return { db, target: `Supabase at ${env.SUPABASE_URL} (supabase-js)`, targetId: `supabase:${env.SUPABASE_URL}`, close: () => db.close() };

@@ -214,11 +214,21 @@ const STOP = new Error('csv: record limit reached');
 const WHITESPACE_ONLY = /^\s*$/;
 
 /**
+ * The stream methods used on csv-parse's parser. Declared here because Deno 2.1 (the Edge
+ * Runtime's) does not resolve the Node `stream.Transform` its `Parser` type extends.
+ */
+interface ParserStream {
+  on(event: 'error', listener: () => void): unknown;
+  write(chunk: Uint8Array, callback: (error?: unknown) => void): unknown;
+  end(callback: (error?: unknown) => void): unknown;
+}
+
+/**
  * One csv-parse run plus the bookkeeping the contract needs: physical line numbers, skipping of
  * whitespace-only lines, and structural errors located at the start of the broken record.
  */
 class CsvEngine {
-  private readonly parser: ReturnType<typeof parse>;
+  private readonly parser: ParserStream;
   private readonly window = new ByteWindow();
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder();
@@ -261,7 +271,7 @@ class CsvEngine {
         // Records are collected above; nothing is pushed into the stream, so it never back-pressures.
         return null;
       },
-    });
+    }) as unknown as ParserStream;
     // Errors are taken from the write callbacks; the listener only keeps the emitter from throwing.
     this.parser.on('error', () => {});
   }

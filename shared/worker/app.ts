@@ -1,6 +1,7 @@
 /** @module The import-worker's HTTP face: authenticates its caller (cron's shared secret or the service role key) and runs one tick. */
 import { Hono } from 'hono';
 import { timingSafeEqualStrings } from '../http/constant-time.ts';
+import { corsForOrigins } from '../http/cors.ts';
 import { errorBody } from '../http/errors.ts';
 import { type Logger, silentLogger } from '../http/logger.ts';
 import { requestIdFrom } from '../http/request-id.ts';
@@ -10,15 +11,18 @@ export interface WorkerTickResult {
 }
 
 export interface WorkerAppDeps {
-  /** Accepted bearer secrets: WORKER_SECRET (shared with pg_cron through Vault) and the service role key. */
+  /** Accepted bearer secrets: WORKER_SECRET (shared with pg_cron through Vault) and Supabase's server-side keys. */
   secrets: string[];
   tick: () => Promise<WorkerTickResult>;
   logger?: Logger;
+  /** Browser origins allowed to invoke the worker (CORS_ORIGINS); none by default. */
+  corsOrigins?: string[];
 }
 
-export function createWorkerApp({ secrets, tick, logger = silentLogger }: WorkerAppDeps) {
+export function createWorkerApp({ secrets, tick, logger = silentLogger, corsOrigins = [] }: WorkerAppDeps) {
   const accepted = secrets.filter((s) => s.length >= 16);
   const app = new Hono();
+  app.use(corsForOrigins(corsOrigins));
   app.all('*', async (c) => {
     const requestId = requestIdFrom(c.req.header('x-request-id'));
     c.header('X-Request-ID', requestId);

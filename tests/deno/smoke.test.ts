@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../support/db.ts';
 import { createKey } from '../support/fixtures.ts';
+import { DENO_LATEST } from '../support/deno.ts';
 import { freePort, startServer, type Server } from '../support/processes.ts';
 
 const db = await freshDatabase();
@@ -16,8 +17,8 @@ describe('functions/api-gateway under Deno', () => {
     const port = await freePort();
     const key = await createKey(db.port, { workspace: 'deno-smoke' });
     server = await startServer(
-      'npx',
-      ['deno', 'run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'functions/api-gateway/index.ts'],
+      process.execPath,
+      [DENO_LATEST, 'run', '--node-modules-dir=manual', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'functions/api-gateway/index.ts'],
       { DATABASE_URL: db.url, PORT: String(port), SUPABASE_URL: '', SUPABASE_SERVICE_ROLE_KEY: '', DENO_NO_UPDATE_CHECK: '1', HOST: '127.0.0.1' },
       /Listening on/,
     );
@@ -58,8 +59,8 @@ describe('functions/import-worker under Deno', () => {
     const port = await freePort();
     const secret = 'deno-worker-secret-0123456789abcdef';
     worker = await startServer(
-      'npx',
-      ['deno', 'run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'functions/import-worker/index.ts'],
+      process.execPath,
+      [DENO_LATEST, 'run', '--node-modules-dir=manual', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'functions/import-worker/index.ts'],
       { DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1', WORKER_SECRET: secret, SUPABASE_URL: '', SUPABASE_SERVICE_ROLE_KEY: '', DENO_NO_UPDATE_CHECK: '1' },
       /Listening on/,
     );

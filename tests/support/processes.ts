@@ -32,9 +32,9 @@ export interface Server {
 }
 
 /** Starts a long-running command and resolves once its output matches `ready`. */
-export function startServer(cmd: string, args: string[], env: Record<string, string | undefined>, ready: RegExp, timeoutMs = 90_000) {
+export function startServer(cmd: string, args: string[], env: Record<string, string | undefined>, ready: RegExp, timeoutMs = 90_000, cwd = ROOT) {
   return new Promise<Server>((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     const server: Server = {
       child,

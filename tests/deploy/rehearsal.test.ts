@@ -39,7 +39,9 @@ beforeAll(async () => {
   postgrest = await startPostgrestStandIn(db.url);
   receiver = await startReceiver();
   key = await createKey(db.port, { workspace: 'rehearsal', scopes: ['read:contacts', 'write:contacts', 'admin:webhooks'] });
-  deployLog = await deployWithTheCli();
+  // The guide's two commands that talk to the Management API, as a user runs them.
+  await supabaseCli(['secrets', 'set', `WORKER_SECRET=${WORKER_SECRET}`, 'WEBHOOK_ALLOW_LOOPBACK=1']);
+  deployLog = await supabaseCli(['functions', 'deploy', '--use-api']);
   for (const slug of FUNCTIONS) await writeTree(management.deploys.get(slug));
   // The gateway first: its boot fills the private Deno cache from the npm registry; the worker reuses it.
   gateway = await bootFunction('api-gateway', { SUPABASE_DB_URL: db.url });
@@ -58,6 +60,10 @@ afterAll(async () => {
 });
 
 describe('what `supabase functions deploy` uploads', () => {
+  it('stores the secrets `supabase secrets set` sends', () => {
+    expect(Object.fromEntries(management.secrets)).toEqual({ WORKER_SECRET, WEBHOOK_ALLOW_LOOPBACK: '1' });
+  });
+
   it('uploads both functions with their entry, the deno.json import map and verify_jwt off', () => {
     expect(deployLog).toContain(`Deployed Functions on project ${PROJECT_REF}`);
     for (const slug of FUNCTIONS) {
@@ -125,13 +131,13 @@ describe('the uploaded functions, booted alone under the Edge Runtime Deno', () 
   });
 });
 
-/** Runs the pinned CLI against the Management API stand-in, the way a user deploys without Docker. */
-async function deployWithTheCli(): Promise<string> {
+/** Runs the pinned CLI against the Management API stand-in (deploy: server-side bundling, no Docker). */
+async function supabaseCli(args: string[]): Promise<string> {
   const profile = join(work, 'profile.yaml');
   await writeFile(profile, [`name: rehearsal`, `api_url: ${management.url}`, `dashboard_url: ${management.url}/dashboard`, `project_host: rehearsal.localhost`, ''].join('\n'));
   const result = await run(
     process.execPath,
-    [join(ROOT, 'node_modules/supabase/dist/supabase.js'), 'functions', 'deploy', '--project-ref', PROJECT_REF, '--profile', profile, '--use-api'],
+    [join(ROOT, 'node_modules/supabase/dist/supabase.js'), ...args, '--project-ref', PROJECT_REF, '--profile', profile],
     {
       SUPABASE_ACCESS_TOKEN: `sbp_${'0123456789abcdef'.repeat(2)}01234567`,
       HOME: work,
@@ -143,7 +149,7 @@ async function deployWithTheCli(): Promise<string> {
     180_000,
   );
   const output = result.stdout + result.stderr;
-  if (result.code !== 0) throw new Error(`supabase functions deploy failed (${result.code}):\n${output}`);
+  if (result.code !== 0) throw new Error(`supabase ${args.join(' ')} failed (${result.code}):\n${output}`);
   return output;
 }
 
@@ -156,7 +162,7 @@ async function writeTree(deploy: CapturedDeploy | undefined): Promise<void> {
   }
 }
 
-/** Boots one function from its captured files only, with the environment Supabase provides. */
+/** Boots one function from its captured files only, with the secrets set above and the environment Supabase provides. */
 async function bootFunction(slug: string, extra: Record<string, string>): Promise<Server & { url: string }> {
   const deploy = management.deploys.get(slug)!;
   const tree = join(work, slug);
@@ -170,13 +176,12 @@ async function bootFunction(slug: string, extra: Record<string, string>): Promis
       DENO_NO_UPDATE_CHECK: '1',
       PORT: String(port),
       HOST: '127.0.0.1',
+      ...Object.fromEntries(management.secrets),
       SUPABASE_URL: postgrest.url,
       SUPABASE_SERVICE_ROLE_KEY: postgrest.serviceRoleKey,
       DATABASE_URL: '',
-      WORKER_SECRET,
       // The test plays pg_net below; no self-invocation from the gateway.
       IMPORT_WORKER_URL: '',
-      WEBHOOK_ALLOW_LOOPBACK: '1',
       ...extra,
     },
     /Listening on/,

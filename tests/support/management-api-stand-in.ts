@@ -3,11 +3,12 @@
  * It implements only what `supabase functions deploy --use-api` calls, so the exact upload can be
  * captured: `POST /v1/projects/{ref}/functions/deploy?slug=…` (multipart: a `metadata` JSON field
  * and one `file` part per uploaded file, named by its path), `PUT /v1/projects/{ref}/functions`
- * (the bulk update after several uploads) and `GET /v1/projects/{ref}`.
+ * (the bulk update after several uploads), `GET /v1/projects/{ref}`, and `POST /v1/projects/{ref}/secrets`
+ * (what `supabase secrets set` sends: a JSON list of `{name, value}`).
  *
  * How it differs from the real API: it checks only that a bearer token is sent (not that it is a
  * valid access token with rights on the project); it does not bundle, type-check or store anything
- * beyond this process, so a function it accepts is not yet proven to bundle on Supabase (the test
+ * beyond this process (secrets are kept in plain memory, not encrypted), so a function it accepts is not yet proven to bundle on Supabase (the test
  * boots the captured files under the Edge Runtime's Deno instead); versions and ids are counters;
  * every other route is a 404.
  */
@@ -25,6 +26,8 @@ export interface CapturedDeploy {
 export interface ManagementApiStandIn {
   url: string;
   deploys: Map<string, CapturedDeploy>;
+  /** The project's secrets as `supabase secrets set` stored them: what each function's environment gets. */
+  secrets: Map<string, string>;
   /** Every request line received, for assertions and for debugging a failed deploy. */
   requests: string[];
   close(): Promise<void>;
@@ -32,6 +35,7 @@ export interface ManagementApiStandIn {
 
 export async function startManagementApiStandIn(projectRef: string): Promise<ManagementApiStandIn> {
   const deploys = new Map<string, CapturedDeploy>();
+  const secrets = new Map<string, string>();
   const requests: string[] = [];
   const project = `/v1/projects/${projectRef}`;
 
@@ -53,6 +57,10 @@ export async function startManagementApiStandIn(projectRef: string): Promise<Man
       if (req.method === 'PUT' && url.pathname === `${project}/functions`) {
         return send(200, { functions: JSON.parse(body.toString('utf8')) });
       }
+      if (req.method === 'POST' && url.pathname === `${project}/secrets`) {
+        for (const { name, value } of JSON.parse(body.toString('utf8')) as { name: string; value: string }[]) secrets.set(name, value);
+        return send(201, {});
+      }
       if (req.method === 'GET' && url.pathname === project) {
         return send(200, { id: projectRef, ref: projectRef, name: 'rehearsal', organization_id: 'org', region: 'local', status: 'ACTIVE_HEALTHY', created_at: new Date(0).toISOString() });
       }
@@ -66,6 +74,7 @@ export async function startManagementApiStandIn(projectRef: string): Promise<Man
   return {
     url: `http://127.0.0.1:${port}`,
     deploys,
+    secrets,
     requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -25,10 +25,8 @@ const db = await freshDatabase();
 let work: string;
 let management: ManagementApiStandIn;
 let postgrest: PostgrestStandIn;
-let gateway: Server;
-let worker: Server;
-let gatewayUrl: string;
-let workerUrl: string;
+let gateway: Server & { url: string };
+let worker: Server & { url: string };
 let receiver: { server: HttpServer; url: string; received: { headers: Record<string, string>; body: string }[] };
 let key: TestKey;
 let deployLog = '';
@@ -45,9 +43,7 @@ beforeAll(async () => {
   for (const slug of FUNCTIONS) await writeTree(management.deploys.get(slug));
   // The gateway first: its boot fills the private Deno cache from the npm registry; the worker reuses it.
   gateway = await bootFunction('api-gateway', { SUPABASE_DB_URL: db.url });
-  gatewayUrl = gateway.url;
   worker = await bootFunction('import-worker', { SUPABASE_DB_URL: db.url });
-  workerUrl = worker.url;
 }, 600_000);
 
 afterAll(async () => {
@@ -88,10 +84,10 @@ describe('what `supabase functions deploy` uploads', () => {
 
 describe('the uploaded functions, booted alone under the Edge Runtime Deno', () => {
   it('serve /health and the bare URL', async () => {
-    const health = await fetch(`${gatewayUrl}/api-gateway/health`);
+    const health = await fetch(`${gateway.url}/api-gateway/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ data: { status: 'ok', database: 'ok' } });
-    const index = await fetch(`${gatewayUrl}/api-gateway`);
+    const index = await fetch(`${gateway.url}/api-gateway`);
     expect(index.status).toBe(200);
     expect((await index.json()).data.links.openapi).toBe('/functions/v1/api-gateway/v1/openapi.json');
   });
@@ -125,7 +121,7 @@ describe('the uploaded functions, booted alone under the Edge Runtime Deno', () 
   });
 
   it('refuse a wrong key at the worker with the envelope', async () => {
-    const res = await fetch(`${workerUrl}/import-worker`, { method: 'POST', headers: { authorization: 'Bearer not-the-worker-secret-0123456789' } });
+    const res = await fetch(`${worker.url}/import-worker`, { method: 'POST', headers: { authorization: 'Bearer not-the-worker-secret-0123456789' } });
     expect(res.status).toBe(401);
     expect((await res.json()).error.code).toBe('invalid_key');
   });
@@ -192,7 +188,7 @@ async function bootFunction(slug: string, extra: Record<string, string>): Promis
 }
 
 async function callGateway(method: string, path: string, body: unknown, idempotencyKey: string) {
-  const res = await fetch(`${gatewayUrl}/api-gateway${path}`, {
+  const res = await fetch(`${gateway.url}/api-gateway${path}`, {
     method,
     headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
     body: JSON.stringify(body),
@@ -204,7 +200,7 @@ async function callGateway(method: string, path: string, body: unknown, idempote
 async function invokeWorkerUntil(done: () => Promise<boolean>): Promise<Record<string, unknown>[]> {
   const ticks: Record<string, unknown>[] = [];
   for (let i = 0; i < 20 && !(await done()); i++) {
-    const res = await fetch(`${workerUrl}/import-worker`, {
+    const res = await fetch(`${worker.url}/import-worker`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${WORKER_SECRET}` },
       body: JSON.stringify({ source: 'pg_cron', at: new Date().toISOString() }),

@@ -89,7 +89,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 /** Parses the multipart upload with the platform's own multipart parser (undici's Request.formData). */
 async function parseDeploy(slug: string, contentType: string, body: Buffer): Promise<CapturedDeploy> {
   if (!slug) throw new Error('slug is required');
-  const form = await new Request('http://stand-in/', { method: 'POST', headers: { 'content-type': contentType }, body }).formData();
+  const form = await new Request('http://stand-in/', { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(body) }).formData();
   const metadata = form.get('metadata');
   if (typeof metadata !== 'string') throw new Error('the metadata field is missing');
   const files = new Map<string, Buffer>();

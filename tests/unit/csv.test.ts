@@ -1,6 +1,6 @@
 /** @module Pins the CSV reader to spec/contract.md "CSV": how text becomes numbered records, which lines are skipped, where structural errors are reported, and that the streaming and early-stopping variants number records exactly like a whole-text parse. */
 import { describe, it, expect } from 'vitest';
-import { CsvStructureError, detectDelimiter, parseCsv, streamCsv, type CsvRecord, type Delimiter } from '../../shared/imports/csv.ts';
+import { countCsvRecords, CsvStructureError, detectDelimiter, parseCsv, streamCsv, type CsvRecord, type Delimiter } from '../../shared/imports/csv.ts';
 
 async function collect(
   chunks: AsyncIterable<string> | Iterable<string>,
@@ -68,6 +68,7 @@ describe('parseCsv', () => {
       records: [rec(1, 2, ['Jane', 'jane@acme.com']), rec(2, 3, ['Bob', 'bob@beta.com'])],
       truncated: false,
       dataStart: { offset: 11, line: 2 },
+      preamble: { lines: 0, records: 0 },
     });
   });
 
@@ -171,15 +172,16 @@ describe('parseCsv', () => {
 
   it('returns an empty header and no records for empty or blank text', async () => {
     const none = { offset: 0, line: 1 };
-    expect(await parseCsv('', { hasHeader: true })).toStrictEqual({ header: [], delimiter: ',', records: [], truncated: false, dataStart: none });
+    expect(await parseCsv('', { hasHeader: true })).toStrictEqual({ header: [], delimiter: ',', records: [], truncated: false, dataStart: none, preamble: { lines: 0, records: 0 } });
     expect(await parseCsv('\uFEFF\r\n  \r\n', { hasHeader: true })).toStrictEqual({
       header: [],
       delimiter: ',',
       records: [],
       truncated: false,
       dataStart: none,
+      preamble: { lines: 0, records: 0 },
     });
-    expect(await parseCsv('', { hasHeader: false })).toStrictEqual({ header: null, delimiter: ',', records: [], truncated: false, dataStart: none });
+    expect(await parseCsv('', { hasHeader: false })).toStrictEqual({ header: null, delimiter: ',', records: [], truncated: false, dataStart: none, preamble: { lines: 0, records: 0 } });
   });
 
   it('reads a header without data rows', async () => {
@@ -189,6 +191,7 @@ describe('parseCsv', () => {
       records: [],
       truncated: false,
       dataStart: { offset: 12, line: 2 },
+      preamble: { lines: 0, records: 0 },
     });
   });
 
@@ -212,18 +215,20 @@ describe('parseCsv', () => {
       expect(err).toMatchObject({ code: 'unterminated_quote', line: 1 });
     });
 
-    it('rejects a closing quote followed by other characters', async () => {
-      const err = await structureError(parseCsv('a,b\n1,2\n"ab"c,d\n', { hasHeader: true }));
-      expect(err.code).toBe('invalid_closing_quote');
-      expect(err.line).toBe(3);
-      expect(err.message).toMatch(/^invalid quoting in the record starting at line 3: /);
+    it('reads a closing quote followed by other characters as text, as spreadsheets do', async () => {
+      const { records } = await parseCsv('a,b\n1,2\n"ab"c,d\n', { hasHeader: true });
+      expect(records[1]).toStrictEqual(rec(2, 3, ['"ab"c', 'd']));
     });
 
-    it('rejects a quote inside an unquoted field', async () => {
-      const err = await structureError(parseCsv('a,b\n1,2\n3,4\nBob "The Builder",x\n', { hasHeader: true }));
-      expect(err.code).toBe('invalid_opening_quote');
-      expect(err.line).toBe(4);
-      expect(err.message).toMatch(/^invalid quoting in the record starting at line 4: /);
+    it('reads a bare quote inside an unquoted field as text (csv-spectrum location_coordinates)', async () => {
+      const text = 'a,b\n1,2\n3,4\nBob "The Builder",x\nLatitude,"5\'10"" N"\n6\'2",38°53\'23"N\n';
+      const { records } = await parseCsv(text, { hasHeader: true });
+      expect(records.slice(2)).toStrictEqual([
+        rec(3, 4, ['Bob "The Builder"', 'x']),
+        rec(4, 5, ['Latitude', '5\'10" N']),
+        rec(5, 6, ['6\'2"', '38°53\'23"N']),
+      ]);
+      expect(countCsvRecords(text, ',', 1)).toBe(5);
     });
 
     it('is an Error with a name', async () => {
@@ -290,6 +295,7 @@ describe('parseCsv', () => {
         records: [],
         truncated: true,
         dataStart: { offset: 11, line: 2 },
+        preamble: { lines: 0, records: 0 },
       });
       expect(await parseCsv(text, { hasHeader: false, maxRecords: 0 })).toStrictEqual({
         header: null,
@@ -297,6 +303,7 @@ describe('parseCsv', () => {
         records: [],
         truncated: true,
         dataStart: { offset: 0, line: 1 },
+        preamble: { lines: 0, records: 0 },
       });
       expect((await parseCsv('email,name\n\n', { hasHeader: true, maxRecords: 0 })).truncated).toBe(false);
     });
@@ -408,6 +415,8 @@ describe('streamCsv', () => {
       if (r.row_number === 3) break;
     }
     expect(seen).toStrictEqual([1, 2, 3]);
-    expect(produced).toBeLessThan(10);
+    // A one-column file has no delimiter on its first line, so detection looks a few lines further
+    // (a preamble may come first) before settling on the comma; it still never reads the whole input.
+    expect(produced).toBeLessThan(30);
   });
 });

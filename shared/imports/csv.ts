@@ -340,7 +340,8 @@ class CsvEngine {
   private onRecord(fields: string[], end: number): void {
     const start = this.skipLineBreaks(this.lastEnd, end);
     this.lastEnd = end;
-    if (fields.every((f) => WHITESPACE_ONLY.test(f)) && WHITESPACE_ONLY.test(this.decoder.decode(this.window.slice(start, end)))) {
+    // A record of empty cells (a blank line, or a spreadsheet's blank row ",,,,") is no data row.
+    if (fields.every((f) => WHITESPACE_ONLY.test(f))) {
       // Moving past it keeps a long run of such lines from piling up in the window.
       this.lineAt(end);
       this.window.dropBefore(this.lineCursor);
@@ -677,6 +678,10 @@ export async function* streamCsv(
   reportHeader(options.hasHeader ? [] : null);
 }
 
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0xfeff || c === 0x0b || c === 0x0c || c === 0xa0 || c === 0x0a || c === 0x0d;
+}
+
 /**
  * Counts the data records of a CSV without parsing it: line breaks outside quoted fields that end
  * a non-blank line, less the records before the data (header and preamble). A quote opens a quoted
@@ -697,13 +702,15 @@ export function countCsvRecords(text: string, delimiter: Delimiter, recordsBefor
       if (c === 0x22) {
         inQuotes = false;
         justClosed = true;
-      }
+      } else if (blank && !isSpace(c)) blank = false;
       continue;
     }
     if (justClosed) {
       justClosed = false;
       if (c === 0x22) {
+        // An escaped quote: text.
         inQuotes = true;
+        blank = false;
         continue;
       }
     }
@@ -716,7 +723,8 @@ export function countCsvRecords(text: string, delimiter: Delimiter, recordsBefor
     }
     if (c === 0x22 && fieldStart) inQuotes = true;
     fieldStart = c === delim;
-    if (blank && !(c === 0x20 || c === 0x09 || c === 0xfeff || c === 0x0b || c === 0x0c || c === 0xa0)) blank = false;
+    // Like the parser, a line of empty cells (",,,", '"",""') is blank.
+    if (blank && c !== delim && c !== 0x22 && !isSpace(c)) blank = false;
   }
   if (!blank) records++;
   return Math.max(0, records - recordsBeforeData);

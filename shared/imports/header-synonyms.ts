@@ -90,12 +90,12 @@ const SYNONYM_LISTS: Record<string, readonly string[]> = {
   ],
   priority: ['priority', 'Priorität', 'Priorité', 'Prioridad'],
   tags: [
-    'tags', 'Tag', 'Labels', 'Label', 'Categories', 'Category', 'Group Membership', 'Groups', 'Person - Labels',
+    'tags', 'Tag', 'Labels', 'Label', 'Categories', 'Category', 'Group Membership', 'Groups', 'Person - Labels', 'Person - Label',
     'Schlagwörter', 'Kategorien', 'Étiquettes', 'Catégories', 'Etiquetas', 'Categorías',
   ],
   created_date: [
     'created_date', 'Create Date', 'Created At', 'Created On', 'Created', 'Created Date', 'Date Created',
-    'Creation Date', 'Created Time', 'Erstellt am', 'Erstellungsdatum', 'Date de création', 'Fecha de creación',
+    'Creation Date', 'Created Time', 'Person - Add time', 'Erstellt am', 'Erstellungsdatum', 'Date de création', 'Fecha de creación',
   ],
 };
 
@@ -139,6 +139,8 @@ export interface HeaderMatch {
   weak: boolean;
   /** Marked as the preferred one of its kind (vCard TYPE=pref, "Email (Primary)"): consulted first. */
   preferred: boolean;
+  /** A vCard property header (FN, N, EMAIL;TYPE=…): its neighbours are vCard properties too. */
+  vcard?: boolean;
 }
 
 function bySynonym(header: string): HeaderMatch | undefined {
@@ -163,7 +165,7 @@ function byVcardProperty(header: string): HeaderMatch | undefined {
   if (!Object.hasOwn(VCARD_PROPERTIES, property) || (m[2] === '' && m[1] !== property)) return undefined;
   const params = m[2].toLowerCase().split(/[;,]/).map((p) => p.replace(/^type=/, '').trim());
   const preferred = params.some((p) => p === 'pref' || p === 'pref=1');
-  return { field: VCARD_PROPERTIES[property], weak: property === 'TITLE' && m[2] === '', preferred };
+  return { field: VCARD_PROPERTIES[property], weak: property === 'TITLE' && m[2] === '', preferred, vcard: true };
 }
 
 /** `Email (Work)`, `Phone (Mobile)`, `Email - Home`, `Person - Phone - Work`. */
@@ -179,7 +181,12 @@ function byTypedVariant(header: string): HeaderMatch | undefined {
 
 /** The contact field a header feeds, or undefined when it is none of them. */
 export function matchHeader(header: string): HeaderMatch | undefined {
-  return bySynonym(header) ?? byVcardProperty(header.trim()) ?? byTypedVariant(header.trim());
+  return byVcardProperty(header.trim()) ?? bySynonym(header) ?? byTypedVariant(header.trim());
+}
+
+/** Among vCard property headers, `URL` is the vCard property (a website), not LinkedIn's profile column. */
+export function isVcardWebsite(header: string): boolean {
+  return header.trim().toUpperCase().split(';')[0] === 'URL';
 }
 
 const IDENTITY_TARGETS = new Set(['email', 'full_name', 'first_name', 'last_name', COMPOSITE_NAME]);

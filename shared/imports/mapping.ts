@@ -6,7 +6,9 @@ import {
   COMPOSITE_NAME,
   COMPOSITE_ORG,
   isIdentityTarget,
+  isVcardWebsite,
   matchHeader,
+  type HeaderMatch,
 } from './header-synonyms.ts';
 
 export { HEADER_SYNONYMS, normaliseHeader } from './header-synonyms.ts';
@@ -246,13 +248,14 @@ function headerIndex(header: string[]): (key: string) => number[] {
 
 function autoMapping(header: string[]): ColumnMapping {
   const width = headerWidth(header);
-  const candidates: { index: number; field: string; weak: boolean; preferred: boolean }[] = [];
+  const candidates: ({ index: number } & HeaderMatch)[] = [];
   for (let index = 0; index < width; index++) {
     const match = matchHeader(header[index]);
     if (match) candidates.push({ index, ...match });
   }
   const strongFields = new Set(candidates.filter((c) => !c.weak).map((c) => c.field));
-  const kept = candidates.filter((c) => !c.weak || !strongFields.has(c.field));
+  const vcard = candidates.some((c) => c.vcard);
+  const kept = candidates.filter((c) => (!c.weak || !strongFields.has(c.field)) && !(vcard && isVcardWebsite(header[c.index])));
   // Consultation order: preferred variants first; within each group, column order (stable sort).
   kept.sort((a, b) => Number(b.preferred) - Number(a.preferred));
   const columns = new Map(kept.map((c) => [c.index, c.field] as [number, string]));

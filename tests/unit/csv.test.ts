@@ -148,16 +148,14 @@ describe('parseCsv', () => {
     expect(result.records).toStrictEqual([rec(1, 6, ['Jane', 'j@x.y']), rec(2, 9, ['Bob', 'b@x.y'])]);
   });
 
-  it('skips lines made only of tabs in a tab-separated file, but keeps a line of empty comma-separated cells', async () => {
+  it('skips blank rows of a spreadsheet: lines of empty cells, quoted or not, whatever the delimiter (issue 11)', async () => {
     const tsv = await parseCsv('a\tb\n\t\n1\t2\n', { hasHeader: true });
     expect(tsv.records).toStrictEqual([rec(1, 3, ['1', '2'])]);
-    const csv = await parseCsv('a,b\n,\n1,2\n', { hasHeader: true });
-    expect(csv.records).toStrictEqual([rec(1, 2, ['', '']), rec(2, 3, ['1', '2'])]);
-  });
-
-  it('keeps a quoted empty field even when it is alone on its line', async () => {
-    const result = await parseCsv('a\n""\n"  "\n', { hasHeader: true });
-    expect(result.records).toStrictEqual([rec(1, 2, ['']), rec(2, 3, ['  '])]);
+    const csv = await parseCsv('a,b\n,\n1,2\n,,,\n3,4\n', { hasHeader: true });
+    expect(csv.records).toStrictEqual([rec(1, 3, ['1', '2']), rec(2, 5, ['3', '4'])]);
+    const quoted = await parseCsv('a\n""\n"  "\nx\n', { hasHeader: true });
+    expect(quoted.records).toStrictEqual([rec(1, 4, ['x'])]);
+    expect(countCsvRecords('a,b\n,\n1,2\n,,,\n"",""\n"x",\n', ',', 1)).toBe(2);
   });
 
   it('returns ragged rows as they are', async () => {

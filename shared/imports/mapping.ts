@@ -266,13 +266,14 @@ function autoMapping(header: string[]): ColumnMapping {
 /**
  * Whether a record could be the header, so that a preamble before it (LinkedIn's "Notes:" lines)
  * can be skipped: with a mapping, it names one of the mapping's keys; without, one of its cells is
- * recognised as an email or name header.
+ * recognised as an email or name header by a specific name (not a weak word such as "Name").
  */
 export function headerRecogniser(mapping: unknown): (fields: string[]) => boolean {
   if (mapping === undefined || mapping === null) {
+    // Weak words ("Name", "Mail", "Contact") are common cell values too; only a strong one marks a header.
     return (fields) => fields.some((f) => {
       const m = matchHeader(f.trim());
-      return m !== undefined && isIdentityTarget(m.field);
+      return m !== undefined && !m.weak && isIdentityTarget(m.field);
     });
   }
   if (!isPlainObject(mapping)) return () => true;

@@ -118,7 +118,8 @@ describe('a queued LinkedIn export with its preamble', () => {
     const res = await importCsv({ csv: `${preamble}${lines.join('\n')}\n` });
     expect(res.status).toBe(202);
     expect(res.json.data).toMatchObject({ total_rows: 600, preamble_lines_skipped: 3, unmapped_columns: ['Connected On'] });
-    await runImportWorker({ db: db.port, workerId: 'exports', chunkRows: 200 });
+    // Budgets far above the work, so a loaded machine cannot pause the job midway.
+    await runImportWorker({ db: db.port, workerId: 'exports', chunkRows: 200, budgetMs: 600_000, cpuBudgetMs: 600_000 });
     const job = await api.call('GET', `/v1/import/jobs/${res.json.data.job_id}`, { key: keys.full.key });
     expect(job.json.data).toMatchObject({ status: 'completed', created_count: 599, preamble_lines_skipped: 3 });
     // Three preamble lines and the header come before data row 1 (line 5): row 550 is on line 554.

@@ -130,6 +130,9 @@ describe('headerRecogniser', () => {
     expect(isHeader(['When exporting your connection data, you may notice that some of the email addresses are missing.'])).toBe(false);
     expect(isHeader(['First Name', 'Last Name', 'URL'])).toBe(true);
     expect(isHeader(['Phone', 'Company'])).toBe(false);
+    // Weak words are common cell values ("Contact" as a source, "Name" as a label): not enough.
+    expect(isHeader(['Contact', 'Name', 'Mail'])).toBe(false);
+    expect(isHeader(['EMAIL;TYPE=WORK'])).toBe(true);
   });
 
   it('with a mapping, recognises a record naming one of its keys', () => {

@@ -174,6 +174,16 @@ function capitalise(part: string): string {
 // here as anywhere else zod is used in the project.
 const emailFormat = z.email();
 
+/** Whether a trimmed string is an email address this model accepts (CSV multi-value cells pick the first such value). */
+export function isValidEmail(s: string): boolean {
+  return emailFormat.safeParse(s).success;
+}
+
+/** Whether a trimmed string is a phone number this model accepts. */
+export function isValidPhone(s: string): boolean {
+  return normalisePhone(s).ok;
+}
+
 // Characters people use to format phone numbers; anything else (letters, "ext.", a second number)
 // would be silently dropped by libphonenumber, so it is refused instead.
 const PHONE_FORMATTING = /[\s\-.()/]/g;

@@ -18,6 +18,12 @@ export interface CsvParseOptions {
   delimiter?: Delimiter;
   /** Stop after this many DATA records; `truncated` then says whether anything followed. */
   maxRecords?: number;
+  /**
+   * Recognises the header among the first records, so that a preamble before it (LinkedIn's
+   * "Notes:" lines) is skipped. Without it, or when none of the first PREAMBLE_LIMIT + 1 records
+   * qualifies, the first record is the header.
+   */
+  isHeader?: (fields: string[]) => boolean;
 }
 
 export interface CsvParseResult {
@@ -29,6 +35,8 @@ export interface CsvParseResult {
   truncated: boolean;
   /** Where the data records begin in the UTF-8 bytes of the text without its BOM, and on which line: a queued import resumes from here. */
   dataStart: { offset: number; line: number };
+  /** What came before the header: physical lines (blank ones included) and non-blank records. */
+  preamble: { lines: number; records: number };
 }
 
 export type CsvStructureErrorCode =
@@ -55,36 +63,71 @@ const LF = 0x0a;
 const CR = 0x0d;
 const QUOTE = '"';
 
+/** Non-blank lines looked at for the delimiter before settling on the default: a preamble and the header. */
+const DETECTION_LINES = 16;
+
 /**
- * Incremental scan of the first line for delimiter detection. Incremental because the streaming
- * variant sees the first line in pieces, and rescanning the buffered text per chunk would be
- * quadratic for a file whose first line never ends (an unterminated quote in the header).
+ * Incremental scan for delimiter detection: the first line with a candidate delimiter outside
+ * quotes decides, so a preamble line without one ("Notes:") does not. Incremental because the
+ * streaming variant sees the text in pieces, and rescanning the buffered text per chunk would be
+ * quadratic for a file whose first line never ends (an unterminated quote in the header). Quotes
+ * are read as the parser reads them: one opens a quoted field only at the start of a field.
  */
 class FirstLineScanner {
   private started = false;
   private inQuotes = false;
+  /** A quote just ended a quoted field; a second one right after it is an escaped quote. */
+  private justClosed = false;
+  private fieldStart = true;
+  private lines = 0;
   private readonly counts = new Map<Delimiter, number>(DELIMITERS.map((d) => [d, 0]));
   done = false;
 
-  /** Returns true once the first line is complete; later input is ignored. */
+  /** Returns true once the deciding line is complete; later input is ignored. */
   feed(text: string): boolean {
-    for (let i = 0; i < text.length && !this.done; i++) {
-      const ch = text[i];
-      if (!this.started) {
-        // Leading blank and whitespace-only lines are skipped by the parser too, so they must not
-        // decide the delimiter. Tab is not skipped: it may be the delimiter of an empty first cell.
-        if (ch !== '\t' && /\s/.test(ch)) continue;
-        this.started = true;
-      }
+    for (let i = 0; i < text.length && !this.done; i++) this.step(text[i]);
+    return this.done;
+  }
+
+  private step(ch: string): void {
+    if (!this.started) {
+      // Blank and whitespace-only lines are skipped by the parser too, so they must not decide
+      // the delimiter. Tab is not skipped: it may be the delimiter of an empty first cell.
+      if (ch !== '\t' && /\s/.test(ch)) return;
+      this.started = true;
+      this.fieldStart = true;
+    }
+    if (this.inQuotes) {
       if (ch === QUOTE) {
-        // A plain toggle is enough: an escaped "" inside a quoted field toggles twice.
-        this.inQuotes = !this.inQuotes;
-      } else if (!this.inQuotes) {
-        if (ch === '\n' || ch === '\r') this.done = true;
-        else if (this.counts.has(ch as Delimiter)) this.counts.set(ch as Delimiter, this.counts.get(ch as Delimiter)! + 1);
+        this.inQuotes = false;
+        this.justClosed = true;
+      }
+      return;
+    }
+    if (this.justClosed) {
+      this.justClosed = false;
+      if (ch === QUOTE) {
+        this.inQuotes = true;
+        return;
       }
     }
-    return this.done;
+    if (ch === QUOTE && this.fieldStart) {
+      this.inQuotes = true;
+      this.fieldStart = false;
+    } else if (ch === '\n' || ch === '\r') {
+      this.endLine();
+    } else if (this.counts.has(ch as Delimiter)) {
+      this.counts.set(ch as Delimiter, this.counts.get(ch as Delimiter)! + 1);
+      this.fieldStart = true;
+    } else {
+      this.fieldStart = false;
+    }
+  }
+
+  private endLine(): void {
+    this.started = false;
+    this.lines++;
+    if ([...this.counts.values()].some((n) => n > 0) || this.lines >= DETECTION_LINES) this.done = true;
   }
 
   result(): Delimiter {
@@ -105,7 +148,7 @@ class FirstLineScanner {
   }
 }
 
-/** Picks the delimiter from the first non-blank line, counting only characters outside quotes. */
+/** Picks the delimiter from the first non-blank line that has one, counting only characters outside quotes. */
 export function detectDelimiter(text: string): Delimiter {
   const scanner = new FirstLineScanner();
   scanner.feed(text);
@@ -213,6 +256,26 @@ const STOP = new Error('csv: record limit reached');
 
 const WHITESPACE_ONLY = /^\s*$/;
 
+/** Records before the header that may be skipped as a preamble, at most. */
+export const PREAMBLE_LIMIT = 10;
+
+const EXCEL_GUARD = /^\s*="((?:[^"]|"")*)"\s*$/s;
+
+/** Excel's text guard `="00420601123456"` (written to keep leading zeros) holds the text inside it. */
+function unwrapExcelGuard(field: string): string {
+  if (field.indexOf('="') === -1) return field;
+  const m = EXCEL_GUARD.exec(field);
+  return m ? m[1].replace(/""/g, '"') : field;
+}
+
+interface HeaderSearch {
+  isHeader?: (fields: string[]) => boolean;
+  /** Records seen while looking for the header; they are the preamble once it is found. */
+  held: EngineItem[];
+  /** Non-blank records before the header. */
+  preambleRecords: number;
+}
+
 /**
  * The stream methods used on csv-parse's parser. Declared here because Deno 2.1 (the Edge
  * Runtime's) does not resolve the Node `stream.Transform` its `Parser` type extends.
@@ -244,6 +307,9 @@ class CsvEngine {
   /** A high surrogate held back so that a pair split between chunks is encoded whole. */
   private carry = '';
   private ended = false;
+  /** Held records left unread when a record limit stopped the fallback from the header search. */
+  private heldLeft = false;
+  private readonly search: HeaderSearch;
   readonly items: EngineItem[] = [];
   stopped = false;
   error: CsvStructureError | undefined;
@@ -254,8 +320,10 @@ class CsvEngine {
     private readonly stopAfter?: number,
     /** Where in the whole text this parse starts (byte offset and its line), when resuming. */
     private readonly base: { offset: number; line: number } = { offset: 0, line: 1 },
+    isHeader?: (fields: string[]) => boolean,
   ) {
     this.headerPending = hasHeader;
+    this.search = { isHeader, held: [], preambleRecords: 0 };
     this.breaksBeforeCursor = base.line - 1;
     this.parser = parse({
       delimiter,
@@ -263,11 +331,14 @@ class CsvEngine {
       // the lines of a file with mixed endings together.
       record_delimiter: ['\r\n', '\n', '\r'],
       relax_column_count: true,
+      // A bare quote inside an unquoted field (5'10", "Nick" Smith) is text, as spreadsheets read it;
+      // an unterminated quoted field is still an error.
+      relax_quotes: true,
       skip_empty_lines: true,
       // The BOM is removed before the text reaches the parser, so byte offsets start at the data.
       bom: false,
       on_record: (fields: string[], context) => {
-        this.onRecord(fields, context.bytes);
+        this.onRecord(fields.map(unwrapExcelGuard), context.bytes);
         // Records are collected above; nothing is pushed into the stream, so it never back-pressures.
         return null;
       },
@@ -279,7 +350,8 @@ class CsvEngine {
   private onRecord(fields: string[], end: number): void {
     const start = this.skipLineBreaks(this.lastEnd, end);
     this.lastEnd = end;
-    if (fields.every((f) => WHITESPACE_ONLY.test(f)) && WHITESPACE_ONLY.test(this.decoder.decode(this.window.slice(start, end)))) {
+    // A record of empty cells (a blank line, or a spreadsheet's blank row ",,,,") is no data row.
+    if (fields.every((f) => WHITESPACE_ONLY.test(f))) {
       // Moving past it keeps a long run of such lines from piling up in the window.
       this.lineAt(end);
       this.window.dropBefore(this.lineCursor);
@@ -294,18 +366,54 @@ class CsvEngine {
     const nextLine = this.lineAt(end);
     this.window.dropBefore(start);
     this.lastItemEnd = end;
-    const at = { line, end: this.base.offset + end, nextLine };
+    const item: EngineItem = { kind: 'record', fields, line, end: this.base.offset + end, nextLine };
     if (this.headerPending) {
-      this.headerPending = false;
-      this.items.push({ kind: 'header', fields, ...at });
+      this.considerHeader(item);
     } else {
       this.dataCount++;
-      this.items.push({ kind: 'record', fields, ...at });
+      this.items.push(item);
     }
-    if (this.stopAfter !== undefined && this.dataCount >= this.stopAfter && !this.headerPending) {
+    if (this.stopped || (this.stopAfter !== undefined && this.dataCount >= this.stopAfter && !this.headerPending)) {
       this.stopped = true;
       throw STOP;
     }
+  }
+
+  /** The first record the recogniser accepts is the header; those before it are the preamble. */
+  private considerHeader(item: EngineItem): void {
+    const { isHeader, held } = this.search;
+    if (isHeader === undefined || isHeader(item.fields)) {
+      this.headerPending = false;
+      this.search.preambleRecords = held.length;
+      held.length = 0;
+      this.items.push({ ...item, kind: 'header' });
+      return;
+    }
+    held.push(item);
+    if (held.length > PREAMBLE_LIMIT) this.headerNotRecognised();
+  }
+
+  /** No record looked like the header: the first one is, as in any CSV, and the rest are data. */
+  private headerNotRecognised(): void {
+    const [first, ...rest] = this.search.held;
+    this.search.held = [];
+    if (first === undefined) return;
+    this.headerPending = false;
+    this.items.push({ ...first, kind: 'header' });
+    for (const [i, item] of rest.entries()) {
+      if (this.stopAfter !== undefined && this.dataCount >= this.stopAfter) {
+        this.stopped = true;
+        this.heldLeft = i < rest.length;
+        return;
+      }
+      this.dataCount++;
+      this.items.push(item);
+    }
+  }
+
+  /** Non-blank records before the header (0 until the header is found). */
+  get preambleRecords(): number {
+    return this.search.preambleRecords;
   }
 
   /** Blank lines before a record are swallowed by csv-parse into that record's byte range. */
@@ -363,10 +471,12 @@ class CsvEngine {
       this.parser.end((e?: unknown) => resolve(e ?? undefined));
     });
     this.settle(err);
+    if (!this.error && this.headerPending) this.headerNotRecognised();
   }
 
   /** Whether anything other than whitespace follows the last record taken. */
   restIsBlank(): boolean {
+    if (this.heldLeft) return false;
     const rest = this.window.slice(Math.max(this.lastItemEnd, this.lineCursor), this.window.end);
     return WHITESPACE_ONLY.test(this.decoder.decode(rest)) && WHITESPACE_ONLY.test(this.carry);
   }
@@ -432,16 +542,18 @@ export async function parseCsv(text: string, options: CsvParseOptions): Promise<
   const body = stripBom(text);
   const delimiter = options.delimiter ?? detectDelimiter(body);
   const max = options.maxRecords;
-  const engine = new CsvEngine(delimiter, options.hasHeader, max === undefined ? undefined : Math.max(0, max));
+  const engine = new CsvEngine(delimiter, options.hasHeader, max === undefined ? undefined : Math.max(0, max), undefined, options.isHeader);
   let header: string[] | null = options.hasHeader ? [] : null;
   const records: CsvRecord[] = [];
   let dataStart = { offset: 0, line: 1 };
+  let preamble = { lines: 0, records: 0 };
 
   const collect = () => {
     for (const item of engine.take()) {
       if (item.kind === 'header') {
         header = trimHeader(item.fields);
         dataStart = { offset: item.end, line: item.nextLine };
+        preamble = { lines: item.line - 1, records: engine.preambleRecords };
       } else records.push({ row_number: records.length + 1, line: item.line, fields: item.fields });
     }
   };
@@ -465,7 +577,7 @@ export async function parseCsv(text: string, options: CsvParseOptions): Promise<
     // record: that record may be huge or broken, and neither is this caller's concern.
     truncated = !engine.restIsBlank() || /\S/.test(body.slice(fed));
   }
-  return { header, delimiter, records, truncated, dataStart };
+  return { header, delimiter, records, truncated, dataStart, preamble };
 }
 
 /** A data record with the position a resumed parse would continue from. */
@@ -576,28 +688,54 @@ export async function* streamCsv(
   reportHeader(options.hasHeader ? [] : null);
 }
 
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0xfeff || c === 0x0b || c === 0x0c || c === 0xa0 || c === 0x0a || c === 0x0d;
+}
+
 /**
- * Counts the data records of a CSV without parsing it: line breaks outside quotes that end a
- * non-blank line. Cheap enough for a 20 MB text in the request, where the queued total is
- * announced; the worker's parse remains the authority (it differs only for a broken file).
+ * Counts the data records of a CSV without parsing it: line breaks outside quoted fields that end
+ * a non-blank line, less the records before the data (header and preamble). A quote opens a quoted
+ * field only at the start of a field, as the parser reads it. Cheap enough for a 20 MB text in the
+ * request, where the queued total is announced; the worker's parse remains the authority (it
+ * differs only for a broken file).
  */
-export function countCsvRecords(text: string, hasHeader: boolean): number {
+export function countCsvRecords(text: string, delimiter: Delimiter, recordsBeforeData: number): number {
+  const delim = delimiter.charCodeAt(0);
   let records = 0;
   let inQuotes = false;
+  let justClosed = false;
+  let fieldStart = true;
   let blank = true;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      inQuotes = !inQuotes;
-      blank = false;
-    } else if (!inQuotes && (c === 0x0a || c === 0x0d)) {
+    if (inQuotes) {
+      if (c === 0x22) {
+        inQuotes = false;
+        justClosed = true;
+      } else if (blank && !isSpace(c)) blank = false;
+      continue;
+    }
+    if (justClosed) {
+      justClosed = false;
+      if (c === 0x22) {
+        // An escaped quote: text.
+        inQuotes = true;
+        blank = false;
+        continue;
+      }
+    }
+    if (c === 0x0a || c === 0x0d) {
       if (!blank) records++;
       blank = true;
+      fieldStart = true;
       if (c === 0x0d && text.charCodeAt(i + 1) === 0x0a) i++;
-    } else if (blank && !(c === 0x20 || c === 0x09 || c === 0xfeff || c === 0x0b || c === 0x0c || c === 0xa0)) {
-      blank = false;
+      continue;
     }
+    if (c === 0x22 && fieldStart) inQuotes = true;
+    fieldStart = c === delim;
+    // Like the parser, a line of empty cells (",,,", '"",""') is blank.
+    if (blank && c !== delim && c !== 0x22 && !isSpace(c)) blank = false;
   }
   if (!blank) records++;
-  return Math.max(0, records - (hasHeader ? 1 : 0));
+  return Math.max(0, records - recordsBeforeData);
 }

@@ -3,7 +3,7 @@ import { ulid } from 'ulid';
 import type { DataPort } from '../db/port.ts';
 import { ApiError } from '../http/errors.ts';
 import { countCsvRecords, CsvStructureError, parseCsv, type CsvRecord, type Delimiter } from './csv.ts';
-import { columnCountProblem, MappingError, recordToRow, resolveMapping, type ColumnMapping } from './mapping.ts';
+import { columnCountProblem, headerRecogniser, MappingError, recordToRow, resolveMapping, type ColumnMapping } from './mapping.ts';
 import { prepareRow, type PrepareOptions, type PreparedRow, type RowError } from './prepare.ts';
 import { requestTags, SYNC_ROW_LIMIT, type ImportRequest } from './request.ts';
 
@@ -65,6 +65,8 @@ export interface SyncResponse {
     skipped_count: number;
     errors: RowError[];
     mapping_used?: Record<string, string>;
+    unmapped_columns?: string[];
+    preamble_lines_skipped?: number;
   };
 }
 
@@ -76,7 +78,14 @@ export interface IdempotencyClaim {
 
 /** The 202 answer of a queued import, also built in SQL. */
 export interface QueuedResponse {
-  data: { job_id: string; status: 'queued'; total_rows: number; mapping_used?: Record<string, string> };
+  data: {
+    job_id: string;
+    status: 'queued';
+    total_rows: number;
+    mapping_used?: Record<string, string>;
+    unmapped_columns?: string[];
+    preamble_lines_skipped?: number;
+  };
 }
 
 /** How the worker reads a queued CSV: fixed at enqueue, never re-derived from the payload. */
@@ -122,7 +131,7 @@ export async function runImport(
       return { kind: 'queued', response };
     }
     const prepared = prepareJsonRows(body.rows, 1, { now, tags, updateExisting: body.update_existing ?? false });
-    return { kind: 'completed', response: await commitSync(db, common, prepared, null) };
+    return { kind: 'completed', response: await commitSync(db, common, prepared) };
   }
 
   const text = stripBom(body.csv!);
@@ -130,7 +139,12 @@ export async function runImport(
   let parsed;
   let mapping: ColumnMapping;
   try {
-    parsed = await parseCsv(text, { hasHeader, delimiter: body.delimiter, maxRecords: SYNC_ROW_LIMIT + 1 });
+    parsed = await parseCsv(text, {
+      hasHeader,
+      delimiter: body.delimiter,
+      maxRecords: SYNC_ROW_LIMIT + 1,
+      isHeader: hasHeader ? headerRecogniser(body.mapping) : undefined,
+    });
     if (parsed.records.length === 0) {
       throw new ApiError('validation_error', 'The CSV has no data rows.', [{ path: 'csv', message: 'no data rows' }]);
     }
@@ -140,14 +154,19 @@ export async function runImport(
     throw csvRequestError(err);
   }
 
+  const csvReport = {
+    p_mapping_used: mapping.used,
+    p_unmapped_columns: mapping.unmapped,
+    p_preamble_lines_skipped: parsed.preamble.lines > 0 ? parsed.preamble.lines : null,
+  };
   if (parsed.records.length > SYNC_ROW_LIMIT) {
     const settings: CsvSettings = { delimiter: parsed.delimiter, width: mapping.width, columns: [...mapping.columns.entries()] };
     const response = await db.rpc<QueuedResponse>('import_enqueue', {
       ...common,
+      ...csvReport,
       p_format: 'csv',
       p_payload: text,
-      p_total_rows: countCsvRecords(text, hasHeader),
-      p_mapping_used: mapping.used,
+      p_total_rows: countCsvRecords(text, parsed.delimiter, (hasHeader ? 1 : 0) + parsed.preamble.records),
       p_csv_settings: settings,
       p_cursor_offset: parsed.dataStart.offset,
       p_cursor_line: parsed.dataStart.line,
@@ -155,29 +174,24 @@ export async function runImport(
     return { kind: 'queued', response };
   }
   const prepared = prepareCsvRecords(parsed.records, mapping, { now, tags, updateExisting: body.update_existing ?? false });
-  return { kind: 'completed', response: await commitSync(db, common, prepared, mapping.used) };
+  return { kind: 'completed', response: await commitSync(db, { ...common, ...csvReport }, prepared) };
 }
 
 function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-async function commitSync(
-  db: DataPort,
-  common: Record<string, unknown>,
-  prepared: PreparedImport,
-  mappingUsed: Record<string, string> | null,
-): Promise<SyncResponse> {
+/** `args` carries, for a CSV, the mapping report (mapping_used as [column, field] pairs, so its order survives jsonb). */
+async function commitSync(db: DataPort, args: Record<string, unknown>, prepared: PreparedImport): Promise<SyncResponse> {
   return db.rpc<SyncResponse>('import_run_sync', {
-    ...common,
+    ...args,
     p_rows: prepared.rows,
     p_errors: prepared.errors,
     p_total_rows: prepared.total,
-    p_mapping_used: mappingUsed,
   });
 }
 
 /** Rebuilds the column mapping the worker applies to a queued CSV. */
 export function mappingFromSettings(settings: CsvSettings): ColumnMapping {
-  return { columns: new Map(settings.columns), used: {}, width: settings.width };
+  return { columns: new Map(settings.columns), used: [], unmapped: [], width: settings.width };
 }

@@ -1,15 +1,28 @@
-/** @module Decides which CSV column feeds which contact field (from the client's mapping, or by recognising the headers of common contact and CRM exports), so that every CSV record can be handed to the contact model as a contact-shaped object. */
-import { CONTACT_FIELDS } from '../contacts/model.ts';
+/** @module Decides which CSV column feeds which contact field (from the client's mapping, or by recognising the headers of common contact and CRM exports), so that every CSV record can be handed to the contact model as a contact-shaped object. Linear in columns and keys: each is looked at a fixed number of times. */
+import { CONTACT_FIELDS, isValidEmail, isValidPhone } from '../contacts/model.ts';
 import type { CsvParseResult } from './csv.ts';
+import {
+  ACCEPTED_IDENTITY_HEADERS,
+  COMPOSITE_NAME,
+  COMPOSITE_ORG,
+  isIdentityTarget,
+  isVcardWebsite,
+  matchHeader,
+  type HeaderMatch,
+} from './header-synonyms.ts';
 
-/** A contact field name from CONTACT_FIELDS (incl. legacy 'company_id'), or `custom_fields.<name>` (name 1..100 chars). */
+export { HEADER_SYNONYMS, normaliseHeader } from './header-synonyms.ts';
+
+/** A contact field name from CONTACT_FIELDS (incl. legacy 'company_id'), `custom_fields.<name>` (name 1..100 chars), or a composite of the header synonyms (vCard `N`, `ORG`). */
 export type MappingTarget = string;
 
 export interface ColumnMapping {
-  /** For each column index (0-based) the target, or absent when the column is ignored. */
+  /** Column index (0-based) → target, in the order a row consults them: preferred typed variants (vCard TYPE=pref) first, then column order. */
   columns: Map<number, MappingTarget>;
-  /** What the response reports as `mapping_used`: header name (or "1","2",... without header) → target, for used columns only, in column order. Duplicate header names appear once, mapped to the target. */
-  used: Record<string, MappingTarget>;
+  /** What the response reports as `mapping_used`: [header name (or "1","2",... without header), target] for used columns, in column order. A duplicated header name appears once. */
+  used: [string, MappingTarget][];
+  /** What the response reports as `unmapped_columns`: the names of the columns not used, in column order. */
+  unmapped: string[];
   /** Number of columns the header (or first record without header) defines. */
   width: number;
 }
@@ -26,223 +39,6 @@ export class MappingError extends Error {
 
 const CUSTOM_PREFIX = 'custom_fields.';
 const MAX_CUSTOM_NAME = 100;
-
-/** Lower-case letters and digits only, diacritics removed, so `E-mail 1 - Value`, `Prénom` and `first_name` compare as `email1value`, `prenom`, `firstname`. */
-export function normaliseHeader(h: string): string {
-  return (
-    h
-      .normalize('NFKD')
-      .replace(/\p{M}/gu, '')
-      .toLowerCase()
-      // NFKD leaves ß alone; without this "Straße" would lose a letter rather than gain the usual spelling.
-      .replace(/ß/g, 'ss')
-      .replace(/[^a-z0-9]/g, '')
-  );
-}
-
-const SYNONYM_LISTS: Record<string, readonly string[]> = {
-  full_name: [
-    'full_name',
-    'Full Name',
-    'Name',
-    'Contact Name',
-    'Contact',
-    'Display Name',
-    'Contact Full Name',
-    'Person - Name',
-    'Vollständiger Name',
-    'Nom complet',
-    'Nombre completo',
-  ],
-  first_name: [
-    'first_name',
-    'First Name',
-    'First',
-    'Given Name',
-    'Forename',
-    'FName',
-    'Contact First Name',
-    'Person - First name',
-    'Vorname',
-    'Prénom',
-    'Nombre',
-  ],
-  last_name: [
-    'last_name',
-    'Last Name',
-    'Last',
-    'Family Name',
-    'Surname',
-    'LName',
-    'Contact Last Name',
-    'Person - Last name',
-    'Nachname',
-    'Familienname',
-    'Nom',
-    'Nom de famille',
-    'Apellido',
-    'Apellidos',
-  ],
-  email: [
-    'email',
-    'E-mail',
-    'Email Address',
-    'E-mail Address',
-    'E-mail 1 - Value',
-    'E-mail 2 - Value',
-    'E-mail 3 - Value',
-    'E-mail 2 Address',
-    'E-mail 3 Address',
-    'Email 1',
-    'Email 2',
-    'Work Email',
-    'Business Email',
-    'Personal Email',
-    'Home Email',
-    'Other Email',
-    'Primary Email',
-    'Mail',
-    'Person - Email',
-    'Person - Email - Work',
-    'Person - Email - Home',
-    'Person - Email - Other',
-    'E-Mail-Adresse',
-    'Adresse e-mail',
-    'Adresse mail',
-    'Courriel',
-    'Correo electrónico',
-    'Correo',
-  ],
-  phone: [
-    'phone',
-    'Phone Number',
-    'Telephone',
-    'Tel',
-    'Mobile',
-    'Mobile Phone',
-    'Mobile Number',
-    'Cell',
-    'Cell Phone',
-    'Business Phone',
-    'Business Phone 2',
-    'Work Phone',
-    'Direct Phone',
-    'Home Phone',
-    'Home Phone 2',
-    'Other Phone',
-    'Primary Phone',
-    'Phone 1 - Value',
-    'Phone 2 - Value',
-    'Phone 3 - Value',
-    'Person - Phone',
-    'Person - Phone - Work',
-    'Person - Phone - Mobile',
-    'Person - Phone - Home',
-    'Person - Phone - Other',
-    'Telefon',
-    'Telefonnummer',
-    'Handy',
-    'Mobil',
-    'Mobiltelefon',
-    'Téléphone',
-    'Portable',
-    'Teléfono',
-    'Móvil',
-    'Celular',
-  ],
-  job_title: [
-    'job_title',
-    'Job Title',
-    'Title',
-    'Position',
-    'Role',
-    'Job Role',
-    'Job Position',
-    'Occupation',
-    'Organization 1 - Title',
-    'Organization Title',
-    'Person - Job title',
-    'Berufsbezeichnung',
-    'Poste',
-    'Fonction',
-    'Cargo',
-    'Puesto',
-  ],
-  company: [
-    'company',
-    'Company Name',
-    'Organization',
-    'Organisation',
-    'Organization Name',
-    'Organization 1 - Name',
-    'Account Name',
-    'Account',
-    'Employer',
-    'Person - Organization',
-    'Firma',
-    'Firmenname',
-    'Unternehmen',
-    'Société',
-    'Entreprise',
-    'Empresa',
-    'Compañía',
-  ],
-  related_company_id: ['related_company_id', 'Related Company ID'],
-  company_id: ['company_id', 'Company ID'],
-  linkedin_url: [
-    'linkedin_url',
-    'LinkedIn',
-    'LinkedIn URL',
-    'LinkedIn Profile',
-    'LinkedIn Profile URL',
-    'LinkedIn Link',
-    'LinkedIn Page',
-  ],
-  priority: ['priority', 'Priorität', 'Priorité', 'Prioridad'],
-  tags: [
-    'tags',
-    'Tag',
-    'Labels',
-    'Label',
-    'Categories',
-    'Category',
-    'Group Membership',
-    'Groups',
-    'Person - Labels',
-    'Schlagwörter',
-    'Kategorien',
-    'Étiquettes',
-    'Etiquetas',
-  ],
-  created_date: [
-    'created_date',
-    'Create Date',
-    'Created At',
-    'Created On',
-    'Created',
-    'Date Created',
-    'Creation Date',
-    'Created Time',
-    'Erstellt am',
-    'Erstellungsdatum',
-    'Date de création',
-    'Fecha de creación',
-  ],
-};
-
-/** Normalised header → contact field. */
-export const HEADER_SYNONYMS: Record<string, string> = Object.freeze(
-  Object.fromEntries(
-    Object.entries(SYNONYM_LISTS).flatMap(([field, names]) => names.map((n) => [normaliseHeader(n), field] as const)),
-  ),
-);
-
-/**
- * Generic words that also name something else in some exports: Outlook's "Title" is the
- * salutation (Mr., Dr.) next to a real "Job Title", Google's "Occupation" sits beside
- * "Organization 1 - Title". Such a column is used only when no other column matches the field.
- */
-const WEAK_SYNONYMS = new Set(['title', 'occupation', 'role', 'name', 'contact', 'account', 'created', 'mail', 'tel']);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
@@ -286,17 +82,25 @@ function quote(s: string): string {
   return JSON.stringify(s);
 }
 
-function buildUsed(columns: Map<number, MappingTarget>, nameOf: (i: number) => string): Record<string, MappingTarget> {
-  const used: Record<string, MappingTarget> = {};
-  for (const i of [...columns.keys()].sort((a, b) => a - b)) {
+/** mapping_used and unmapped_columns, both in column order. */
+function report(
+  columns: Map<number, MappingTarget>,
+  width: number,
+  nameOf: (i: number) => string,
+): Pick<ColumnMapping, 'used' | 'unmapped'> {
+  const used: [string, MappingTarget][] = [];
+  const unmapped: string[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < width; i++) {
+    const target = columns.get(i);
     const name = nameOf(i);
-    if (!Object.hasOwn(used, name)) setOwn(used, name, columns.get(i)!);
+    if (target === undefined) unmapped.push(name);
+    else if (!seen.has(name)) {
+      seen.add(name);
+      used.push([name, target]);
+    }
   }
-  return used;
-}
-
-function sortedMap(entries: Iterable<[number, MappingTarget]>): Map<number, MappingTarget> {
-  return new Map([...entries].sort((a, b) => a[0] - b[0]));
+  return { used, unmapped };
 }
 
 /**
@@ -307,6 +111,40 @@ function headerWidth(header: string[]): number {
   let w = header.length;
   while (w > 0 && header[w - 1] === '') w--;
   return w;
+}
+
+/** More problems than this are summarised: a 30,000-key mapping must not produce a 30,000-part message. */
+const MAX_PROBLEMS = 20;
+/** Header names quoted in an error, at most. */
+const LISTED_HEADERS = 20;
+
+function capped(problems: { path: string; message: string }[]): { path: string; message: string }[] {
+  if (problems.length <= MAX_PROBLEMS) return problems;
+  return [
+    ...problems.slice(0, MAX_PROBLEMS),
+    { path: 'mapping', message: `and ${problems.length - MAX_PROBLEMS} more problems of the same kind` },
+  ];
+}
+
+function listHeaders(header: string[]): string {
+  const shown = header.slice(0, LISTED_HEADERS).map(quote).join(', ');
+  return header.length > LISTED_HEADERS ? `${shown} and ${header.length - LISTED_HEADERS} more` : shown;
+}
+
+const IDENTITY_FIELDS_TEXT = 'email or a name field (full_name, first_name, last_name)';
+
+/** An import whose columns cannot give any contact an email or a name would skip every row: refuse it whole. */
+function requireIdentity(columns: Map<number, MappingTarget>, header: string[] | null, explicit: boolean): void {
+  for (const target of columns.values()) if (isIdentityTarget(target)) return;
+  const seen = header === null ? [] : [{ path: 'csv', message: `the header has ${header.length} column${header.length === 1 ? '' : 's'}: ${listHeaders(header)}` }];
+  if (explicit) {
+    throw new MappingError([{ path: 'mapping', message: `the mapping maps no column to ${IDENTITY_FIELDS_TEXT}` }, ...seen]);
+  }
+  throw new MappingError([
+    { path: 'mapping', message: `no column of the header maps to ${IDENTITY_FIELDS_TEXT}; supply a mapping, or name the columns as one of the accepted headers` },
+    ...seen,
+    ...ACCEPTED_IDENTITY_HEADERS.map((names) => ({ path: 'mapping', message: `accepted: ${names}` })),
+  ]);
 }
 
 export function resolveMapping(
@@ -327,19 +165,25 @@ export function resolveMapping(
       { path: 'mapping', message: 'mapping must be an object of column name → contact field' },
     ]);
   }
-  const keys = Object.keys(given);
-  if (keys.length === 0) {
+  if (Object.keys(given).length === 0) {
     throw new MappingError([
       { path: 'mapping', message: 'mapping is empty; map at least one column, or omit mapping to match headers by name' },
     ]);
   }
-
   const width = header === null ? firstRecordWidth : headerWidth(header);
+  const columns = explicitColumns(given, header, width);
+  requireIdentity(columns, header, true);
+  const sorted = new Map([...columns].sort((a, b) => a[0] - b[0]));
+  return { columns: sorted, ...report(sorted, width, (i) => (header === null ? String(i + 1) : header[i])), width };
+}
+
+/** Applies the client's mapping: one pass over the keys, each looked up in an index of the header built once. */
+function explicitColumns(given: Record<string, unknown>, header: string[] | null, width: number): Map<number, MappingTarget> {
   const problems: { path: string; message: string }[] = [];
   const columns = new Map<number, MappingTarget>();
   const claimedBy = new Map<number, string>();
-
-  for (const key of keys) {
+  const lookup = header === null ? (key: string) => columnNumber(key, width) : headerIndex(header);
+  for (const key of Object.keys(given)) {
     const path = `mapping.${key}`;
     const value = given[key];
     const target = parseTarget(value);
@@ -347,7 +191,7 @@ export function resolveMapping(
       const shown = typeof value === 'string' ? quote(value) : JSON.stringify(value) ?? String(value);
       problems.push({ path, message: `mapping value ${shown} (for ${quote(key)}) ${target.problem}` });
     }
-    const indexes = header === null ? columnNumber(key, width) : columnsNamed(header, key);
+    const indexes = lookup(key);
     if (indexes.length === 0) {
       problems.push({
         path,
@@ -372,14 +216,8 @@ export function resolveMapping(
       claimedBy.set(i, key);
     }
   }
-  if (problems.length > 0) throw new MappingError(problems);
-
-  const sorted = sortedMap(columns);
-  return {
-    columns: sorted,
-    used: buildUsed(sorted, (i) => (header === null ? String(i + 1) : header[i])),
-    width,
-  };
+  if (problems.length > 0) throw new MappingError(capped(problems));
+  return columns;
 }
 
 function columnNumber(key: string, width: number): number[] {
@@ -389,63 +227,197 @@ function columnNumber(key: string, width: number): number[] {
   return n <= width ? [n - 1] : [];
 }
 
-function columnsNamed(header: string[], key: string): number[] {
-  const k = key.trim();
-  const exact = header.flatMap((h, i) => (h === k ? [i] : []));
-  if (exact.length > 0) return exact;
-  const lower = k.toLowerCase();
-  return header.flatMap((h, i) => (h.toLowerCase() === lower ? [i] : []));
+/** Header name → its column indexes, exact and lower-cased; a key matches case-insensitively only when nothing matches exactly. */
+function headerIndex(header: string[]): (key: string) => number[] {
+  const exact = new Map<string, number[]>();
+  const lower = new Map<string, number[]>();
+  const add = (m: Map<string, number[]>, k: string, i: number) => {
+    const list = m.get(k);
+    if (list) list.push(i);
+    else m.set(k, [i]);
+  };
+  header.forEach((h, i) => {
+    add(exact, h, i);
+    add(lower, h.toLowerCase(), i);
+  });
+  return (key) => {
+    const k = key.trim();
+    return exact.get(k) ?? lower.get(k.toLowerCase()) ?? [];
+  };
 }
 
-const LISTED_HEADERS = 5;
-
 function autoMapping(header: string[]): ColumnMapping {
-  const candidates: { index: number; field: string; weak: boolean }[] = [];
-  header.forEach((h, index) => {
-    const n = normaliseHeader(h);
-    if (n === '' || !Object.hasOwn(HEADER_SYNONYMS, n)) return;
-    candidates.push({ index, field: HEADER_SYNONYMS[n], weak: WEAK_SYNONYMS.has(n) });
-  });
-  const strongFields = new Set(candidates.filter((c) => !c.weak).map((c) => c.field));
-  const columns = sortedMap(
-    candidates.filter((c) => !c.weak || !strongFields.has(c.field)).map((c) => [c.index, c.field] as [number, string]),
-  );
-  if (columns.size === 0) {
-    const shown = header.slice(0, LISTED_HEADERS).map((h, i) => ({
-      path: 'mapping',
-      message: `column ${i + 1} ${quote(h)} matches no contact field`,
-    }));
-    throw new MappingError([
-      {
-        path: 'mapping',
-        message: 'no column of the header could be matched to a contact field; supply a mapping',
-      },
-      ...shown,
-    ]);
+  const width = headerWidth(header);
+  const candidates: ({ index: number } & HeaderMatch)[] = [];
+  for (let index = 0; index < width; index++) {
+    const match = matchHeader(header[index]);
+    if (match) candidates.push({ index, ...match });
   }
-  return { columns, used: buildUsed(columns, (i) => header[i]), width: headerWidth(header) };
+  const strongFields = new Set(candidates.filter((c) => !c.weak).map((c) => c.field));
+  const vcard = candidates.some((c) => c.vcard);
+  const kept = candidates.filter((c) => (!c.weak || !strongFields.has(c.field)) && !(vcard && isVcardWebsite(header[c.index])));
+  // Consultation order: preferred variants first; within each group, column order (stable sort).
+  kept.sort((a, b) => Number(b.preferred) - Number(a.preferred));
+  const columns = new Map(kept.map((c) => [c.index, c.field] as [number, string]));
+  requireIdentity(columns, header, false);
+  return { columns, ...report(columns, width, (i) => header[i]), width };
+}
+
+/**
+ * Whether a record could be the header, so that a preamble before it (LinkedIn's "Notes:" lines)
+ * can be skipped: with a mapping, it names one of the mapping's keys; without, one of its cells is
+ * recognised as an email or name header by a specific name (not a weak word such as "Name").
+ */
+export function headerRecogniser(mapping: unknown): (fields: string[]) => boolean {
+  if (mapping === undefined || mapping === null) {
+    // Weak words ("Name", "Mail", "Contact") are common cell values too; only a strong one marks a header.
+    return (fields) => fields.some((f) => {
+      const m = matchHeader(f.trim());
+      return m !== undefined && !m.weak && isIdentityTarget(m.field);
+    });
+  }
+  if (!isPlainObject(mapping)) return () => true;
+  const keys = new Set(Object.keys(mapping).map((k) => k.trim().toLowerCase()));
+  return (fields) => fields.some((f) => keys.has(f.trim().toLowerCase()));
+}
+
+/** Google's separator for several values in one cell. */
+const MULTI_VALUE = /\s*:::\s*/;
+
+function multiValues(cell: string): string[] {
+  return cell.split(MULTI_VALUE).filter((v) => v !== '');
+}
+
+/** Splits a vCard structured value on unescaped `;`, unescaping `\;`, `\,` and `\\`; a `,` inside a component separates several values, which are joined with spaces. */
+function vcardComponents(cell: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  for (let i = 0; i < cell.length; i++) {
+    const ch = cell[i];
+    if (ch === '\\' && i + 1 < cell.length) current += cell[++i];
+    else if (ch === ';') {
+      out.push(current);
+      current = '';
+    } else current += ch === ',' ? ' ' : ch;
+  }
+  out.push(current);
+  return out.map((c) => c.trim().replace(/\s+/g, ' '));
+}
+
+/** A tag cell: Google's ` ::: ` list, a comma/semicolon list, or Mailchimp's quoted list (`"Newsletter","VIP"`). Google's system groups (`* myContacts`, `* starred`) are not tags. */
+export function tagList(cell: string): string[] {
+  const tags: string[] = [];
+  for (const part of multiValues(cell)) {
+    let i = 0;
+    while (i <= part.length) {
+      while (i < part.length && /\s/.test(part[i])) i++;
+      let tag = '';
+      if (part[i] === '"') {
+        i++;
+        while (i < part.length && !(part[i] === '"' && part[i + 1] !== '"')) {
+          tag += part[i];
+          i += part[i] === '"' ? 2 : 1;
+        }
+        i++;
+        while (i < part.length && part[i] !== ',' && part[i] !== ';') i++;
+      } else {
+        while (i < part.length && part[i] !== ',' && part[i] !== ';') tag += part[i++];
+      }
+      i++;
+      tag = tag.trim();
+      if (tag !== '' && !/^\*\s/.test(tag)) tags.push(tag);
+    }
+  }
+  return tags;
+}
+
+const VALIDATORS: Record<string, (s: string) => boolean> = { email: isValidEmail, phone: isValidPhone };
+const OTHER_VALUES_KEY: Record<string, string> = { email: 'other_emails', phone: 'other_phones' };
+
+/** A contact-shaped object under construction: the first value given to a key wins. */
+class RowBuilder {
+  readonly row: Record<string, unknown> = {};
+  private custom: Record<string, unknown> | undefined;
+  /** Email and phone values per column, in consultation order. */
+  private readonly multi = new Map<string, string[][]>();
+
+  set(field: string, value: string | string[]): void {
+    if (value === '' || Object.hasOwn(this.row, field)) return;
+    setOwn(this.row, field, value);
+  }
+
+  setCustom(name: string, value: unknown): void {
+    if (value === '') return;
+    this.custom ??= {};
+    if (!Object.hasOwn(this.custom, name)) setOwn(this.custom, name, value);
+  }
+
+  addValues(field: string, values: string[]): void {
+    const list = this.multi.get(field);
+    if (list) list.push(values);
+    else this.multi.set(field, [values]);
+  }
+
+  /**
+   * The first non-empty column wins (contract); within its cell the first valid value. Every other
+   * distinct value is kept in custom_fields (`other_emails`, `other_phones`) rather than dropped.
+   */
+  finish(): Record<string, unknown> {
+    for (const [field, cells] of this.multi) {
+      const valid = VALIDATORS[field];
+      const chosen = cells[0].find((v) => valid(v)) ?? cells[0][0];
+      this.set(field, chosen);
+      const seen = new Set([chosen.toLowerCase()]);
+      const others = cells.flat().filter((v) => !seen.has(v.toLowerCase()) && seen.add(v.toLowerCase()));
+      if (others.length > 0) this.setCustom(OTHER_VALUES_KEY[field], others);
+    }
+    if (this.custom !== undefined) this.row.custom_fields = this.custom;
+    return this.row;
+  }
+}
+
+function applyCell(b: RowBuilder, target: MappingTarget, value: string): void {
+  if (target.startsWith(CUSTOM_PREFIX)) return b.setCustom(target.slice(CUSTOM_PREFIX.length), value);
+  switch (target) {
+    case COMPOSITE_NAME: {
+      const [last = '', first = ''] = vcardComponents(value);
+      b.set('last_name', last);
+      b.set('first_name', first);
+      return;
+    }
+    case COMPOSITE_ORG: {
+      const [company = '', ...department] = vcardComponents(value);
+      b.set('company', company);
+      b.setCustom('department', department.filter((d) => d !== '').join('; '));
+      return;
+    }
+    case 'email':
+    case 'phone': {
+      const values = multiValues(value);
+      if (values.length > 0) b.addValues(target, values);
+      return;
+    }
+    case 'tags': {
+      const tags = tagList(value);
+      if (tags.length > 0) b.set('tags', tags);
+      return;
+    }
+    default:
+      b.set(target, value);
+  }
 }
 
 /** Builds the contact-shaped object of one record: field → value, first NON-EMPTY (after trim) value wins where several columns map to one field; custom_fields.<x> targets are collected into a custom_fields object. Empty cells are omitted. */
 export function recordToRow(fields: string[], mapping: ColumnMapping): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  let custom: Record<string, unknown> | undefined;
+  const b = new RowBuilder();
   for (const [i, target] of mapping.columns) {
     const raw = fields[i];
     if (raw === undefined) continue;
     // Trimmed here because custom field values are stored as given; contact fields are trimmed again by the model.
     const value = raw.trim();
-    if (value === '') continue;
-    if (target.startsWith(CUSTOM_PREFIX)) {
-      const name = target.slice(CUSTOM_PREFIX.length);
-      custom ??= {};
-      if (!Object.hasOwn(custom, name)) setOwn(custom, name, value);
-    } else if (!Object.hasOwn(row, target)) {
-      setOwn(row, target, value);
-    }
+    if (value !== '') applyCell(b, target, value);
   }
-  if (custom !== undefined) row.custom_fields = custom;
-  return row;
+  return b.finish();
 }
 
 /** Ragged-row check: a record is well-formed when its length equals width, or it is longer only by trailing cells that are empty after trim. Returns null or a message like `expected 5 columns, found 3`. */

@@ -26,7 +26,9 @@ const ImportResultSchema = z
     updated_count: z.number().int().optional(),
     skipped_count: z.number().int().optional(),
     errors: z.array(RowErrorSchema).optional(),
-    mapping_used: z.record(z.string(), z.string()).optional().openapi({ description: 'CSV only: the columns used and their fields' }),
+    mapping_used: z.record(z.string(), z.string()).optional().openapi({ description: 'CSV only: the columns used and their fields, in column order' }),
+    unmapped_columns: z.array(z.string()).optional().openapi({ description: 'CSV only: the columns not used, in column order' }),
+    preamble_lines_skipped: z.number().int().optional().openapi({ description: 'CSV only: lines before the header that were skipped (a preamble, blank lines); absent when none' }),
   })
   .openapi('ImportResult');
 
@@ -46,6 +48,8 @@ const JobSchema = z
     update_existing: z.boolean(),
     tags: z.array(z.string()),
     mapping_used: z.record(z.string(), z.string()).nullable(),
+    unmapped_columns: z.array(z.string()).nullable(),
+    preamble_lines_skipped: z.number().int().nullable(),
     failure_reason: z.string().nullable(),
     created_at: z.string(),
     started_at: z.string().nullable(),

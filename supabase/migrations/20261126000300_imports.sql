@@ -7,7 +7,10 @@ create table public.import_jobs (
   source           text not null check (source in ('rows', 'csv')),
   update_existing  boolean not null default false,
   tags             text[] not null default '{}',
-  mapping_used     jsonb,
+  -- json, not jsonb: the columns are listed in the order of the file.
+  mapping_used     json,
+  unmapped_columns jsonb,
+  preamble_lines_skipped integer,
   total_rows       integer check (total_rows >= 0),
   processed_rows   integer not null default 0 check (processed_rows >= 0),
   created_count    integer not null default 0 check (created_count >= 0),
@@ -249,11 +252,23 @@ as $$
     from jsonb_array_elements(p_errors) e
 $$;
 
-create function public.import_job_json(j public.import_jobs, p_error_limit integer default 100) returns jsonb
+-- mapping_used arrives as [column, field] pairs (a jsonb array keeps their order) and is kept as a
+-- json object in that order.
+create function internal.csv_mapping_json(p_pairs jsonb) returns json
+language sql immutable
+set search_path = ''
+as $$
+  select json_object_agg(e ->> 0, e ->> 1 order by n)
+    from jsonb_array_elements(case when jsonb_typeof(p_pairs) = 'array' then p_pairs else '[]'::jsonb end)
+         with ordinality as t(e, n)
+$$;
+
+-- json, not jsonb: keys (and the columns of mapping_used) stay in the published order.
+create function public.import_job_json(j public.import_jobs, p_error_limit integer default 100) returns json
 language sql stable
 set search_path = ''
 as $$
-  select jsonb_build_object(
+  select json_build_object(
     'job_id', j.id,
     'status', j.status,
     'source', j.source,
@@ -264,13 +279,15 @@ as $$
     'skipped_count', j.skipped_count,
     'error_count', j.error_count,
     'errors', coalesce((
-      select jsonb_agg(jsonb_strip_nulls(jsonb_build_object('row_number', e.row_number, 'line', e.line, 'code', e.code, 'message', e.message)) order by e.row_number)
+      select json_agg(json_strip_nulls(json_build_object('row_number', e.row_number, 'line', e.line, 'code', e.code, 'message', e.message)) order by e.row_number)
         from (select * from public.import_job_errors where job_id = j.id order by row_number limit p_error_limit) e
-    ), '[]'::jsonb),
+    ), '[]'::json),
     'errors_truncated', j.error_count > p_error_limit,
     'update_existing', j.update_existing,
-    'tags', to_jsonb(j.tags),
+    'tags', to_json(j.tags),
     'mapping_used', j.mapping_used,
+    'unmapped_columns', j.unmapped_columns,
+    'preamble_lines_skipped', j.preamble_lines_skipped,
     'failure_reason', j.failure_reason,
     'created_at', j.created_at,
     'started_at', j.started_at,
@@ -292,6 +309,8 @@ create function public.import_run_sync(
   p_source text,
   p_tags jsonb default '[]',
   p_mapping_used jsonb default null,
+  p_unmapped_columns jsonb default null,
+  p_preamble_lines_skipped integer default null,
   p_idempotency jsonb default null
 ) returns json
 language plpgsql volatile
@@ -306,11 +325,12 @@ begin
   b := public.import_contacts_batch(p_workspace_id, p_rows, p_update_existing);
   all_errors := coalesce(p_errors, '[]'::jsonb) || (b -> 'errors');
   insert into public.import_jobs (
-    id, workspace_id, status, source, update_existing, tags, mapping_used, total_rows, processed_rows,
-    created_count, updated_count, skipped_count, error_count, started_at, finished_at
+    id, workspace_id, status, source, update_existing, tags, mapping_used, unmapped_columns, preamble_lines_skipped,
+    total_rows, processed_rows, created_count, updated_count, skipped_count, error_count, started_at, finished_at
   ) values (
     p_job_id, p_workspace_id, 'completed', p_source, p_update_existing,
-    array(select jsonb_array_elements_text(coalesce(p_tags, '[]'::jsonb))), p_mapping_used,
+    array(select jsonb_array_elements_text(coalesce(p_tags, '[]'::jsonb))),
+    internal.csv_mapping_json(p_mapping_used), p_unmapped_columns, p_preamble_lines_skipped,
     p_total_rows, p_total_rows,
     (b ->> 'created')::integer, (b ->> 'updated')::integer,
     (b ->> 'skipped')::integer + jsonb_array_length(coalesce(p_errors, '[]'::jsonb)),
@@ -329,14 +349,16 @@ begin
     'errors', (select coalesce(json_agg(json_strip_nulls(json_build_object(
                  'row_number', e.row_number, 'line', e.line, 'code', e.code, 'message', e.message)) order by e.row_number), '[]'::json)
                  from public.import_job_errors e where e.job_id = j.id),
-    'mapping_used', j.mapping_used
+    'mapping_used', j.mapping_used,
+    'unmapped_columns', j.unmapped_columns,
+    'preamble_lines_skipped', j.preamble_lines_skipped
   )));
   perform internal.idempotency_finish(p_workspace_id, p_idempotency, 200, response::text);
   return response;
 end
 $$;
 
-create function public.import_job_get(p_workspace_id uuid, p_job_id text) returns jsonb
+create function public.import_job_get(p_workspace_id uuid, p_job_id text) returns json
 language sql stable
 set search_path = ''
 as $$

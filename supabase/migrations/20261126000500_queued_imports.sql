@@ -62,6 +62,8 @@ create function public.import_enqueue(
   p_update_existing boolean,
   p_tags jsonb default '[]',
   p_mapping_used jsonb default null,
+  p_unmapped_columns jsonb default null,
+  p_preamble_lines_skipped integer default null,
   p_csv_settings jsonb default null,
   p_cursor_offset bigint default 0,
   p_cursor_line integer default 1,
@@ -75,19 +77,22 @@ declare
   response json;
 begin
   insert into public.import_jobs (
-    id, workspace_id, status, source, update_existing, tags, mapping_used, total_rows,
-    payload_format, csv_settings, cursor_offset, cursor_line
+    id, workspace_id, status, source, update_existing, tags, mapping_used, unmapped_columns, preamble_lines_skipped,
+    total_rows, payload_format, csv_settings, cursor_offset, cursor_line
   ) values (
     p_job_id, p_workspace_id, 'queued', p_source, p_update_existing,
-    array(select jsonb_array_elements_text(coalesce(p_tags, '[]'::jsonb))), p_mapping_used, p_total_rows,
-    p_format, p_csv_settings, p_cursor_offset, p_cursor_line
+    array(select jsonb_array_elements_text(coalesce(p_tags, '[]'::jsonb))),
+    internal.csv_mapping_json(p_mapping_used), p_unmapped_columns, p_preamble_lines_skipped,
+    p_total_rows, p_format, p_csv_settings, p_cursor_offset, p_cursor_line
   );
   insert into public.import_job_payloads (job_id, data, bytes) values (p_job_id, data, length(data));
   response := json_build_object('data', json_strip_nulls(json_build_object(
     'job_id', p_job_id,
     'status', 'queued',
     'total_rows', p_total_rows,
-    'mapping_used', p_mapping_used
+    'mapping_used', internal.csv_mapping_json(p_mapping_used),
+    'unmapped_columns', p_unmapped_columns,
+    'preamble_lines_skipped', p_preamble_lines_skipped
   )));
   perform internal.idempotency_finish(p_workspace_id, p_idempotency, 202, response::text);
   return response;

@@ -166,7 +166,8 @@ describe('CSV mapping', () => {
   it('refuses a header nothing can be matched to, listing it', async () => {
     const res = await importCsv({ csv: 'foo,bar\n1,2\n' });
     expect(res.status).toBe(400);
-    expect(res.json.error.message).toMatch(/no column of the header could be matched/);
+    expect(res.json.error.message).toMatch(/no column of the header maps to email or a name field/);
+    expect(res.json.error.details).toContainEqual({ path: 'csv', message: 'the header has 2 columns: "foo", "bar"' });
   });
 
   it('refuses a CSV without data rows', async () => {

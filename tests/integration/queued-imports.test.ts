@@ -52,7 +52,9 @@ describe('enqueue', () => {
       status: 'queued',
       total_rows: 1200,
       mapping_used: { 'First Name': 'first_name', 'Last Name': 'last_name', 'E-mail Address': 'email' },
+      unmapped_columns: ['Notes'],
     });
+    expect(Object.keys(res.json.data.mapping_used)).toStrictEqual(['First Name', 'Last Name', 'E-mail Address']);
     const bad = await api.call('POST', '/v1/import/contacts', { key: key.key, body: { csv: csvOf(1200), mapping: { Emial: 'email' } } });
     expect(bad.status).toBe(400);
     expect(bad.json.error.details[0].path).toContain('Emial');

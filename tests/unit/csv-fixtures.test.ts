@@ -86,7 +86,7 @@ describe('Excel "CSV UTF-8" export (BOM, CRLF, comma)', () => {
 
   it('maps every column by its header', async () => {
     const { mapping, rows } = await load('excel-utf8-bom-crlf.csv');
-    expect(mapping.used).toStrictEqual({
+    expect(mapping.used).toStrictEqual(Object.entries({
       'First Name': 'first_name',
       'Last Name': 'last_name',
       'Email Address': 'email',
@@ -96,7 +96,7 @@ describe('Excel "CSV UTF-8" export (BOM, CRLF, comma)', () => {
       Priority: 'priority',
       Tags: 'tags',
       'Created Date': 'created_date',
-    });
+    }));
     expect(mapping.width).toBe(9);
     expect(rows[0]).toStrictEqual({
       first_name: 'Jane',
@@ -106,7 +106,7 @@ describe('Excel "CSV UTF-8" export (BOM, CRLF, comma)', () => {
       company: 'Acme, Inc.',
       job_title: 'Head of Sales',
       priority: 'high',
-      tags: 'customer,vip',
+      tags: ['customer', 'vip'],
       created_date: '2024-03-01',
     });
     expect(rows[4]).toStrictEqual({
@@ -116,7 +116,7 @@ describe('Excel "CSV UTF-8" export (BOM, CRLF, comma)', () => {
       phone: '+33 1 23 45 67 89',
       company: 'Société Générale',
       job_title: 'Directrice',
-      tags: 'partner',
+      tags: ['partner'],
       created_date: '2024-03-05',
     });
     expect(rows[5]).toStrictEqual({ email: 'info@nordwind.example', company: 'Nordwind AG' });
@@ -144,13 +144,13 @@ describe('German Excel export (semicolon, decimal commas, umlauts)', () => {
 
   it('maps the German headers and ignores the others', async () => {
     const { mapping, rows } = await load('excel-de-semicolon.csv');
-    expect(mapping.used).toStrictEqual({
+    expect(mapping.used).toStrictEqual(Object.entries({
       Vorname: 'first_name',
       Nachname: 'last_name',
       'E-Mail': 'email',
       Telefon: 'phone',
       Firma: 'company',
-    });
+    }));
     expect(rows[1]).toStrictEqual({
       first_name: 'Anna',
       last_name: 'Größe',
@@ -181,14 +181,14 @@ describe('Google Sheets TSV export (tabs, non-ASCII names, no final newline)', (
 
   it('maps Title and LinkedIn, leaving Country unused', async () => {
     const { mapping, rows } = await load('google-sheets.tsv');
-    expect(mapping.used).toStrictEqual({
+    expect(mapping.used).toStrictEqual(Object.entries({
       'Full Name': 'full_name',
       Email: 'email',
       Phone: 'phone',
       Company: 'company',
       Title: 'job_title',
       LinkedIn: 'linkedin_url',
-    });
+    }));
     expect(rows[1]).toStrictEqual({
       full_name: 'Zoë Brooks',
       email: 'zoe@example.com',
@@ -221,7 +221,7 @@ describe('Google Contacts export (56 columns, multi-line notes and addresses)', 
 
   it('maps names, both e-mail and phone values, organisation and groups', async () => {
     const { mapping, rows } = await load('google-contacts.csv');
-    expect(mapping.used).toStrictEqual({
+    expect(mapping.used).toStrictEqual(Object.entries({
       Name: 'full_name',
       'Given Name': 'first_name',
       'Family Name': 'last_name',
@@ -233,12 +233,13 @@ describe('Google Contacts export (56 columns, multi-line notes and addresses)', 
       'Phone 2 - Value': 'phone',
       'Organization 1 - Name': 'company',
       'Organization 1 - Title': 'job_title',
-    });
+    }));
     expect(rows[0]).toStrictEqual({
       full_name: 'Jane Doe',
       first_name: 'Jane',
       last_name: 'Doe',
-      tags: '* myContacts ::: Customers',
+      // Google's system group is not a tag.
+      tags: ['Customers'],
       email: 'jane@acme.com',
       phone: '+1 415-555-2671',
       company: 'Acme Inc.',
@@ -250,12 +251,12 @@ describe('Google Contacts export (56 columns, multi-line notes and addresses)', 
       first_name: 'Priya',
       last_name: 'Raman',
       priority: 'High',
-      tags: '* myContacts ::: Partners',
+      tags: ['Partners'],
       email: 'priya.raman@example.in',
       phone: '+91 98765 43210',
       company: 'Raman Textiles',
     });
-    expect(rows[4]).toStrictEqual({ tags: '* myContacts', email: 'newsletter@example.org' });
+    expect(rows[4]).toStrictEqual({ email: 'newsletter@example.org' });
   });
 });
 
@@ -272,7 +273,7 @@ describe('Outlook export (all fields quoted, CRLF)', () => {
 
   it('uses Job Title rather than the salutation, and the first non-empty phone and e-mail', async () => {
     const { mapping, rows } = await load('outlook.csv');
-    expect(mapping.used).toStrictEqual({
+    expect(mapping.used).toStrictEqual(Object.entries({
       'First Name': 'first_name',
       'Last Name': 'last_name',
       Company: 'company',
@@ -286,7 +287,7 @@ describe('Outlook export (all fields quoted, CRLF)', () => {
       'E-mail Address': 'email',
       'E-mail 2 Address': 'email',
       Priority: 'priority',
-    });
+    }));
     // Outlook writes "Normal" into Priority for every contact; it is passed on as found.
     expect(rows[0]).toStrictEqual({
       first_name: 'Emily',
@@ -294,7 +295,9 @@ describe('Outlook export (all fields quoted, CRLF)', () => {
       company: 'Northwind Traders',
       job_title: 'Chief Scientist',
       phone: '+1 (206) 555-0100',
-      tags: 'VIP;Customer',
+      // The mobile number is not lost: every further phone and email is kept.
+      custom_fields: { other_phones: ['+1 206 555 0199'] },
+      tags: ['VIP', 'Customer'],
       email: 'emily.carter@northwind.example',
       priority: 'Normal',
     });
@@ -327,7 +330,7 @@ describe('hand-edited file (ragged rows, trailing delimiters, blank lines, dupli
 
   it('maps both Email columns, and flags only the rows whose extra cells hold data or that are short', async () => {
     const { parsed, mapping, rows } = await load('ragged.csv');
-    expect(mapping.used).toStrictEqual({ Email: 'email', Name: 'full_name' });
+    expect(mapping.used).toStrictEqual(Object.entries({ Email: 'email', Name: 'full_name' }));
     expect(mapping.width).toBe(3);
     expect(parsed.records.map((r) => columnCountProblem(r.fields, mapping.width))).toStrictEqual([
       null,
@@ -341,7 +344,7 @@ describe('hand-edited file (ragged rows, trailing delimiters, blank lines, dupli
       { email: 'alice@example.com', full_name: 'Alice Adams' },
       { full_name: 'Bob Brown', email: 'bob@example.com' },
       { email: 'carol@example.com', full_name: 'Carol Chen' },
-      { email: 'dave@example.com', full_name: 'Dave Diaz' },
+      { email: 'dave@example.com', full_name: 'Dave Diaz', custom_fields: { other_emails: ['dave.diaz@example.com'] } },
       { email: 'erin@example.com', full_name: 'Erin Evans' },
       { email: 'frank@example.com', full_name: 'Frank Fox, Jr.' },
     ]);

@@ -1,6 +1,6 @@
 /** @module Pins the CSV reader to spec/contract.md "CSV": how text becomes numbered records, which lines are skipped, where structural errors are reported, and that the streaming and early-stopping variants number records exactly like a whole-text parse. */
 import { describe, it, expect } from 'vitest';
-import { CsvStructureError, detectDelimiter, parseCsv, streamCsv, type CsvRecord, type Delimiter } from '../../shared/imports/csv.ts';
+import { countCsvRecords, CsvStructureError, detectDelimiter, parseCsv, streamCsv, type CsvRecord, type Delimiter } from '../../shared/imports/csv.ts';
 
 async function collect(
   chunks: AsyncIterable<string> | Iterable<string>,
@@ -68,6 +68,7 @@ describe('parseCsv', () => {
       records: [rec(1, 2, ['Jane', 'jane@acme.com']), rec(2, 3, ['Bob', 'bob@beta.com'])],
       truncated: false,
       dataStart: { offset: 11, line: 2 },
+      preamble: { lines: 0, records: 0 },
     });
   });
 
@@ -147,16 +148,14 @@ describe('parseCsv', () => {
     expect(result.records).toStrictEqual([rec(1, 6, ['Jane', 'j@x.y']), rec(2, 9, ['Bob', 'b@x.y'])]);
   });
 
-  it('skips lines made only of tabs in a tab-separated file, but keeps a line of empty comma-separated cells', async () => {
+  it('skips blank rows of a spreadsheet: lines of empty cells, quoted or not, whatever the delimiter (issue 11)', async () => {
     const tsv = await parseCsv('a\tb\n\t\n1\t2\n', { hasHeader: true });
     expect(tsv.records).toStrictEqual([rec(1, 3, ['1', '2'])]);
-    const csv = await parseCsv('a,b\n,\n1,2\n', { hasHeader: true });
-    expect(csv.records).toStrictEqual([rec(1, 2, ['', '']), rec(2, 3, ['1', '2'])]);
-  });
-
-  it('keeps a quoted empty field even when it is alone on its line', async () => {
-    const result = await parseCsv('a\n""\n"  "\n', { hasHeader: true });
-    expect(result.records).toStrictEqual([rec(1, 2, ['']), rec(2, 3, ['  '])]);
+    const csv = await parseCsv('a,b\n,\n1,2\n,,,\n3,4\n', { hasHeader: true });
+    expect(csv.records).toStrictEqual([rec(1, 3, ['1', '2']), rec(2, 5, ['3', '4'])]);
+    const quoted = await parseCsv('a\n""\n"  "\nx\n', { hasHeader: true });
+    expect(quoted.records).toStrictEqual([rec(1, 4, ['x'])]);
+    expect(countCsvRecords('a,b\n,\n1,2\n,,,\n"",""\n"x",\n', ',', 1)).toBe(2);
   });
 
   it('returns ragged rows as they are', async () => {
@@ -171,15 +170,16 @@ describe('parseCsv', () => {
 
   it('returns an empty header and no records for empty or blank text', async () => {
     const none = { offset: 0, line: 1 };
-    expect(await parseCsv('', { hasHeader: true })).toStrictEqual({ header: [], delimiter: ',', records: [], truncated: false, dataStart: none });
+    expect(await parseCsv('', { hasHeader: true })).toStrictEqual({ header: [], delimiter: ',', records: [], truncated: false, dataStart: none, preamble: { lines: 0, records: 0 } });
     expect(await parseCsv('\uFEFF\r\n  \r\n', { hasHeader: true })).toStrictEqual({
       header: [],
       delimiter: ',',
       records: [],
       truncated: false,
       dataStart: none,
+      preamble: { lines: 0, records: 0 },
     });
-    expect(await parseCsv('', { hasHeader: false })).toStrictEqual({ header: null, delimiter: ',', records: [], truncated: false, dataStart: none });
+    expect(await parseCsv('', { hasHeader: false })).toStrictEqual({ header: null, delimiter: ',', records: [], truncated: false, dataStart: none, preamble: { lines: 0, records: 0 } });
   });
 
   it('reads a header without data rows', async () => {
@@ -189,6 +189,7 @@ describe('parseCsv', () => {
       records: [],
       truncated: false,
       dataStart: { offset: 12, line: 2 },
+      preamble: { lines: 0, records: 0 },
     });
   });
 
@@ -212,18 +213,20 @@ describe('parseCsv', () => {
       expect(err).toMatchObject({ code: 'unterminated_quote', line: 1 });
     });
 
-    it('rejects a closing quote followed by other characters', async () => {
-      const err = await structureError(parseCsv('a,b\n1,2\n"ab"c,d\n', { hasHeader: true }));
-      expect(err.code).toBe('invalid_closing_quote');
-      expect(err.line).toBe(3);
-      expect(err.message).toMatch(/^invalid quoting in the record starting at line 3: /);
+    it('reads a closing quote followed by other characters as text, as spreadsheets do', async () => {
+      const { records } = await parseCsv('a,b\n1,2\n"ab"c,d\n', { hasHeader: true });
+      expect(records[1]).toStrictEqual(rec(2, 3, ['"ab"c', 'd']));
     });
 
-    it('rejects a quote inside an unquoted field', async () => {
-      const err = await structureError(parseCsv('a,b\n1,2\n3,4\nBob "The Builder",x\n', { hasHeader: true }));
-      expect(err.code).toBe('invalid_opening_quote');
-      expect(err.line).toBe(4);
-      expect(err.message).toMatch(/^invalid quoting in the record starting at line 4: /);
+    it('reads a bare quote inside an unquoted field as text (csv-spectrum location_coordinates)', async () => {
+      const text = 'a,b\n1,2\n3,4\nBob "The Builder",x\nLatitude,"5\'10"" N"\n6\'2",38°53\'23"N\n';
+      const { records } = await parseCsv(text, { hasHeader: true });
+      expect(records.slice(2)).toStrictEqual([
+        rec(3, 4, ['Bob "The Builder"', 'x']),
+        rec(4, 5, ['Latitude', '5\'10" N']),
+        rec(5, 6, ['6\'2"', '38°53\'23"N']),
+      ]);
+      expect(countCsvRecords(text, ',', 1)).toBe(5);
     });
 
     it('is an Error with a name', async () => {
@@ -290,6 +293,7 @@ describe('parseCsv', () => {
         records: [],
         truncated: true,
         dataStart: { offset: 11, line: 2 },
+        preamble: { lines: 0, records: 0 },
       });
       expect(await parseCsv(text, { hasHeader: false, maxRecords: 0 })).toStrictEqual({
         header: null,
@@ -297,6 +301,7 @@ describe('parseCsv', () => {
         records: [],
         truncated: true,
         dataStart: { offset: 0, line: 1 },
+        preamble: { lines: 0, records: 0 },
       });
       expect((await parseCsv('email,name\n\n', { hasHeader: true, maxRecords: 0 })).truncated).toBe(false);
     });
@@ -408,6 +413,8 @@ describe('streamCsv', () => {
       if (r.row_number === 3) break;
     }
     expect(seen).toStrictEqual([1, 2, 3]);
-    expect(produced).toBeLessThan(10);
+    // A one-column file has no delimiter on its first line, so detection looks a few lines further
+    // (a preamble may come first) before settling on the comma; it still never reads the whole input.
+    expect(produced).toBeLessThan(30);
   });
 });

@@ -129,7 +129,7 @@ describe('HEADER_SYNONYMS', () => {
     expect(Object.hasOwn(HEADER_SYNONYMS, 'customfields')).toBe(false);
   });
 
-  it.each(['Notes', 'Department', 'E-mail Type', 'E-mail Display Name', 'Phone 1 - Type', 'Middle Name', 'Website 1 - Value', 'URL'])(
+  it.each(['Notes', 'Department', 'E-mail Type', 'E-mail Display Name', 'Phone 1 - Type', 'Middle Name', 'Website 1 - Value', 'E-mail 1 - Label', 'Phone 1 - Label', 'Business Fax'])(
     'does not claim %j',
     (header) => {
       expect(Object.hasOwn(HEADER_SYNONYMS, normaliseHeader(header))).toBe(false);
@@ -145,8 +145,8 @@ describe('resolveMapping without a mapping (header matching)', () => {
       [2, 'first_name'],
       [3, 'last_name'],
     ]);
-    expect(m.used).toStrictEqual({ 'E-MAIL': 'email', 'first name': 'first_name', Last_Name: 'last_name' });
-    expect(Object.keys(m.used)).toStrictEqual(['E-MAIL', 'first name', 'Last_Name']);
+    expect(m.used).toStrictEqual(Object.entries({ 'E-MAIL': 'email', 'first name': 'first_name', Last_Name: 'last_name' }));
+    expect(m.used.map(([name]) => name)).toStrictEqual(['E-MAIL', 'first name', 'Last_Name']);
     expect(m.width).toBe(5);
   });
 
@@ -158,7 +158,12 @@ describe('resolveMapping without a mapping (header matching)', () => {
       [2, 'email'],
       [3, 'email'],
     ]);
-    expect(recordToRow(['', 'Jane', ' jane@b.c ', 'jane@d.e'], m)).toStrictEqual({ email: 'jane@b.c', full_name: 'Jane' });
+    // The other addresses are not lost (issue 11): they are kept in custom_fields.
+    expect(recordToRow(['', 'Jane', ' jane@b.c ', 'jane@d.e'], m)).toStrictEqual({
+      email: 'jane@b.c',
+      full_name: 'Jane',
+      custom_fields: { other_emails: ['jane@d.e'] },
+    });
   });
 
   it('lists a duplicated header name once in used', () => {
@@ -168,7 +173,7 @@ describe('resolveMapping without a mapping (header matching)', () => {
       [1, 'full_name'],
       [2, 'email'],
     ]);
-    expect(m.used).toStrictEqual({ Email: 'email', Name: 'full_name' });
+    expect(m.used).toStrictEqual(Object.entries({ Email: 'email', Name: 'full_name' }));
   });
 
   it('ignores Outlook\'s salutation "Title" when a "Job Title" column exists', () => {
@@ -187,12 +192,12 @@ describe('resolveMapping without a mapping (header matching)', () => {
 
   it('uses a lone "Title" column as the job title', () => {
     const m = resolveMapping(['Email', 'Title'], 2, undefined);
-    expect(m.used).toStrictEqual({ Email: 'email', Title: 'job_title' });
+    expect(m.used).toStrictEqual(Object.entries({ Email: 'email', Title: 'job_title' }));
   });
 
   it('prefers "Full Name" over a generic "Name", and "Organization 1 - Title" over "Occupation"', () => {
     const m = resolveMapping(['Name', 'Full Name', 'Occupation', 'Organization 1 - Title'], 4, undefined);
-    expect(m.used).toStrictEqual({ 'Full Name': 'full_name', 'Organization 1 - Title': 'job_title' });
+    expect(m.used).toStrictEqual(Object.entries({ 'Full Name': 'full_name', 'Organization 1 - Title': 'job_title' }));
   });
 
   it('does not count trailing unnamed columns (a trailing delimiter on the header line) in the width', () => {
@@ -202,30 +207,34 @@ describe('resolveMapping without a mapping (header matching)', () => {
 
   it('treats header names like "__proto__" and "constructor" as plain names', () => {
     const m = resolveMapping(['__proto__', 'constructor', 'email'], 3, undefined);
-    expect(m.used).toStrictEqual({ email: 'email' });
+    expect(m.used).toStrictEqual(Object.entries({ email: 'email' }));
   });
 
-  it('refuses a header where nothing matches, listing the first headers', () => {
-    const err = mappingError(() => resolveMapping(['Col A', 'Col B', 'Col C', 'Col D', 'Col E', 'Col F'], 6, undefined));
-    expect(err.message).toMatch(/^no column of the header could be matched to a contact field; supply a mapping/);
-    expect(err.details).toStrictEqual([
-      { path: 'mapping', message: 'no column of the header could be matched to a contact field; supply a mapping' },
-      { path: 'mapping', message: 'column 1 "Col A" matches no contact field' },
-      { path: 'mapping', message: 'column 2 "Col B" matches no contact field' },
-      { path: 'mapping', message: 'column 3 "Col C" matches no contact field' },
-      { path: 'mapping', message: 'column 4 "Col D" matches no contact field' },
-      { path: 'mapping', message: 'column 5 "Col E" matches no contact field' },
+  const NO_IDENTITY =
+    'no column of the header maps to email or a name field (full_name, first_name, last_name); supply a mapping, or name the columns as one of the accepted headers';
+
+  it('refuses a header where no column gives an email or a name, naming the headers seen and the names accepted', () => {
+    const err = mappingError(() => resolveMapping(['Col A', 'Phone', 'Company', 'Col D'], 4, undefined));
+    expect(err.message.startsWith(NO_IDENTITY)).toBe(true);
+    expect(err.details.slice(0, 2)).toStrictEqual([
+      { path: 'mapping', message: NO_IDENTITY },
+      { path: 'csv', message: 'the header has 4 columns: "Col A", "Phone", "Company", "Col D"' },
     ]);
+    expect(err.details.slice(2).map((d) => d.message)).toContain('accepted: full_name, Name, Full Name, FN');
+  });
+
+  it('lists at most 20 headers of a wide header', () => {
+    const wide = Array.from({ length: 25 }, (_, i) => `c${i + 1}`);
+    const err = mappingError(() => resolveMapping(wide, 25, undefined));
+    expect(err.details[1].message).toBe(`the header has 25 columns: ${wide.slice(0, 20).map((h) => `"${h}"`).join(', ')} and 5 more`);
   });
 
   it('refuses an empty header', () => {
-    expect(mappingError(() => resolveMapping([], 0, undefined)).details[0].message).toBe(
-      'no column of the header could be matched to a contact field; supply a mapping',
-    );
+    expect(mappingError(() => resolveMapping([], 0, undefined)).details[0].message).toBe(NO_IDENTITY);
   });
 
   it('treats a null mapping as no mapping', () => {
-    expect(resolveMapping(['Email'], 1, null as unknown as undefined).used).toStrictEqual({ Email: 'email' });
+    expect(resolveMapping(['Email'], 1, null as unknown as undefined).used).toStrictEqual(Object.entries({ Email: 'email' }));
   });
 });
 
@@ -238,7 +247,7 @@ describe('resolveMapping with a mapping and a header', () => {
       [0, 'full_name'],
       [3, 'custom_fields.source'],
     ]);
-    expect(m.used).toStrictEqual({ 'Full Name': 'full_name', 'Lead Source': 'custom_fields.source' });
+    expect(m.used).toStrictEqual(Object.entries({ 'Full Name': 'full_name', 'Lead Source': 'custom_fields.source' }));
     expect(m.width).toBe(5);
   });
 
@@ -248,28 +257,31 @@ describe('resolveMapping with a mapping and a header', () => {
       [1, 'email'],
       [4, 'email'],
     ]);
-    expect(m.used).toStrictEqual({ 'Email Adress': 'email' });
+    expect(m.used).toStrictEqual(Object.entries({ 'Email Adress': 'email' }));
   });
 
   it('matches keys after trimming, and case-insensitively only when there is no exact match', () => {
-    expect(entries(resolveMapping(header, 5, { '  tel. ': 'phone' }))).toStrictEqual([[2, 'phone']]);
+    expect(entries(resolveMapping(header, 5, { '  tel. ': 'phone', 'full name': 'full_name' }))).toStrictEqual([
+      [0, 'full_name'],
+      [2, 'phone'],
+    ]);
     const m = resolveMapping(['email', 'EMAIL', 'Name'], 3, { EMAIL: 'email', name: 'full_name' });
     expect(entries(m)).toStrictEqual([
       [1, 'email'],
       [2, 'full_name'],
     ]);
-    expect(m.used).toStrictEqual({ EMAIL: 'email', Name: 'full_name' });
+    expect(m.used).toStrictEqual(Object.entries({ EMAIL: 'email', Name: 'full_name' }));
   });
 
   it('accepts field names in any case and with surrounding spaces, reporting the canonical name', () => {
     const m = resolveMapping(header, 5, { 'Full Name': ' Full_Name ', 'Tel.': 'PHONE' });
-    expect(m.used).toStrictEqual({ 'Full Name': 'full_name', 'Tel.': 'phone' });
+    expect(m.used).toStrictEqual(Object.entries({ 'Full Name': 'full_name', 'Tel.': 'phone' }));
   });
 
   it('accepts the legacy company_id and every contact field', () => {
     const fields = CONTACT_FIELDS.filter((f) => f !== 'custom_fields');
     const m = resolveMapping(fields, fields.length, Object.fromEntries(fields.map((f) => [f, f])));
-    expect(m.used).toStrictEqual(Object.fromEntries(fields.map((f) => [f, f])));
+    expect(m.used).toStrictEqual(Object.entries(Object.fromEntries(fields.map((f) => [f, f]))));
   });
 
   it('names a key that is not a column of the header', () => {
@@ -302,7 +314,9 @@ describe('resolveMapping with a mapping and a header', () => {
 
   it('accepts custom field names up to 100 characters, counted in code points', () => {
     const name = '😀'.repeat(100);
-    expect(resolveMapping(header, 5, { 'Tel.': `custom_fields.${name}` }).used).toStrictEqual({ 'Tel.': `custom_fields.${name}` });
+    expect(resolveMapping(header, 5, { 'Full Name': 'full_name', 'Tel.': `custom_fields.${name}` }).used).toStrictEqual(
+      Object.entries({ 'Full Name': 'full_name', 'Tel.': `custom_fields.${name}` }),
+    );
   });
 
   it('reports every problem at once', () => {
@@ -321,7 +335,7 @@ describe('resolveMapping with a mapping and a header', () => {
     expect(err.details).toStrictEqual([
       { path: 'mapping.email', message: 'mapping keys "Email" and "email" both name column 1 but map it to different fields' },
     ]);
-    expect(resolveMapping(['Email'], 1, { Email: 'email', email: 'email' }).used).toStrictEqual({ Email: 'email' });
+    expect(resolveMapping(['Email'], 1, { Email: 'email', email: 'email' }).used).toStrictEqual(Object.entries({ Email: 'email' }));
   });
 
   it('refuses an empty mapping and a mapping that is not an object', () => {
@@ -350,7 +364,7 @@ describe('resolveMapping without a header', () => {
       [2, 'email'],
       [3, 'custom_fields.note'],
     ]);
-    expect(m.used).toStrictEqual({ '1': 'full_name', '3': 'email', '4': 'custom_fields.note' });
+    expect(m.used).toStrictEqual(Object.entries({ '1': 'full_name', '3': 'email', '4': 'custom_fields.note' }));
     expect(m.width).toBe(4);
   });
 
@@ -381,7 +395,7 @@ describe('recordToRow', () => {
       email: 'work@x.y',
       full_name: 'Jane Doe',
       custom_fields: { note: 'second note', source: 'fair' },
-      tags: 'a;b',
+      tags: ['a', 'b'],
     });
   });
 

@@ -66,7 +66,7 @@ describe('leadlex-import', () => {
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(again.stdout).toContain('2 rows, 2 created, 0 updated, 0 skipped (0 with errors)');
     expect(await contacts(ws.workspaceId)).toEqual({ n: 4, emails: 4 });
-  }, 180_000);
+  }, 300_000);
 
   it('splits a file into parts on record boundaries and numbers rows and lines against the original file', async () => {
     const ws = await api.workspace('cli-parts');
@@ -92,7 +92,7 @@ describe('leadlex-import', () => {
     expect(await contacts(ws.workspaceId)).toEqual({ n: 2997, emails: 2997 });
     const jobs = await db.sql`select count(*)::int as n, sum(total_rows)::int as rows from import_jobs where workspace_id = ${ws.workspaceId}`;
     expect(jobs[0]).toEqual({ n: parts, rows: 3000 });
-  }, 180_000);
+  }, 300_000);
 
   it('after a SIGKILL in the middle, the same command replays the parts already sent and imports nothing twice', async () => {
     const ws = await api.workspace('cli-kill');
@@ -111,7 +111,7 @@ describe('leadlex-import', () => {
     const jobs = await db.sql`select count(*)::int as n, sum(created_count)::int as created from import_jobs where workspace_id = ${ws.workspaceId}`;
     expect(jobs[0]).toEqual({ n: Number(accepted[1]), created: 2400 });
     expect(await contacts(ws.workspaceId)).toEqual({ n: 2400, emails: 2400 });
-  }, 180_000);
+  }, 300_000);
 
   it('Ctrl-C leaves the queued job running and says how to follow it', async () => {
     const ws = await api.workspace('cli-sigint');
@@ -133,7 +133,7 @@ describe('leadlex-import', () => {
     }
     const [job] = await db.sql`select status, created_count from import_jobs where id = ${accepted[1]}`;
     expect(job.status).toBe('completed');
-  }, 180_000);
+  }, 300_000);
 
   it('imports JSON arrays and NDJSON; a JSON row error keeps the original object in the report', async () => {
     const ws = await api.workspace('cli-json');
@@ -149,7 +149,7 @@ describe('leadlex-import', () => {
     const nd = await runCli([join(dir, 'more.ndjson')], ws.env);
     expect(nd.code, nd.stderr).toBe(0);
     expect(await contacts(ws.workspaceId)).toEqual({ n: 702, emails: 702 });
-  }, 180_000);
+  }, 300_000);
 
   it('exit codes: 2 for usage errors, 3 with the envelope message when the API refuses', async () => {
     const ws = await api.workspace('cli-codes');
@@ -177,7 +177,7 @@ describe('leadlex-import', () => {
     const dup = await runCli([file, '--tags', 'again'], ws.env);
     expect(dup.code, 'a duplicate is skipped, not an error').toBe(0);
     expect(dup.stdout).toContain('1 rows, 0 created, 0 updated, 1 skipped (0 with errors)');
-  }, 180_000);
+  }, 300_000);
 
   it('runs as the package bin through npx and npm run import', async () => {
     const viaNpx = await run('npx', ['--no-install', 'leadlex-import', '--help']);
@@ -185,7 +185,7 @@ describe('leadlex-import', () => {
     expect(viaNpx.stdout).toContain('Usage: leadlex-import');
     const viaNpm = await run('npm', ['run', '--silent', 'import', '--', '--help']);
     expect(viaNpm.stdout).toContain('Usage: leadlex-import');
-  }, 180_000);
+  }, 300_000);
 
   it('on a terminal draws a progress bar with rate and ETA (under a pseudo-terminal)', async () => {
     const ws = await api.workspace('cli-tty');
@@ -201,5 +201,5 @@ describe('leadlex-import', () => {
     expect(bars.at(-1)).toMatch(/^\[#{30}\] 100\.0%  2,400\/2,400 rows/);
     expect(bars.some((b) => /ETA \d\d:\d\d  part 1\/\d/.test(b) && !b.startsWith('[#{30}'))).toBe(true);
     expect(out.stdout).toContain('2,400 rows, 2,400 created');
-  }, 180_000);
+  }, 300_000);
 });

@@ -22,3 +22,13 @@ python3 -c 'import requests' 2>/dev/null || {
   echo "ensure-test-deps: the published Python example needs the requests package (python3 -m pip install requests)" >&2
   exit 1
 }
+
+# `script` (util-linux, Debian's bsdutils) runs the import command under a pseudo-terminal in its test.
+command -v script >/dev/null || {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "ensure-test-deps: script is missing; install it with: sudo apt-get install bsdutils" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q bsdutils >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q bsdutils >/dev/null; }
+}

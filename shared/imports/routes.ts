@@ -6,6 +6,7 @@ import { ApiError } from '../http/errors.ts';
 import type { Guards } from '../http/guards.ts';
 import { errorResponses } from '../http/openapi.ts';
 import { runImport } from './engine.ts';
+import { registerErrorsCsvRoute } from './errors-csv-route.ts';
 import { ImportRequestSchema, SYNC_ROW_LIMIT } from './request.ts';
 
 const RowErrorSchema = z
@@ -162,4 +163,6 @@ export function registerImportRoutes(app: OpenAPIHono<AppEnv>, { db, guards, now
     if (!out) throw new ApiError('not_found', 'No import job with this id.');
     return c.json({ data: out.items, meta: { page, per_page, total: out.total, total_pages: Math.ceil(out.total / per_page) } }, 200);
   });
+
+  registerErrorsCsvRoute(app, { db, guards, jobId: JOB_ID });
 }

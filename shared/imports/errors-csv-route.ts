@@ -1,0 +1,36 @@
+/** @module The route GET /v1/import/jobs/{job_id}/errors.csv (the CSV itself is built in errors-csv.ts). */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { DataPort } from '../db/port.ts';
+import type { AppEnv } from '../http/env.ts';
+import { ApiError } from '../http/errors.ts';
+import type { Guards } from '../http/guards.ts';
+import { errorResponses } from '../http/openapi.ts';
+import { errorsCsvStream } from './errors-csv.ts';
+
+export function registerErrorsCsvRoute(app: OpenAPIHono<AppEnv>, deps: { db: DataPort; guards: Guards; jobId: RegExp }) {
+  const route = createRoute({
+    method: 'get',
+    path: '/v1/import/jobs/{job_id}/errors.csv',
+    summary: 'Every row error of an import job as CSV, streamed',
+    description:
+      'Columns row_number, line (CSV imports), code, message, ordered by row number. Text starting with = + - @, tab or CR is prefixed with an apostrophe so spreadsheets do not run it as a formula.',
+    security: [{ apiKey: [] }],
+    middleware: deps.guards.read('read:contacts', 'write:contacts'),
+    request: { params: z.object({ job_id: z.string().openapi({ param: { name: 'job_id', in: 'path' } }) }) },
+    responses: {
+      200: { description: 'The row errors, one per line after the header', content: { 'text/csv': { schema: z.string() } } },
+      ...errorResponses(401, 403, 404, 429),
+    },
+  });
+
+  app.openapi(route, async (c) => {
+    const { job_id } = c.req.valid('param');
+    const stream = deps.jobId.test(job_id) ? await errorsCsvStream(deps.db, c.get('principal').workspaceId, job_id) : null;
+    if (!stream) throw new ApiError('not_found', 'No import job with this id.');
+    return c.body(stream, 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${job_id}-errors.csv"`,
+      'Cache-Control': 'no-store',
+    });
+  });
+}

@@ -76,6 +76,53 @@ begin
 end
 $$;
 
+-- The size of a jsonb value as compact JSON (no spaces), the form the API measures custom_fields
+-- in: jsonb's text form adds one space after every ':' and ','; those are counted and taken off.
+create function internal.jsonb_compact_size(j jsonb) returns integer
+language sql immutable
+set search_path = ''
+as $$
+  select (octet_length(j::text) - coalesce(sum(case jsonb_typeof(v)
+           when 'object' then greatest(2 * (select count(*) from jsonb_object_keys(v)) - 1, 0)
+           when 'array' then greatest(jsonb_array_length(v) - 1, 0)
+           else 0 end), 0))::integer
+    from jsonb_path_query(j, 'strict $.**') v
+$$;
+
+-- Why applying an import row's patch to a contact would break the contact limits (50 tags,
+-- 16 KiB of custom_fields: the same limits a created contact meets), or null when it would not.
+-- A row that breaks them is a row error and the contact stays as it was, so no sequence of
+-- merges can grow a contact without bound.
+create function internal.contact_patch_problem(t public.contacts, u jsonb) returns text
+language plpgsql immutable
+set search_path = ''
+as $$
+declare
+  v_tags integer;
+  v_fields jsonb;
+  v_bytes integer;
+begin
+  if u ? 'tags' then
+    select count(distinct lower(x)) into v_tags
+      from unnest(t.tags || array(select jsonb_array_elements_text(u -> 'tags'))) x;
+    if v_tags > 50 then
+      return format('tags: merging them into contact %s would give it %s tags; at most 50 are allowed', t.id, v_tags);
+    end if;
+  end if;
+  if u ? 'custom_fields' then
+    v_fields := t.custom_fields || (u -> 'custom_fields');
+    -- The text form is never shorter than the compact one: measure exactly only near the limit.
+    if octet_length(v_fields::text) > 16384 then
+      v_bytes := internal.jsonb_compact_size(v_fields);
+      if v_bytes > 16384 then
+        return format('custom_fields: merging them into contact %s would make them %s bytes as JSON; at most 16384 are allowed', t.id, v_bytes);
+      end if;
+    end if;
+  end if;
+  return null;
+end
+$$;
+
 -- One row of an import whose outcome depends on rows before it: matched against the table as it
 -- is now (earlier rows included), then created, updated, skipped or found ambiguous.
 create function internal.import_one(p_workspace_id uuid, p_row jsonb, p_update_existing boolean) returns jsonb
@@ -85,6 +132,7 @@ as $$
 declare
   v_em uuid;
   v_ph uuid;
+  v_problem text;
   p public.contacts;
 begin
   if p_row -> 'c' ? 'email' then
@@ -111,6 +159,11 @@ begin
   end if;
   if not p_update_existing then
     return jsonb_build_object('action', 'skip');
+  end if;
+  select internal.contact_patch_problem(t, coalesce(p_row -> 'u', '{}'::jsonb)) into v_problem
+    from public.contacts t where t.id = coalesce(v_em, v_ph);
+  if v_problem is not null then
+    return jsonb_build_object('action', 'invalid', 'code', 'invalid_field', 'message', v_problem);
   end if;
   select (internal.contact_patched(t, coalesce(p_row -> 'u', '{}'::jsonb))).* into p
     from public.contacts t where t.id = coalesce(v_em, v_ph);
@@ -182,6 +235,12 @@ begin
       from matched m
       left join refs re on re.id = m.em_id
       left join refs rp on rp.id = m.ph_id
+  ), checked as (
+    -- An update that would break the contact limits becomes a row error instead.
+    select d.*, case when d.action = 'update'
+                     then internal.contact_patch_problem(cur, coalesce(p_rows -> (d.pos - 1) -> 'u', '{}'::jsonb)) end as problem
+      from decided d
+      left join public.contacts cur on d.action = 'update' and cur.id = coalesce(d.em_id, d.ph_id)
   ), created as (
     insert into public.contacts (
       workspace_id, full_name, first_name, last_name, email, phone, job_title, company,
@@ -200,21 +259,21 @@ begin
       phone = p.phone, job_title = p.job_title, company = p.company, related_company_id = p.related_company_id,
       linkedin_url = p.linkedin_url, priority = p.priority, created_date = p.created_date, tags = p.tags,
       custom_fields = p.custom_fields, updated_at = p.updated_at
-      from decided d
+      from checked d
       join public.contacts cur on cur.id = coalesce(d.em_id, d.ph_id)
       cross join lateral internal.contact_patched(cur, coalesce(p_rows -> (d.pos - 1) -> 'u', '{}'::jsonb)) p
-     where d.action = 'update' and t.id = cur.id and t.workspace_id = p_workspace_id
+     where d.action = 'update' and d.problem is null and t.id = cur.id and t.workspace_id = p_workspace_id
     returning 1
   )
   select (select count(*) from created), (select count(*) from updated),
-         count(*) filter (where action in ('skip', 'ambiguous')),
+         count(*) filter (where action in ('skip', 'ambiguous') or problem is not null),
          coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object('row_number', n, 'line', (p_rows -> (pos - 1) ->> 'l')::integer,
-                    'code', 'ambiguous_match',
-                    'message', format('email matches contact %s but phone matches contact %s', em_id, ph_id))) order by n)
-                  filter (where action = 'ambiguous'), '[]'::jsonb),
+                    'code', case when problem is null then 'ambiguous_match' else 'invalid_field' end,
+                    'message', coalesce(problem, format('email matches contact %s but phone matches contact %s', em_id, ph_id)))) order by n)
+                  filter (where action = 'ambiguous' or problem is not null), '[]'::jsonb),
          coalesce(array_agg(pos order by pos) filter (where action = 'dependent'), '{}')
     into v_created, v_updated, v_skipped, v_errors, v_dependent
-    from decided;
+    from checked;
 
   foreach v_pos in array v_dependent loop
     v_row := p_rows -> (v_pos - 1);
@@ -227,7 +286,7 @@ begin
         v_skipped := v_skipped + 1;
         v_errors := v_errors || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
           'row_number', (v_row ->> 'n')::integer, 'line', (v_row ->> 'l')::integer,
-          'code', 'ambiguous_match', 'message', v_out ->> 'message')));
+          'code', coalesce(v_out ->> 'code', 'ambiguous_match'), 'message', v_out ->> 'message')));
     end case;
   end loop;
 

@@ -1,0 +1,72 @@
+/** @module How long each database call may take before the caller gives up and answers 503: one table for both data ports. */
+import { DatabaseError } from './port.ts';
+
+/**
+ * Every call not named below: key lookups, single-contact reads and writes, idempotency claims,
+ * job reads, the worker's small bookkeeping calls. Short enough that any route answers 503 within
+ * about 3 s when the database is down or frozen (every route authenticates first with such a call).
+ */
+export const DEFAULT_DEADLINE_MS = 2_500;
+
+/** Calls that do more work than a lookup, in milliseconds. */
+export const DEADLINES_MS: Readonly<Record<string, number>> = {
+  // A load balancer's probe wants its answer within 2 s.
+  health_ping: 1_500,
+  // 500 rows (or a 20 MB payload stored) in one transaction: well under the 60 s lease of an
+  // Idempotency-Key, whose claim the import holds anyway (see idempotency_hold).
+  import_run_sync: 25_000,
+  import_enqueue: 25_000,
+  // The worker's chunk statements: a chunk is sized to take a few seconds; its lease is 120 s.
+  import_job_commit_chunk: 45_000,
+  import_job_payload_slice: 15_000,
+  // Batch-bounded, but each batch is a real delete.
+  idempotency_purge: 30_000,
+};
+
+/**
+ * The server-side backstop: no statement of the postgres.js port runs longer than this even if
+ * the client that sent it is gone. Above every deadline, below the 60 s Idempotency-Key lease.
+ */
+export const STATEMENT_TIMEOUT_MS = 50_000;
+
+/** Per-call overrides (tests, a slower deployment): by function name, or `default`. */
+export type DeadlineOverrides = Readonly<Record<string, number>>;
+
+export function deadlineFor(name: string, overrides: DeadlineOverrides = {}): number {
+  return overrides[name] ?? DEADLINES_MS[name] ?? overrides.default ?? DEFAULT_DEADLINE_MS;
+}
+
+/** The error a call that ran out of time ends with: unavailable, so the gateway answers 503 with Retry-After. */
+export function deadlineExceeded(name: string, ms: number): DatabaseError {
+  return new DatabaseError(`database call ${name} did not finish within ${ms} ms`, undefined, true);
+}
+
+/**
+ * Settles with `work`, or rejects with `deadlineExceeded` after `ms`, calling `onExpire` once so
+ * the caller can cancel what is still running. The work's own late outcome is swallowed.
+ */
+export function withDeadline<T>(name: string, ms: number, work: PromiseLike<T>, onExpire: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    const timer = setTimeout(() => {
+      if (done) return;
+      done = true;
+      reject(deadlineExceeded(name, ms));
+      onExpire();
+    }, ms);
+    work.then(
+      (value) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}

@@ -38,8 +38,8 @@ export function createSupabasePort(supabaseUrl: string, serviceRoleKey: string, 
         if (signal.aborted) throw deadlineExceeded(name, ms);
         throw new DatabaseError((err as Error)?.message ?? 'database call failed', undefined, true);
       }
+      if (res.error && signal.aborted) throw deadlineExceeded(name, ms);
       if (res.error) {
-        if (signal.aborted) throw deadlineExceeded(name, ms);
         const code = res.error.code || undefined;
         // supabase-js reports fetch failures with an empty code and status 0.
         const unreachable = !code && (res.status === 0 || res.status >= 502);

@@ -1,6 +1,6 @@
 /** @module POST /v1/import/contacts and GET /v1/import/jobs/{job_id}. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { DataPort } from '../db/port.ts';
+import { DatabaseError, type DataPort } from '../db/port.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ApiError } from '../http/errors.ts';
 import type { Guards } from '../http/guards.ts';
@@ -55,6 +55,12 @@ const JobSchema = z
 
 const JOB_ID = /^imp_[0-9A-HJKMNP-TV-Z]{26}$/;
 
+/** The import found its Idempotency-Key claim taken over (its lease ran out before it started): a retry is running it. */
+function claimLostAsInUse(err: unknown): unknown {
+  if (!(err instanceof DatabaseError) || err.sqlState !== '40001') return err;
+  return new ApiError('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry later.', undefined, { 'Retry-After': '1' });
+}
+
 export interface ImportRouteDeps {
   db: DataPort;
   guards: Guards;
@@ -81,7 +87,9 @@ export function registerImportRoutes(app: OpenAPIHono<AppEnv>, { db, guards, now
   app.openapi(importRoute, async (c) => {
     const body = c.req.valid('json');
     const idem = c.get('idempotency');
-    const outcome = await runImport(db, c.get('principal').workspaceId, body, now(), idem);
+    const outcome = await runImport(db, c.get('principal').workspaceId, body, now(), idem).catch((err) => {
+      throw idem ? claimLostAsInUse(err) : err;
+    });
     // The response (and, with a key, its idempotent copy) was written in the import's transaction.
     if (idem) idem.stored = true;
     if (outcome.kind === 'queued') {

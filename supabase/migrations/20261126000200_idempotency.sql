@@ -52,7 +52,24 @@ begin
 
   select * into k from public.idempotency_keys
    where workspace_id = p_workspace_id and key = p_key
-   for update;
+   for update skip locked;
+  if not found then
+    -- Locked: the holder's transaction is running the request right now (idempotency_hold), so
+    -- the claim is alive whatever its lease says; or the key is being completed or released
+    -- this instant. Answer from what is committed, never take it over.
+    select * into k from public.idempotency_keys where workspace_id = p_workspace_id and key = p_key;
+    if not found then
+      return jsonb_build_object('outcome', 'in_flight', 'retry_after', 1);
+    end if;
+    if k.fingerprint <> p_fingerprint then
+      return jsonb_build_object('outcome', 'mismatch');
+    end if;
+    if k.state = 'completed' then
+      return jsonb_build_object('outcome', 'replay', 'status', k.response_status, 'body', k.response_body);
+    end if;
+    return jsonb_build_object('outcome', 'in_flight',
+      'retry_after', greatest(1, ceil(extract(epoch from k.locked_until - now())))::integer);
+  end if;
 
   if k.created_at < now() - interval '24 hours'
      or (k.state = 'in_flight' and k.locked_until <= now() and k.fingerprint = p_fingerprint) then
@@ -113,6 +130,28 @@ as $$
     returning 1
   )
   select to_jsonb(exists (select 1 from gone))
+$$;
+
+-- Called first by writes that store their response in their own transaction (imports): locks the
+-- claimed key's row until that transaction ends, which keeps the claim alive however long the
+-- work takes (idempotency_claim never takes over a locked key: a retry meanwhile gets 409), and
+-- refuses to start when the claim was already lost, before any work is done.
+create function internal.idempotency_hold(p_workspace_id uuid, p_claim jsonb) returns void
+language plpgsql volatile
+set search_path = ''
+as $$
+begin
+  if p_claim is null then
+    return;
+  end if;
+  perform 1 from public.idempotency_keys
+    where workspace_id = p_workspace_id and key = p_claim ->> 'key'
+      and claim_token = (p_claim ->> 'token')::uuid and state = 'in_flight'
+    for update;
+  if not found then
+    raise exception 'the Idempotency-Key claim was taken over by a retry' using errcode = '40001';
+  end if;
+end
 $$;
 
 -- For writes that store their response in their own transaction (imports): if the claim was

@@ -362,6 +362,7 @@ declare
   all_errors jsonb;
   response json;
 begin
+  perform internal.idempotency_hold(p_workspace_id, p_idempotency);
   b := public.import_contacts_batch(p_workspace_id, p_rows, p_update_existing);
   all_errors := coalesce(p_errors, '[]'::jsonb) || (b -> 'errors');
   insert into public.import_jobs (

@@ -74,6 +74,7 @@ declare
   data bytea := convert_to(p_payload, 'UTF8');
   response json;
 begin
+  perform internal.idempotency_hold(p_workspace_id, p_idempotency);
   insert into public.import_jobs (
     id, workspace_id, status, source, update_existing, tags, mapping_used, total_rows,
     payload_format, csv_settings, cursor_offset, cursor_line

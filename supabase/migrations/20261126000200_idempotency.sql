@@ -61,17 +61,7 @@ begin
     if not found then
       return jsonb_build_object('outcome', 'in_flight', 'retry_after', 1);
     end if;
-    if k.fingerprint <> p_fingerprint then
-      return jsonb_build_object('outcome', 'mismatch');
-    end if;
-    if k.state = 'completed' then
-      return jsonb_build_object('outcome', 'replay', 'status', k.response_status, 'body', k.response_body);
-    end if;
-    return jsonb_build_object('outcome', 'in_flight',
-      'retry_after', greatest(1, ceil(extract(epoch from k.locked_until - now())))::integer);
-  end if;
-
-  if k.created_at < now() - interval '24 hours'
+  elsif k.created_at < now() - interval '24 hours'
      or (k.state = 'in_flight' and k.locked_until <= now() and k.fingerprint = p_fingerprint) then
     update public.idempotency_keys set
       fingerprint = p_fingerprint, state = 'in_flight',
@@ -168,13 +158,20 @@ begin
 end
 $$;
 
--- Run by the scheduler (pg_cron where present, the embedded loop locally).
-create function public.idempotency_purge() returns jsonb
+-- Expired keys, oldest first, at most p_batch of them (index-backed by idempotency_keys_created_idx).
+-- Run by the scheduler through public.retention_purge (pg_cron where present, the local loop otherwise).
+create function public.idempotency_purge(p_batch integer default 10000) returns jsonb
 language sql volatile
 set search_path = ''
 as $$
-  with gone as (
-    delete from public.idempotency_keys where created_at < now() - interval '24 hours' returning 1
+  with old as (
+    select workspace_id, key from public.idempotency_keys
+     where created_at < now() - interval '24 hours'
+     order by created_at limit p_batch
+  ), gone as (
+    delete from public.idempotency_keys k using old
+     where k.workspace_id = old.workspace_id and k.key = old.key
+    returning 1
   )
   select jsonb_build_object('purged', (select count(*) from gone))
 $$;

@@ -14,6 +14,8 @@ create table public.import_jobs (
   updated_count    integer not null default 0 check (updated_count >= 0),
   skipped_count    integer not null default 0 check (skipped_count >= 0),
   error_count      integer not null default 0 check (error_count >= 0),
+  -- Every row error by code, the ones past the stored cap included.
+  error_counts     jsonb not null default '{}' check (jsonb_typeof(error_counts) = 'object'),
   failure_reason   text,
   created_at       timestamptz not null default now(),
   started_at       timestamptz,
@@ -298,14 +300,43 @@ begin
 end
 $$;
 
--- Row errors of an import, as validation (TypeScript) and matching (SQL) found them.
+-- How many row errors a job keeps (the first, by row number); the rest are only counted, by code.
+-- A million invalid rows cost a million counts, not a million stored rows.
+create function internal.import_error_cap() returns integer
+language sql immutable
+set search_path = ''
+as $$ select 10000 $$;
+
+-- Row errors of an import, as validation (TypeScript) and matching (SQL) found them: counted by
+-- code on the job, and stored while the job has fewer than import_error_cap().
 create function internal.import_record_errors(p_job_id text, p_errors jsonb) returns void
-language sql volatile
+language plpgsql volatile
 set search_path = ''
 as $$
-  insert into public.import_job_errors (job_id, row_number, line, code, message)
-  select p_job_id, (e ->> 'row_number')::integer, (e ->> 'line')::integer, e ->> 'code', e ->> 'message'
-    from jsonb_array_elements(p_errors) e
+declare
+  v_room integer;
+begin
+  if jsonb_array_length(p_errors) = 0 then
+    return;
+  end if;
+  update public.import_jobs j set error_counts = (
+    select jsonb_object_agg(c.code, c.n) from (
+      select x.code, sum(x.n)::integer as n from (
+        select key as code, value::integer as n from jsonb_each_text(j.error_counts)
+        union all
+        select e ->> 'code', count(*) from jsonb_array_elements(p_errors) e group by 1
+      ) x group by x.code) c)
+   where j.id = p_job_id;
+  select internal.import_error_cap() - count(*) into v_room
+    from (select 1 from public.import_job_errors where job_id = p_job_id limit internal.import_error_cap()) stored;
+  if v_room > 0 then
+    insert into public.import_job_errors (job_id, row_number, line, code, message)
+    select p_job_id, (e ->> 'row_number')::integer, (e ->> 'line')::integer, e ->> 'code', e ->> 'message'
+      from jsonb_array_elements(p_errors) e
+     order by (e ->> 'row_number')::integer
+     limit v_room;
+  end if;
+end
 $$;
 
 create function public.import_job_json(j public.import_jobs, p_error_limit integer default 100) returns jsonb
@@ -327,6 +358,8 @@ as $$
         from (select * from public.import_job_errors where job_id = j.id order by row_number limit p_error_limit) e
     ), '[]'::jsonb),
     'errors_truncated', j.error_count > p_error_limit,
+    'errors_stored', least(j.error_count, internal.import_error_cap()),
+    'error_counts', j.error_counts,
     'update_existing', j.update_existing,
     'tags', to_jsonb(j.tags),
     'mapping_used', j.mapping_used,

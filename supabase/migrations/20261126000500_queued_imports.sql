@@ -318,7 +318,8 @@ as $$
         from (select * from public.import_job_errors
                where job_id = j.id order by row_number
                limit p_per_page offset (greatest(p_page, 1) - 1) * p_per_page) e), '[]'::jsonb),
-    'total', j.error_count) end
+    -- What can be paged through: the stored errors (the job counts the rest by code).
+    'total', least(j.error_count, internal.import_error_cap())) end
   from (select null) x
   left join public.import_jobs j on j.workspace_id = p_workspace_id and j.id = p_job_id
 $$;

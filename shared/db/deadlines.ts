@@ -12,6 +12,8 @@ export const DEFAULT_DEADLINE_MS = 2_500;
 export const DEADLINES_MS: Readonly<Record<string, number>> = {
   // A load balancer's probe wants its answer within 2 s.
   health_ping: 1_500,
+  // A single create waits behind an import of the same workspace (both take its contacts lock).
+  contact_create: 10_000,
   // 500 rows (or a 20 MB payload stored) in one transaction: well under the 60 s lease of an
   // Idempotency-Key, whose claim the import holds anyway (see idempotency_hold).
   import_run_sync: 25_000,

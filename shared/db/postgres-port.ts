@@ -30,7 +30,7 @@ export function createPostgresPort(databaseUrl: string, options: PostgresPortOpt
       onnotice: () => {},
       // Supabase's pooler (transaction mode) cannot keep prepared statements.
       prepare: false,
-      connection: { statement_timeout: options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS },
+      connection: statementTimeout(options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS),
     }),
   );
   const stuckAfterMs = options.stuckAfterMs ?? 10_000;
@@ -60,6 +60,10 @@ export function createPostgresPort(databaseUrl: string, options: PostgresPortOpt
     },
     close: () => pool.close(),
   };
+}
+
+function statementTimeout(ms: number): Record<string, string> {
+  return ms > 0 ? { statement_timeout: String(ms) } : {};
 }
 
 /**

@@ -8,7 +8,9 @@ import { DatabaseError } from './port.ts';
  */
 export const DEFAULT_DEADLINE_MS = 2_500;
 
-/** Calls that do more work than a lookup, in milliseconds. */
+const WORKER_DEADLINE_MS = 30_000;
+
+/** Calls that do more work than a lookup, or serve no waiting client, in milliseconds. */
 export const DEADLINES_MS: Readonly<Record<string, number>> = {
   // A load balancer's probe wants its answer within 2 s.
   health_ping: 1_500,
@@ -18,11 +20,21 @@ export const DEADLINES_MS: Readonly<Record<string, number>> = {
   // Idempotency-Key, whose claim the import holds anyway (see idempotency_hold).
   import_run_sync: 25_000,
   import_enqueue: 25_000,
-  // The worker's chunk statements: a chunk is sized to take a few seconds; its lease is 120 s.
+  // The worker serves no waiting client: its calls only must not hang forever, and a busy database
+  // should slow it down, not fail its jobs. A chunk is sized to take a few seconds; its lease is 120 s.
   import_job_commit_chunk: 45_000,
-  import_job_payload_slice: 15_000,
+  import_job_payload_slice: WORKER_DEADLINE_MS,
+  import_job_claim: WORKER_DEADLINE_MS,
+  import_job_release: WORKER_DEADLINE_MS,
+  webhook_deliveries_claim: WORKER_DEADLINE_MS,
+  webhook_delivery_record: WORKER_DEADLINE_MS,
   // Batch-bounded, but each batch is a real delete.
-  idempotency_purge: 30_000,
+  retention_purge: WORKER_DEADLINE_MS,
+  idempotency_purge: WORKER_DEADLINE_MS,
+  // The keys CLI (an operator waiting at a terminal), not a route.
+  api_key_create: 15_000,
+  api_key_list: 15_000,
+  api_key_revoke: 15_000,
 };
 
 /**

@@ -92,7 +92,8 @@ as $$
 $$;
 
 -- Why applying an import row's patch to a contact would break the contact limits (50 tags,
--- 16 KiB of custom_fields: the same limits a created contact meets), or null when it would not.
+-- 16 KiB of custom_fields: the limits a created contact meets, MAX in shared/contacts/model.ts),
+-- or null when it would not.
 -- A row that breaks them is a row error and the contact stays as it was, so no sequence of
 -- merges can grow a contact without bound.
 create function internal.contact_patch_problem(t public.contacts, u jsonb) returns text
@@ -162,13 +163,12 @@ begin
   if not p_update_existing then
     return jsonb_build_object('action', 'skip');
   end if;
-  select internal.contact_patch_problem(t, coalesce(p_row -> 'u', '{}'::jsonb)) into v_problem
-    from public.contacts t where t.id = coalesce(v_em, v_ph);
+  select * into p from public.contacts t where t.id = coalesce(v_em, v_ph);
+  v_problem := internal.contact_patch_problem(p, coalesce(p_row -> 'u', '{}'::jsonb));
   if v_problem is not null then
     return jsonb_build_object('action', 'invalid', 'code', 'invalid_field', 'message', v_problem);
   end if;
-  select (internal.contact_patched(t, coalesce(p_row -> 'u', '{}'::jsonb))).* into p
-    from public.contacts t where t.id = coalesce(v_em, v_ph);
+  p := internal.contact_patched(p, coalesce(p_row -> 'u', '{}'::jsonb));
   update public.contacts set
     full_name = p.full_name, first_name = p.first_name, last_name = p.last_name, email = p.email,
     phone = p.phone, job_title = p.job_title, company = p.company, related_company_id = p.related_company_id,

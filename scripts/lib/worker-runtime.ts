@@ -3,6 +3,7 @@ import type { DataPort } from '../../shared/db/port.ts';
 import type { Logger } from '../../shared/http/logger.ts';
 import { runTick, type TickResult } from '../../shared/worker/tick.ts';
 import { startLoop, type Loop } from '../../shared/worker/loop.ts';
+import { runRetentionPurge } from '../../shared/worker/purge.ts';
 import type { ImportWorkerOptions } from '../../shared/worker/import-worker.ts';
 import { resolveHost } from './resolve-host.ts';
 
@@ -31,12 +32,12 @@ export function nodeTick({ db, workerId, logger, env, imports, onTick }: NodeWor
   };
 }
 
-/** Runs ticks continuously while there is work and every second otherwise; purges idempotency keys hourly. */
+/** Runs ticks continuously while there is work and every second otherwise; runs the retention purge every 5 minutes. */
 export function startNodeWorkerLoop(options: NodeWorkerOptions, idleMs = 1000): Loop {
   return startLoop({
     tick: nodeTick(options),
     idleMs,
     logger: options.logger,
-    periodic: [{ everyMs: 60 * 60 * 1000, run: () => options.db.rpc('idempotency_purge') }],
+    periodic: [{ everyMs: 5 * 60 * 1000, run: () => runRetentionPurge(options.db) }],
   });
 }

@@ -30,8 +30,12 @@ export function assertIdentifier(name: string): string {
   return name;
 }
 
-/** SQLSTATE classes that mean "the database is not there right now" rather than "the call is wrong". */
+/**
+ * SQLSTATEs that mean "the database is not there right now" rather than "the call is wrong":
+ * connection failures, resource exhaustion, shutdown, and a statement cancelled by a timeout
+ * (the server's statement_timeout or a deadline's cancel: the database is too slow to serve now).
+ */
 export function isUnavailableState(sqlState: string | undefined): boolean {
   if (!sqlState) return false;
-  return sqlState.startsWith('08') || sqlState.startsWith('53') || sqlState.startsWith('57P');
+  return sqlState.startsWith('08') || sqlState.startsWith('53') || sqlState.startsWith('57P') || sqlState === '57014';
 }

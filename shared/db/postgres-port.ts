@@ -1,28 +1,43 @@
 /** @module Data port adapter over postgres.js: local runs, self-hosted deployments and tests. */
 import postgres from 'postgres';
+import { deadlineFor, STATEMENT_TIMEOUT_MS, withDeadline, type DeadlineOverrides } from './deadlines.ts';
 import { assertIdentifier, DatabaseError, isUnavailableState, type DataPort, type RpcArgs } from './port.ts';
 
 export interface PostgresPortOptions {
   /** Pool size; the Edge runtime wants few connections per isolate. */
   max?: number;
-  /** Seconds to wait for a connection before the call fails as unavailable. */
+  /** Seconds to wait for a new connection before it fails as unavailable. */
   connectTimeout?: number;
+  /** Per-call deadlines (milliseconds) in place of the defaults of `deadlines.ts`. */
+  deadlines?: DeadlineOverrides;
+  /** Server-side statement_timeout (ms, 0 = none), sent as a startup parameter. */
+  statementTimeoutMs?: number;
+  /**
+   * A call that ran past its deadline and has still not settled this long afterwards means its
+   * connection is stuck (a peer that stopped answering): the pool is replaced by a fresh one.
+   */
+  stuckAfterMs?: number;
 }
 
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED']);
 
 export function createPostgresPort(databaseUrl: string, options: PostgresPortOptions = {}): DataPort {
-  const sql = postgres(databaseUrl, {
-    max: options.max ?? 10,
-    connect_timeout: options.connectTimeout ?? 5,
-    idle_timeout: 20,
-    onnotice: () => {},
-    // Supabase's pooler (transaction mode) cannot keep prepared statements.
-    prepare: false,
-  });
+  const pool = recyclingPool(() =>
+    postgres(databaseUrl, {
+      max: options.max ?? 10,
+      connect_timeout: options.connectTimeout ?? 2,
+      idle_timeout: 20,
+      onnotice: () => {},
+      // Supabase's pooler (transaction mode) cannot keep prepared statements.
+      prepare: false,
+      connection: statementTimeout(options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS),
+    }),
+  );
+  const stuckAfterMs = options.stuckAfterMs ?? 10_000;
 
   return {
     async rpc<T>(name: string, args: RpcArgs = {}): Promise<T> {
+      const sql = pool.current();
       const keys = Object.keys(args).filter((k) => args[k] !== undefined);
       const params = keys.map((k) => {
         const v = args[k];
@@ -31,12 +46,48 @@ export function createPostgresPort(databaseUrl: string, options: PostgresPortOpt
       const call = `select public.${assertIdentifier(name)}(${keys
         .map((k, i) => `${assertIdentifier(k)} => $${i + 1}`)
         .join(', ')}) as result`;
+      const query = sql.unsafe(call, params as postgres.ParameterOrJSON<never>[]);
+      const ms = deadlineFor(name, options.deadlines);
       try {
-        const rows = await sql.unsafe(call, params as postgres.ParameterOrJSON<never>[]);
+        const rows = await withDeadline(name, ms, query, () => {
+          cancelQuietly(query);
+          pool.recycleIfStuck(sql, query, stuckAfterMs);
+        });
         return rows[0]?.result as T;
       } catch (err) {
         throw toDatabaseError(err);
       }
+    },
+    close: () => pool.close(),
+  };
+}
+
+function statementTimeout(ms: number): Record<string, string> {
+  return ms > 0 ? { statement_timeout: String(ms) } : {};
+}
+
+/**
+ * The pool, replaceable: a query still unsettled long after its deadline sits on a connection
+ * whose peer stopped answering (no RST, no reply), and postgres.js would keep that connection
+ * forever. Replacing the pool and destroying the old one's sockets keeps that from accumulating.
+ */
+function recyclingPool(open: () => postgres.Sql) {
+  let sql = open();
+  return {
+    current: () => sql,
+    recycleIfStuck(owner: postgres.Sql, query: PromiseLike<unknown>, afterMs: number) {
+      let settled = false;
+      const mark = () => {
+        settled = true;
+      };
+      query.then(mark, mark);
+      const timer = setTimeout(() => {
+        if (settled || sql !== owner) return;
+        sql = open();
+        owner.end({ timeout: 0 }).catch(() => {});
+      }, afterMs);
+      // A pending check must not keep a finished process alive.
+      (timer as { unref?: () => void }).unref?.();
     },
     async close() {
       await sql.end({ timeout: 5 });
@@ -44,7 +95,23 @@ export function createPostgresPort(databaseUrl: string, options: PostgresPortOpt
   };
 }
 
+/**
+ * Sends PostgreSQL a cancel for a query that ran past its deadline (or drops it from the queue
+ * if it never got a connection). postgres.js's own `cancel()` leaves the outcome of the cancel
+ * request unhandled, which on a database that is down would be an unhandled rejection.
+ */
+function cancelQuietly(query: object) {
+  const q = query as { canceller?: ((q: object) => Promise<unknown>) | null };
+  const cancel = q.canceller;
+  if (typeof cancel !== 'function') return;
+  q.canceller = null;
+  Promise.resolve()
+    .then(() => cancel(query))
+    .catch(() => {});
+}
+
 function toDatabaseError(err: unknown): DatabaseError {
+  if (err instanceof DatabaseError) return err;
   const e = err as { code?: string; message?: string; errno?: string };
   const code = typeof e?.code === 'string' ? e.code : undefined;
   const network = code !== undefined && NETWORK_ERRORS.has(code);

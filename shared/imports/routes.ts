@@ -1,6 +1,6 @@
 /** @module POST /v1/import/contacts and GET /v1/import/jobs/{job_id}. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { DataPort } from '../db/port.ts';
+import { DatabaseError, type DataPort } from '../db/port.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ApiError } from '../http/errors.ts';
 import type { Guards } from '../http/guards.ts';
@@ -45,7 +45,9 @@ const JobSchema = z
     skipped_count: z.number().int(),
     error_count: z.number().int(),
     errors: z.array(RowErrorSchema).openapi({ description: 'The first 100 row errors' }),
-    errors_truncated: z.boolean(),
+    errors_truncated: z.boolean().openapi({ description: 'True when error_count exceeds the errors listed here' }),
+    errors_stored: z.number().int().openapi({ description: 'Row errors kept for /errors: the first 10,000 by row number; the rest are only counted' }),
+    error_counts: z.record(z.string(), z.number().int()).openapi({ description: 'Every row error by code, those not stored included' }),
     update_existing: z.boolean(),
     tags: z.array(z.string()),
     mapping_used: z.record(z.string(), z.string()).nullable(),
@@ -59,6 +61,12 @@ const JobSchema = z
   .openapi('ImportJob');
 
 const JOB_ID = /^imp_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** The import found its Idempotency-Key claim taken over (its lease ran out before it started): a retry is running it. */
+function claimLostAsInUse(err: unknown): unknown {
+  if (!(err instanceof DatabaseError) || err.sqlState !== '40001') return err;
+  return new ApiError('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry later.', undefined, { 'Retry-After': '1' });
+}
 
 export interface ImportRouteDeps {
   db: DataPort;
@@ -86,7 +94,9 @@ export function registerImportRoutes(app: OpenAPIHono<AppEnv>, { db, guards, now
   app.openapi(importRoute, async (c) => {
     const body = c.req.valid('json');
     const idem = c.get('idempotency');
-    const outcome = await runImport(db, c.get('principal').workspaceId, body, now(), idem);
+    const outcome = await runImport(db, c.get('principal').workspaceId, body, now(), idem).catch((err) => {
+      throw idem ? claimLostAsInUse(err) : err;
+    });
     // The response (and, with a key, its idempotent copy) was written in the import's transaction.
     if (idem) idem.stored = true;
     if (outcome.kind === 'queued') {

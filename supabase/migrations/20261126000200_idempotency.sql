@@ -52,9 +52,16 @@ begin
 
   select * into k from public.idempotency_keys
    where workspace_id = p_workspace_id and key = p_key
-   for update;
-
-  if k.created_at < now() - interval '24 hours'
+   for update skip locked;
+  if not found then
+    -- Locked: the holder's transaction is running the request right now (idempotency_hold), so
+    -- the claim is alive whatever its lease says; or the key is being completed or released
+    -- this instant. Answer from what is committed, never take it over.
+    select * into k from public.idempotency_keys where workspace_id = p_workspace_id and key = p_key;
+    if not found then
+      return jsonb_build_object('outcome', 'in_flight', 'retry_after', 1);
+    end if;
+  elsif k.created_at < now() - interval '24 hours'
      or (k.state = 'in_flight' and k.locked_until <= now() and k.fingerprint = p_fingerprint) then
     update public.idempotency_keys set
       fingerprint = p_fingerprint, state = 'in_flight',
@@ -115,6 +122,28 @@ as $$
   select to_jsonb(exists (select 1 from gone))
 $$;
 
+-- Called first by writes that store their response in their own transaction (imports): locks the
+-- claimed key's row until that transaction ends, which keeps the claim alive however long the
+-- work takes (idempotency_claim never takes over a locked key: a retry meanwhile gets 409), and
+-- refuses to start when the claim was already lost, before any work is done.
+create function internal.idempotency_hold(p_workspace_id uuid, p_claim jsonb) returns void
+language plpgsql volatile
+set search_path = ''
+as $$
+begin
+  if p_claim is null then
+    return;
+  end if;
+  perform 1 from public.idempotency_keys
+    where workspace_id = p_workspace_id and key = p_claim ->> 'key'
+      and claim_token = (p_claim ->> 'token')::uuid and state = 'in_flight'
+    for update;
+  if not found then
+    raise exception 'the Idempotency-Key claim was taken over by a retry' using errcode = '40001';
+  end if;
+end
+$$;
+
 -- For writes that store their response in their own transaction (imports): if the claim was
 -- lost, the write must not happen, so this raises and the caller's transaction rolls back.
 create function internal.idempotency_finish(p_workspace_id uuid, p_claim jsonb, p_status integer, p_body text) returns void
@@ -129,13 +158,20 @@ begin
 end
 $$;
 
--- Run by the scheduler (pg_cron where present, the embedded loop locally).
-create function public.idempotency_purge() returns jsonb
+-- Expired keys, oldest first, at most p_batch of them (index-backed by idempotency_keys_created_idx).
+-- Run by the scheduler through public.retention_purge (pg_cron where present, the local loop otherwise).
+create function public.idempotency_purge(p_batch integer default 10000) returns jsonb
 language sql volatile
 set search_path = ''
 as $$
-  with gone as (
-    delete from public.idempotency_keys where created_at < now() - interval '24 hours' returning 1
+  with old as (
+    select workspace_id, key from public.idempotency_keys
+     where created_at < now() - interval '24 hours'
+     order by created_at limit p_batch
+  ), gone as (
+    delete from public.idempotency_keys k using old
+     where k.workspace_id = old.workspace_id and k.key = old.key
+    returning 1
   )
   select jsonb_build_object('purged', (select count(*) from gone))
 $$;

@@ -17,6 +17,8 @@ create table public.import_jobs (
   updated_count    integer not null default 0 check (updated_count >= 0),
   skipped_count    integer not null default 0 check (skipped_count >= 0),
   error_count      integer not null default 0 check (error_count >= 0),
+  -- Every row error by code, the ones past the stored cap included.
+  error_counts     jsonb not null default '{}' check (jsonb_typeof(error_counts) = 'object'),
   failure_reason   text,
   created_at       timestamptz not null default now(),
   started_at       timestamptz,
@@ -79,6 +81,54 @@ begin
 end
 $$;
 
+-- The size of a jsonb value as compact JSON (no spaces), the form the API measures custom_fields
+-- in: jsonb's text form adds one space after every ':' and ','; those are counted and taken off.
+create function internal.jsonb_compact_size(j jsonb) returns integer
+language sql immutable
+set search_path = ''
+as $$
+  select (octet_length(j::text) - coalesce(sum(case jsonb_typeof(v)
+           when 'object' then greatest(2 * (select count(*) from jsonb_object_keys(v)) - 1, 0)
+           when 'array' then greatest(jsonb_array_length(v) - 1, 0)
+           else 0 end), 0))::integer
+    from jsonb_path_query(j, 'strict $.**') v
+$$;
+
+-- Why applying an import row's patch to a contact would break the contact limits (50 tags,
+-- 16 KiB of custom_fields: the limits a created contact meets, MAX in shared/contacts/model.ts),
+-- or null when it would not.
+-- A row that breaks them is a row error and the contact stays as it was, so no sequence of
+-- merges can grow a contact without bound.
+create function internal.contact_patch_problem(t public.contacts, u jsonb) returns text
+language plpgsql immutable
+set search_path = ''
+as $$
+declare
+  v_tags integer;
+  v_fields jsonb;
+  v_bytes integer;
+begin
+  if u ? 'tags' then
+    select count(distinct lower(x)) into v_tags
+      from unnest(t.tags || array(select jsonb_array_elements_text(u -> 'tags'))) x;
+    if v_tags > 50 then
+      return format('tags: merging them into contact %s would give it %s tags; at most 50 are allowed', t.id, v_tags);
+    end if;
+  end if;
+  if u ? 'custom_fields' then
+    v_fields := t.custom_fields || (u -> 'custom_fields');
+    -- The text form is never shorter than the compact one: measure exactly only near the limit.
+    if octet_length(v_fields::text) > 16384 then
+      v_bytes := internal.jsonb_compact_size(v_fields);
+      if v_bytes > 16384 then
+        return format('custom_fields: merging them into contact %s would make them %s bytes as JSON; at most 16384 are allowed', t.id, v_bytes);
+      end if;
+    end if;
+  end if;
+  return null;
+end
+$$;
+
 -- One row of an import whose outcome depends on rows before it: matched against the table as it
 -- is now (earlier rows included), then created, updated, skipped or found ambiguous.
 create function internal.import_one(p_workspace_id uuid, p_row jsonb, p_update_existing boolean) returns jsonb
@@ -88,6 +138,7 @@ as $$
 declare
   v_em uuid;
   v_ph uuid;
+  v_problem text;
   p public.contacts;
 begin
   if p_row -> 'c' ? 'email' then
@@ -115,8 +166,12 @@ begin
   if not p_update_existing then
     return jsonb_build_object('action', 'skip');
   end if;
-  select (internal.contact_patched(t, coalesce(p_row -> 'u', '{}'::jsonb))).* into p
-    from public.contacts t where t.id = coalesce(v_em, v_ph);
+  select * into p from public.contacts t where t.id = coalesce(v_em, v_ph);
+  v_problem := internal.contact_patch_problem(p, coalesce(p_row -> 'u', '{}'::jsonb));
+  if v_problem is not null then
+    return jsonb_build_object('action', 'invalid', 'code', 'invalid_field', 'message', v_problem);
+  end if;
+  p := internal.contact_patched(p, coalesce(p_row -> 'u', '{}'::jsonb));
   update public.contacts set
     full_name = p.full_name, first_name = p.first_name, last_name = p.last_name, email = p.email,
     phone = p.phone, job_title = p.job_title, company = p.company, related_company_id = p.related_company_id,
@@ -185,6 +240,12 @@ begin
       from matched m
       left join refs re on re.id = m.em_id
       left join refs rp on rp.id = m.ph_id
+  ), checked as (
+    -- An update that would break the contact limits becomes a row error instead.
+    select d.*, case when d.action = 'update'
+                     then internal.contact_patch_problem(cur, coalesce(p_rows -> (d.pos - 1) -> 'u', '{}'::jsonb)) end as problem
+      from decided d
+      left join public.contacts cur on d.action = 'update' and cur.id = coalesce(d.em_id, d.ph_id)
   ), created as (
     insert into public.contacts (
       workspace_id, full_name, first_name, last_name, email, phone, job_title, company,
@@ -203,21 +264,21 @@ begin
       phone = p.phone, job_title = p.job_title, company = p.company, related_company_id = p.related_company_id,
       linkedin_url = p.linkedin_url, priority = p.priority, created_date = p.created_date, tags = p.tags,
       custom_fields = p.custom_fields, updated_at = p.updated_at
-      from decided d
+      from checked d
       join public.contacts cur on cur.id = coalesce(d.em_id, d.ph_id)
       cross join lateral internal.contact_patched(cur, coalesce(p_rows -> (d.pos - 1) -> 'u', '{}'::jsonb)) p
-     where d.action = 'update' and t.id = cur.id and t.workspace_id = p_workspace_id
+     where d.action = 'update' and d.problem is null and t.id = cur.id and t.workspace_id = p_workspace_id
     returning 1
   )
   select (select count(*) from created), (select count(*) from updated),
-         count(*) filter (where action in ('skip', 'ambiguous')),
+         count(*) filter (where action in ('skip', 'ambiguous') or problem is not null),
          coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object('row_number', n, 'line', (p_rows -> (pos - 1) ->> 'l')::integer,
-                    'code', 'ambiguous_match',
-                    'message', format('email matches contact %s but phone matches contact %s', em_id, ph_id))) order by n)
-                  filter (where action = 'ambiguous'), '[]'::jsonb),
+                    'code', case when problem is null then 'ambiguous_match' else 'invalid_field' end,
+                    'message', coalesce(problem, format('email matches contact %s but phone matches contact %s', em_id, ph_id)))) order by n)
+                  filter (where action = 'ambiguous' or problem is not null), '[]'::jsonb),
          coalesce(array_agg(pos order by pos) filter (where action = 'dependent'), '{}')
     into v_created, v_updated, v_skipped, v_errors, v_dependent
-    from decided;
+    from checked;
 
   foreach v_pos in array v_dependent loop
     v_row := p_rows -> (v_pos - 1);
@@ -230,7 +291,7 @@ begin
         v_skipped := v_skipped + 1;
         v_errors := v_errors || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
           'row_number', (v_row ->> 'n')::integer, 'line', (v_row ->> 'l')::integer,
-          'code', 'ambiguous_match', 'message', v_out ->> 'message')));
+          'code', coalesce(v_out ->> 'code', 'ambiguous_match'), 'message', v_out ->> 'message')));
     end case;
   end loop;
 
@@ -242,14 +303,43 @@ begin
 end
 $$;
 
--- Row errors of an import, as validation (TypeScript) and matching (SQL) found them.
+-- How many row errors a job keeps (the first, by row number); the rest are only counted, by code.
+-- A million invalid rows cost a million counts, not a million stored rows.
+create function internal.import_error_cap() returns integer
+language sql immutable
+set search_path = ''
+as $$ select 10000 $$;
+
+-- Row errors of an import, as validation (TypeScript) and matching (SQL) found them: counted by
+-- code on the job, and stored while the job has fewer than import_error_cap().
 create function internal.import_record_errors(p_job_id text, p_errors jsonb) returns void
-language sql volatile
+language plpgsql volatile
 set search_path = ''
 as $$
-  insert into public.import_job_errors (job_id, row_number, line, code, message)
-  select p_job_id, (e ->> 'row_number')::integer, (e ->> 'line')::integer, e ->> 'code', e ->> 'message'
-    from jsonb_array_elements(p_errors) e
+declare
+  v_room integer;
+begin
+  if jsonb_array_length(p_errors) = 0 then
+    return;
+  end if;
+  update public.import_jobs j set error_counts = (
+    select jsonb_object_agg(c.code, c.n) from (
+      select x.code, sum(x.n)::integer as n from (
+        select key as code, value::integer as n from jsonb_each_text(j.error_counts)
+        union all
+        select e ->> 'code', count(*) from jsonb_array_elements(p_errors) e group by 1
+      ) x group by x.code) c)
+   where j.id = p_job_id;
+  select internal.import_error_cap() - count(*) into v_room
+    from (select 1 from public.import_job_errors where job_id = p_job_id limit internal.import_error_cap()) stored;
+  if v_room > 0 then
+    insert into public.import_job_errors (job_id, row_number, line, code, message)
+    select p_job_id, (e ->> 'row_number')::integer, (e ->> 'line')::integer, e ->> 'code', e ->> 'message'
+      from jsonb_array_elements(p_errors) e
+     order by (e ->> 'row_number')::integer
+     limit v_room;
+  end if;
+end
 $$;
 
 -- mapping_used arrives as [column, field] pairs (a jsonb array keeps their order) and is kept as a
@@ -283,6 +373,8 @@ as $$
         from (select * from public.import_job_errors where job_id = j.id order by row_number limit p_error_limit) e
     ), '[]'::json),
     'errors_truncated', j.error_count > p_error_limit,
+    'errors_stored', least(j.error_count, internal.import_error_cap()),
+    'error_counts', j.error_counts,
     'update_existing', j.update_existing,
     'tags', to_json(j.tags),
     'mapping_used', j.mapping_used,
@@ -322,6 +414,7 @@ declare
   all_errors jsonb;
   response json;
 begin
+  perform internal.idempotency_hold(p_workspace_id, p_idempotency);
   b := public.import_contacts_batch(p_workspace_id, p_rows, p_update_existing);
   all_errors := coalesce(p_errors, '[]'::jsonb) || (b -> 'errors');
   insert into public.import_jobs (

@@ -76,6 +76,7 @@ declare
   data bytea := convert_to(p_payload, 'UTF8');
   response json;
 begin
+  perform internal.idempotency_hold(p_workspace_id, p_idempotency);
   insert into public.import_jobs (
     id, workspace_id, status, source, update_existing, tags, mapping_used, unmapped_columns, preamble_lines_skipped,
     total_rows, payload_format, csv_settings, cursor_offset, cursor_line
@@ -322,7 +323,8 @@ as $$
         from (select * from public.import_job_errors
                where job_id = j.id order by row_number
                limit p_per_page offset (greatest(p_page, 1) - 1) * p_per_page) e), '[]'::jsonb),
-    'total', j.error_count) end
+    -- What can be paged through: the stored errors (the job counts the rest by code).
+    'total', least(j.error_count, internal.import_error_cap())) end
   from (select null) x
   left join public.import_jobs j on j.workspace_id = p_workspace_id and j.id = p_job_id
 $$;

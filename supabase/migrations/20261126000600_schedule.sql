@@ -1,7 +1,8 @@
 -- The schedule: pg_cron calls the import-worker Edge Function every minute through pg_net, with its
--- URL and shared secret read from Vault (Supabase's documented pattern), and purges idempotency
--- keys hourly. Where pg_cron or pg_net is missing (plain PostgreSQL, the embedded default, the
--- tests' main database) this migration only defines the function and schedules nothing.
+-- URL and shared secret read from Vault (Supabase's documented pattern), and purges expired
+-- idempotency keys and import jobs every 5 minutes. Where pg_cron or pg_net is missing (plain
+-- PostgreSQL, the embedded default, the tests' main database) this migration only defines the
+-- function and schedules nothing.
 --
 -- Set the secrets once per project:
 --   select vault.create_secret('https://<ref>.supabase.co/functions/v1/import-worker', 'import_worker_url');
@@ -45,7 +46,9 @@ begin
 
   if to_regnamespace('cron') is not null and to_regproc('net.http_post') is not null then
     perform cron.schedule('leadlex-import-worker', '* * * * *', 'select internal.invoke_import_worker()');
-    perform cron.schedule('leadlex-idempotency-purge', '17 * * * *', 'select public.idempotency_purge()');
+    -- Expired idempotency keys and finished import jobs past their retention, a bounded batch
+    -- per run (public.retention_purge, 20261202080000_retention.sql).
+    perform cron.schedule('leadlex-retention-purge', '*/5 * * * *', 'select public.retention_purge()');
   end if;
 end
 $$;

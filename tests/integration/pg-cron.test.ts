@@ -69,11 +69,11 @@ async function drainNetQueue() {
 }
 
 describe('the pg_cron schedule', () => {
-  it('registers the worker every minute and the idempotency purge hourly', async () => {
+  it('registers the worker every minute and the retention purge every 5 minutes', async () => {
     const jobs = await sql`select jobname, schedule, command, active from cron.job order by jobname`;
     expect(jobs).toEqual([
-      { jobname: 'leadlex-idempotency-purge', schedule: '17 * * * *', command: 'select public.idempotency_purge()', active: true },
       { jobname: 'leadlex-import-worker', schedule: '* * * * *', command: 'select internal.invoke_import_worker()', active: true },
+      { jobname: 'leadlex-retention-purge', schedule: '*/5 * * * *', command: 'select public.retention_purge()', active: true },
     ]);
   });
 

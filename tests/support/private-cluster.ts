@@ -1,6 +1,6 @@
 /** @module A throwaway PostgreSQL cluster of the machine's own server binaries, for tests that need server settings (pg_cron preloaded). */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,6 +8,13 @@ export interface PrivateCluster {
   port: number;
   url(database: string): string;
   stop(): void;
+  /** SIGSTOP the postmaster and every backend: connections stay open, nothing answers. */
+  freeze(): void;
+  /** SIGCONT what `freeze` stopped. */
+  thaw(): void;
+  /** Stops the server (immediate shutdown) without removing the cluster; `start` brings it back. */
+  halt(): void;
+  start(): void;
 }
 
 function pgBin(): string {
@@ -31,10 +38,24 @@ export function startPrivateCluster(port: number, settings: Record<string, strin
   const data = join(dir, 'data');
   asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   const opts = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)];
-  asPostgres('pg_ctl', ['-D', data, '-o', opts.join(' '), '-l', join(dir, 'log'), '-w', 'start']);
+  const start = () => asPostgres('pg_ctl', ['-D', data, '-o', opts.join(' '), '-l', join(dir, 'log'), '-w', 'start']);
+  start();
+  let frozen: number[] = [];
   return {
     port,
     url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    freeze() {
+      const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      // The postmaster first, so it forks nothing new while its children are being stopped.
+      frozen = [postmaster, ...childrenOf(postmaster)];
+      for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+    },
+    thaw() {
+      for (const pid of frozen.reverse()) process.kill(pid, 'SIGCONT');
+      frozen = [];
+    },
+    halt: () => void asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']),
+    start: () => void start(),
     stop() {
       try {
         asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
@@ -43,4 +64,18 @@ export function startPrivateCluster(port: number, settings: Record<string, strin
       }
     },
   };
+}
+
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        // Field 4 of /proc/<pid>/stat is the parent; the name (field 2) may hold spaces, so split after it.
+        return Number(readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }

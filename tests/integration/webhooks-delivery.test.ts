@@ -403,7 +403,8 @@ describe('the outbox and the claim', () => {
     receiver.on('/many', { status: 200 });
     for (let i = 0; i < 12; i++) await emit();
     const now = new Date();
-    const [a, b] = await Promise.all([dispatchAt(now, { batchSize: 12 }), dispatchAt(now, { batchSize: 12 })]);
+    // The real 10 s send timeout: 24 concurrent sends on a busy machine may take longer than the short test one.
+    const [a, b] = await Promise.all([dispatchAt(now, { batchSize: 12, timeoutMs: 10_000 }), dispatchAt(now, { batchSize: 12, timeoutMs: 10_000 })]);
     expect(a.claimed + b.claimed).toBe(12);
     expect(a.succeeded + b.succeeded).toBe(12);
     const ids = receiver.at('/many').map((r) => r.headers['x-leadlex-delivery-id']);

@@ -17,14 +17,17 @@
  *   `Content-Profile` than `public` is refused (PGRST106), like a schema not exposed.
  * - Results: only functions returning one scalar (jsonb, json, text, void …); set-returning and
  *   composite-returning functions, VARIADIC and OUT parameters are not supported.
+ * - The body must be a JSON object: PostgREST also takes an array (one call per element,
+ *   `json_to_recordset`) and form/text/binary bodies for single-parameter functions.
  * - Overloads: it picks the first overload whose parameter names cover the body's keys and whose
  *   parameters without defaults are all present; PostgREST answers PGRST203 (300) when several fit.
  *   A function with one unnamed json/jsonb parameter does not receive the whole body.
  * - No schema cache: new functions are visible at once (PostgREST needs `NOTIFY pgrst`).
  * - Keys are fixed strings, not JWTs: no signature, expiry, `aud` or custom claims; the
  *   `request.jwt.claims` setting holds only `{"role": …}`. No `request.headers`/`request.cookies`,
- *   no `db-pre-request` hook, no per-role `statement_timeout` (Supabase sets 8 s for authenticated,
- *   3 s for anon), no response headers from `response.headers`/`response.status`.
+ *   no `db-pre-request` hook, no `search_path` of the exposed schemas plus `extensions` (the
+ *   project's functions set their own), no per-role `statement_timeout` (Supabase sets 8 s for
+ *   authenticated, 3 s for anon), no response headers from `response.headers`/`response.status`.
  * - Errors: PostgREST-specific codes only for an unknown path (PGRST125), a bad key (PGRST301),
  *   invalid JSON (PGRST102), an unexposed schema (PGRST106) and no matching function (PGRST202,
  *   without PostgREST's hint); connection-level failures surface as whatever postgres.js reports.

@@ -15,18 +15,19 @@ const ONCE = [
   'tests/integration/worker-crash-safety.test.ts',
 ];
 const PER_PORT = ['tests/integration/**/*.test.ts'];
+const TIMEOUTS = { testTimeout: 30_000, hookTimeout: 60_000 };
 
 export default defineConfig({
   test: {
     globalSetup: ['tests/support/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    ...TIMEOUTS,
     // Two cores: two test files at a time keeps Postgres and the runner from starving each other.
     maxWorkers: 2,
     // Every HTTP integration test runs once per data port, so a defect in either adapter fails CI.
     // `npx vitest run --project integration:supabase` runs one of them.
     projects: [
-      { test: { name: 'unit', include: UNIT } },
+      // No database: not extending the root config keeps the template database out of it.
+      { test: { name: 'unit', include: UNIT, ...TIMEOUTS } },
       { extends: true, test: { name: 'integration:postgres', include: PER_PORT, exclude: ONCE, provide: { dataPort: 'postgres' } } },
       { extends: true, test: { name: 'integration:supabase', include: PER_PORT, exclude: ONCE, provide: { dataPort: 'supabase' } } },
       { extends: true, test: { name: 'once', include: ONCE } },

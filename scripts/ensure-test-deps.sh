@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
 # What the tests need beyond npm packages, installed when missing (this machine kind runs as root):
-# Debian's pg_cron for the server's major version (the pg_cron test runs a private cluster with it).
 # Anything that cannot be had fails here, loudly, instead of as a confusing test failure later.
 set -euo pipefail
 
 major=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -n 1)
 [ -n "$major" ] || { echo "ensure-test-deps: no PostgreSQL server binaries under /usr/lib/postgresql" >&2; exit 1; }
 
-if [ ! -f "/usr/lib/postgresql/$major/lib/pg_cron.so" ]; then
+# Debian packages for the server's major version: pg_cron (the pg_cron test's private cluster) and
+# plpgsql_check (what `supabase db lint` runs, in the Supabase CLI test).
+missing=()
+[ -f "/usr/lib/postgresql/$major/lib/pg_cron.so" ] || missing+=("postgresql-$major-cron")
+[ -f "/usr/lib/postgresql/$major/lib/plpgsql_check.so" ] || missing+=("postgresql-$major-plpgsql-check")
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "ensure-test-deps: pg_cron is missing; install it with: sudo apt-get install postgresql-$major-cron" >&2
+    echo "ensure-test-deps: missing ${missing[*]}; install with: sudo apt-get install ${missing[*]}" >&2
     exit 1
   fi
-  echo "ensure-test-deps: installing postgresql-$major-cron"
+  echo "ensure-test-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -q "postgresql-$major-cron" >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q "postgresql-$major-cron" >/dev/null; }
-  [ -f "/usr/lib/postgresql/$major/lib/pg_cron.so" ] || { echo "ensure-test-deps: postgresql-$major-cron did not install" >&2; exit 1; }
+  apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q "${missing[@]}" >/dev/null; }
+  for lib in pg_cron plpgsql_check; do
+    [ -f "/usr/lib/postgresql/$major/lib/$lib.so" ] || { echo "ensure-test-deps: $lib did not install" >&2; exit 1; }
+  done
 fi
 
 python3 -c 'import requests' 2>/dev/null || {

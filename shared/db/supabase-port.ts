@@ -41,12 +41,22 @@ export function createSupabasePort(supabaseUrl: string, serviceRoleKey: string, 
       if (res.error && signal.aborted) throw deadlineExceeded(name, ms);
       if (res.error) {
         const code = res.error.code || undefined;
-        // supabase-js reports fetch failures with an empty code and status 0.
-        const unreachable = !code && (res.status === 0 || res.status >= 502);
-        throw new DatabaseError(res.error.message, code, unreachable || res.status === 503 || isUnavailableState(code));
+        throw new DatabaseError(res.error.message, code, unavailable(res.status, code));
       }
       return res.data as T;
     },
     async close() {},
   };
+}
+
+/**
+ * supabase-js reports a failed fetch as status 0 with no code. PostgREST answers 503 when it cannot
+ * reach or read the database (PGRST000–002) and 504 when no pooled connection freed up in time
+ * (PGRST003); the gateway in front of it answers 502 or higher, without a PostgREST code, when
+ * PostgREST itself is not there.
+ */
+function unavailable(status: number, code: string | undefined): boolean {
+  if (status === 0 || status === 503 || status === 504) return true;
+  if (!code) return status >= 502;
+  return /^PGRST00[0-3]$/.test(code) || isUnavailableState(code);
 }

@@ -101,7 +101,6 @@ declare
   rnd bytea := uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid());
   t text := '';
   r text := '';
-  i integer;
 begin
   for i in 1..10 loop
     t := substr(alphabet, (ms % 32)::integer + 1, 1) || t;

@@ -130,8 +130,10 @@ begin
     if not found then
       return null;
     end if;
-    if j.attempts <= j.max_attempts then
-      return jsonb_build_object(
+    exit when j.attempts <= j.max_attempts;
+    perform internal.import_job_fail(j, coalesce(j.last_error, 'the worker stopped before finishing (lease expired)'));
+  end loop;
+  return jsonb_build_object(
         'job_id', j.id,
         'workspace_id', j.workspace_id,
         'lease_token', j.lease_token,
@@ -146,9 +148,6 @@ begin
         'processed_rows', j.processed_rows,
         'payload_bytes', (select bytes from public.import_job_payloads where job_id = j.id)
       );
-    end if;
-    perform internal.import_job_fail(j, coalesce(j.last_error, 'the worker stopped before finishing (lease expired)'));
-  end loop;
 end
 $$;
 

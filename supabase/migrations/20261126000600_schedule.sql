@@ -19,8 +19,9 @@ declare
 begin
   select decrypted_secret into v_url from vault.decrypted_secrets where name = 'import_worker_url';
   select decrypted_secret into v_secret from vault.decrypted_secrets where name = 'import_worker_secret';
+  -- Quietly nothing until the project sets the secrets: pg_cron runs this every minute, and a
+  -- warning each time would flood the log (`select internal.invoke_import_worker()` returns null then).
   if v_url is null or v_secret is null then
-    raise warning 'import worker not scheduled: set the Vault secrets import_worker_url and import_worker_secret';
     return null;
   end if;
   return net.http_post(
@@ -32,16 +33,29 @@ begin
 end
 $$;
 
+-- pg_cron and pg_net as Supabase's docs create them: pg_cron in pg_catalog (its objects in schema
+-- cron), pg_net in extensions (its objects in schema net); never in public (the Security Advisor's
+-- extension_in_public). Only where the server can run them: pg_cron must be preloaded and works in
+-- the one database named by cron.database_name (on Supabase: postgres).
 do $$
+declare
+  -- shared_preload_libraries is readable only with pg_read_all_settings; a role without it
+  -- (Supabase's postgres) just tries, and pg_cron refuses where it cannot run.
+  v_cron_preloaded boolean := not pg_has_role('pg_read_all_settings', 'usage')
+    or current_setting('shared_preload_libraries') ~ '(^|[\s,])pg_cron($|[\s,])';
 begin
-  -- Both extensions need to be preloaded by the server; only then can they be created here.
-  if current_setting('shared_preload_libraries', true) like '%pg_cron%'
-     and exists (select 1 from pg_available_extensions where name = 'pg_cron') then
-    create extension if not exists pg_cron;
+  if v_cron_preloaded and exists (select from pg_available_extensions where name = 'pg_cron') then
+    begin
+      create extension if not exists pg_cron with schema pg_catalog;
+    exception
+      -- pg_cron raises internal_error when it is not preloaded, raise_exception outside its database.
+      when internal_error or raise_exception then
+        raise notice 'pg_cron cannot run in this database (%): the import worker is not scheduled here', sqlerrm;
+    end;
   end if;
-  if current_setting('shared_preload_libraries', true) like '%pg_net%'
-     and exists (select 1 from pg_available_extensions where name = 'pg_net') then
-    create extension if not exists pg_net;
+  if exists (select from pg_available_extensions where name = 'pg_net') then
+    create schema if not exists extensions;
+    create extension if not exists pg_net with schema extensions;
   end if;
 
   if to_regnamespace('cron') is not null and to_regproc('net.http_post') is not null then

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSupabasePort } from '../../shared/db/supabase-port.ts';
 import { DatabaseError, type DataPort } from '../../shared/db/port.ts';
@@ -81,6 +83,36 @@ describe('the PostgREST stand-in', () => {
     expect((await res.json()).code).toBe('PGRST202');
   });
 
+  it('binds arguments through json_to_record with the declared types: null is SQL NULL, defaults fill omitted keys', async () => {
+    await db.sql`create function public.stand_in_probe(p_doc jsonb, p_raw json, p_text text, p_list text[], p_at timestamptz, p_n integer default 7)
+                  returns json language sql volatile as $$
+                    select json_build_object('z_doc_is_null', p_doc is null, 'raw', p_raw, 'text', p_text, 'list', p_list, 'at', p_at, 'n', p_n)
+                  $$`;
+    await db.sql`grant execute on function public.stand_in_probe to service_role`;
+    const raw = '{"p_doc": null, "p_raw": {"z": 1, "a": [2, {"y": null, "b": 3}]}, "p_text": "x\\u00e9", "p_list": ["a", "b"], "p_at": "2026-01-02T03:04:05Z"}';
+    const res = await fetch(`${standIn.url}/rest/v1/rpc/stand_in_probe`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${standIn.serviceRoleKey}`, 'content-type': 'application/json' },
+      body: raw,
+    });
+    expect(res.status).toBe(200);
+    // Byte for byte what the function returns (a json result keeps its key order and spacing).
+    const [direct] = await db.sql`select public.stand_in_probe(null, ${'{"z": 1, "a": [2, {"y": null, "b": 3}]}'}::text::json, 'x\u00e9', array['a', 'b'], '2026-01-02T03:04:05Z')::text as body`;
+    expect(await res.text()).toBe(direct.body);
+    expect(direct.body).toContain('"z_doc_is_null" : true');
+    expect(direct.body).toContain('"raw" : {"z": 1, "a": [2, {"y": null, "b": 3}]}');
+    expect(direct.body).toContain('"n" : 7');
+  });
+
+  it('runs STABLE functions read-only, as PostgREST does for POST', async () => {
+    await db.sql`create sequence public.stand_in_seq`;
+    await db.sql`create function public.stand_in_stable_write() returns jsonb language plpgsql stable as $$ begin return to_jsonb(nextval('public.stand_in_seq')); end $$`;
+    await db.sql`grant execute on function public.stand_in_stable_write to service_role`;
+    await db.sql`grant usage on sequence public.stand_in_seq to service_role`;
+    const err = await rejection<DatabaseError>(createSupabasePort(standIn.url, standIn.serviceRoleKey).rpc('stand_in_stable_write'));
+    expect(err.sqlState).toBe('25006');
+  });
+
   it.each([
     ['23505', 'service_role', 409],
     ['P0001', 'service_role', 400],
@@ -91,6 +123,28 @@ describe('the PostgREST stand-in', () => {
     ['XX000', 'service_role', 500],
   ])('maps SQLSTATE %s for %s to HTTP %i', (code, role, status) => {
     expect(statusForSqlState(code, role)).toBe(status);
+  });
+});
+
+describe('PostgREST answering that the database is out of reach', () => {
+  it.each([
+    [503, 'PGRST001', 'Database client error. Retrying the connection.'],
+    [504, 'PGRST003', 'Timed out acquiring connection from connection pool.'],
+  ])('HTTP %i %s is reported as unavailable', async (status, code, message) => {
+    const server = createServer((_req, res) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code, details: null, hint: null, message }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const err = await rejection<DatabaseError>(createSupabasePort(`http://127.0.0.1:${port}`, 'k').rpc('health_ping'));
+      expect(err).toBeInstanceOf(DatabaseError);
+      expect(err.sqlState).toBe(code);
+      expect(err.unavailable).toBe(true);
+    } finally {
+      server.close();
+    }
   });
 });
 

@@ -27,7 +27,7 @@ describe('npm start, end to end', () => {
     await new Promise<void>((r) => receiver.listen(hookPort, '127.0.0.1', r));
 
     const port = await freePort();
-    proc = await startServer('npm', ['start'], { DATABASE_URL: db.url, PORT: String(port), WEBHOOK_ALLOW_LOOPBACK: '1', LOG_LEVEL: 'warn' }, /listening on/);
+    proc = await startServer('npm', ['start'], { ...db.serverEnv, PORT: String(port), WEBHOOK_ALLOW_LOOPBACK: '1', LOG_LEVEL: 'warn' }, /listening on/);
     const base = `http://127.0.0.1:${port}/v1`;
     const key = await createKey(db.port, { workspace: 'e2e', scopes: ['read:contacts', 'write:contacts', 'admin:webhooks'] });
     const headers = { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' };

@@ -14,7 +14,7 @@ let key: TestKey;
 
 beforeAll(async () => {
   key = await createKey(db.port, { workspace: 'payload', rateLimit: 100000 });
-  server = await startServer('npx', ['tsx', 'tests/support/serve-app.ts'], { DATABASE_URL: db.url }, /READY \d+ \d+/);
+  server = await startServer('npx', ['tsx', 'tests/support/serve-app.ts'], db.serverEnv, /READY \d+ \d+/);
   const m = /READY (\d+) (\d+)/.exec(server.output())!;
   port = Number(m[1]);
   pid = Number(m[2]);

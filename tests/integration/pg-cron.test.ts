@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,30 +9,29 @@ import { migrate } from '../../scripts/lib/migrate.ts';
 import { resolveHost } from '../../scripts/lib/resolve-host.ts';
 import { createApp } from '../../shared/app.ts';
 import { createKey } from '../support/fixtures.ts';
-import { pgLibDir, startPrivateCluster, type PrivateCluster } from '../support/private-cluster.ts';
-import { freePort, ROOT } from '../support/processes.ts';
+import { startHostedLikeCluster, SUPERUSER } from '../support/hosted-cluster.ts';
+import type { PrivateCluster } from '../support/private-cluster.ts';
+import { freePort } from '../support/processes.ts';
 
 const SECRET = 'cron-shared-secret-0123456789abcdef';
 let cluster: PrivateCluster;
 let sql: postgres.Sql;
+/** pg_net's background worker reads its queue as a superuser; the test plays that part. */
+let netWorker: postgres.Sql;
 let db: DataPort;
 let workerServer: ServerType;
 let workerUrl: string;
 let calls = 0;
+const notices: postgres.Notice[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(join(pgLibDir(), 'pg_cron.so'))) {
-    throw new Error(`pg_cron is not installed in ${pgLibDir()}: install the Debian package postgresql-<major>-cron (npm test does this as root)`);
-  }
-  cluster = startPrivateCluster(await freePort(), { shared_preload_libraries: 'pg_cron', 'cron.database_name': 'leadlex' });
-  const admin = postgres(cluster.url('postgres'), { max: 1, onnotice: () => {} });
-  await admin.unsafe('create database leadlex');
-  await admin.end();
-  sql = postgres(cluster.url('leadlex'), { max: 2, onnotice: () => {} });
-  // What a Supabase project already has: pg_net and Vault (stood in for), before the migrations.
-  for (const f of ['pg-net.sql', 'vault.sql']) await sql.unsafe(readFileSync(join(ROOT, 'supabase/stand-ins', f), 'utf8'));
-  await migrate(cluster.url('leadlex'));
-  db = createPostgresPort(cluster.url('leadlex'));
+  // Like a hosted project: pg_cron only in database postgres, postgres not a superuser, Vault and
+  // pg_net stood in for by the hosted bootstrap; the migrations run as postgres.
+  cluster = await startHostedLikeCluster();
+  sql = postgres(cluster.url('postgres'), { max: 2, onnotice: (n) => notices.push(n) });
+  netWorker = postgres(cluster.url('postgres', SUPERUSER), { max: 1 });
+  await migrate(cluster.url('postgres'), { withRolesStandIn: false });
+  db = createPostgresPort(cluster.url('postgres'));
 
   // The import-worker function, served as it is on Supabase but by Node.
   const app = createWorkerApp({
@@ -54,12 +51,13 @@ afterAll(async () => {
   await new Promise<void>((r) => (workerServer ? workerServer.close(() => r()) : r()));
   await db?.close();
   await sql?.end({ timeout: 5 });
+  await netWorker?.end({ timeout: 5 });
   cluster?.stop();
 });
 
 /** Plays pg_net's background worker: sends every queued request and removes it. */
 async function drainNetQueue() {
-  const queued = await sql`delete from net.http_request_queue returning url, headers, convert_from(body, 'UTF8') as body`;
+  const queued = await netWorker`delete from net.http_request_queue returning url, headers, convert_from(body, 'UTF8') as body`;
   const statuses = [];
   for (const q of queued) {
     const res = await fetch(q.url, { method: 'POST', headers: q.headers, body: q.body });
@@ -77,13 +75,24 @@ describe('the pg_cron schedule', () => {
     ]);
   });
 
-  it('does nothing but warn until the Vault secrets exist', async () => {
+  it('creates pg_cron in pg_catalog, as Supabase documents, and no extension in public', async () => {
+    const exts = await sql`select e.extname, n.nspname from pg_extension e join pg_namespace n on n.oid = e.extnamespace order by 1`;
+    expect(exts.find((e) => e.extname === 'pg_cron')).toEqual({ extname: 'pg_cron', nspname: 'pg_catalog' });
+    expect(exts.filter((e) => e.nspname === 'public')).toEqual([]);
+    expect((await sql`select rolsuper from pg_roles where rolname = current_user`)[0].rolsuper).toBe(false);
+  });
+
+  it('does nothing, quietly, until the Vault secrets exist (it runs every minute)', async () => {
+    notices.length = 0;
     const [{ id }] = await sql`select internal.invoke_import_worker() as id`;
     expect(id).toBeNull();
-    expect((await sql`select count(*)::int as n from net.http_request_queue`)[0].n).toBe(0);
+    expect(notices).toEqual([]);
+    expect((await netWorker`select count(*)::int as n from net.http_request_queue`)[0].n).toBe(0);
   });
 
   it("running the job's command reaches the worker, which processes a queued import", async () => {
+    // The test runs the command itself: pg_cron firing at a minute boundary would send a second request.
+    await sql`update cron.job set active = false`;
     await sql`select vault.create_secret(${workerUrl}, 'import_worker_url')`;
     await sql`select vault.create_secret(${SECRET}, 'import_worker_secret')`;
     const key = await createKey(db, { workspace: 'cron' });
@@ -100,7 +109,7 @@ describe('the pg_cron schedule', () => {
     const [{ command }] = await sql`select command from cron.job where jobname = 'leadlex-import-worker'`;
     const [{ id }] = await sql.unsafe(`${command} as id`);
     expect(Number(id)).toBeGreaterThan(0);
-    const [request] = await sql`select url, headers from net.http_request_queue`;
+    const [request] = await netWorker`select url, headers from net.http_request_queue`;
     expect(request).toEqual({ url: workerUrl, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${SECRET}` } });
 
     expect(await drainNetQueue()).toEqual([200]);

@@ -15,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'leadlex-examples-'));
 
 beforeAll(async () => {
   key = await createKey(db.port, { workspace: 'examples' });
-  server = await startServer('npx', ['tsx', 'tests/support/serve-app.ts'], { DATABASE_URL: db.url }, /READY \d+/);
+  server = await startServer('npx', ['tsx', 'tests/support/serve-app.ts'], db.serverEnv, /READY \d+/);
   base = `http://127.0.0.1:${/READY (\d+)/.exec(server.output())![1]}`;
 });
 afterAll(async () => {

@@ -4,14 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../shared/app.ts';
-import type { DataPort } from '../../shared/db/port.ts';
-import { createSupabasePort } from '../../shared/db/supabase-port.ts';
 import type { RateLimiter } from '../../shared/ratelimit/limiter.ts';
 import { dispatchDueWebhooks, type DispatchDeps } from '../../shared/webhooks/dispatcher.ts';
 import { resolveHost as nodeResolveHost } from '../../scripts/lib/resolve-host.ts';
 import { freshDatabase } from '../support/db.ts';
 import { keyRing, memoryLogger, type KeyRing } from '../support/fixtures.ts';
-import { startPostgrestStandIn, type PostgrestStandIn } from '../support/postgrest-stand-in.ts';
 
 const db = await freshDatabase();
 
@@ -406,7 +403,8 @@ describe('the outbox and the claim', () => {
     receiver.on('/many', { status: 200 });
     for (let i = 0; i < 12; i++) await emit();
     const now = new Date();
-    const [a, b] = await Promise.all([dispatchAt(now, { batchSize: 12 }), dispatchAt(now, { batchSize: 12 })]);
+    // The real 10 s send timeout: 24 concurrent sends on a busy machine may take longer than the short test one.
+    const [a, b] = await Promise.all([dispatchAt(now, { batchSize: 12, timeoutMs: 10_000 }), dispatchAt(now, { batchSize: 12, timeoutMs: 10_000 })]);
     expect(a.claimed + b.claimed).toBe(12);
     expect(a.succeeded + b.succeeded).toBe(12);
     const ids = receiver.at('/many').map((r) => r.headers['x-leadlex-delivery-id']);
@@ -440,27 +438,5 @@ describe('the outbox and the claim', () => {
   it('uses the default 10 s timeout unless told otherwise', async () => {
     const { WEBHOOK_TIMEOUT_MS } = await import('../../shared/webhooks/dispatcher.ts');
     expect(WEBHOOK_TIMEOUT_MS).toBe(10_000);
-  });
-});
-
-describe('through the supabase-js adapter (PostgREST stand-in)', () => {
-  let standIn: PostgrestStandIn;
-  let port: DataPort;
-  beforeAll(async () => {
-    standIn = await startPostgrestStandIn(db.url);
-    port = createSupabasePort(standIn.url, standIn.serviceRoleKey);
-  });
-  afterAll(async () => {
-    await standIn?.close();
-  });
-
-  it('claims, sends and records the same way', async () => {
-    await register('/supa');
-    receiver.on('/supa', { status: 500 }, { status: 200, body: 'ok' });
-    await emit();
-    const t0 = new Date();
-    expect(await dispatchAt(t0, { db: port })).toEqual({ claimed: 1, succeeded: 0, retried: 1, failed: 0 });
-    expect(await dispatchAt(plus(t0, 5_500), { db: port })).toEqual({ claimed: 1, succeeded: 1, retried: 0, failed: 0 });
-    expect(receiver.at('/supa')).toHaveLength(2);
   });
 });

@@ -13,7 +13,8 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const server = serverUrl();
   const admin = postgres(adminUrl(server), { max: 1, onnotice: () => {} });
-  const template = `leadlex_tpl_${process.pid}`;
+  // One template per vitest project (each runs this setup), so projects never drop each other's.
+  const template = `leadlex_tpl_${process.pid}_${project.name.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`;
   try {
     await admin`select 1`;
   } catch (err) {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 
 export interface PrivateCluster {
   port: number;
-  url(database: string): string;
+  /** A connection URL as `user` (default: postgres). */
+  url(database: string, user?: string): string;
   stop(): void;
   /** SIGSTOP the postmaster and every backend: connections stay open, nothing answers. */
   freeze(): void;
@@ -28,22 +29,25 @@ export function pgLibDir(): string {
   return join(pgBin(), '..', 'lib');
 }
 
-/** initdb + start as the `postgres` OS user (the server refuses to run as root), with extra settings. */
-export function startPrivateCluster(port: number, settings: Record<string, string>): PrivateCluster {
+/**
+ * initdb + start as the `postgres` OS user (the server refuses to run as root), with extra settings.
+ * `superuser` names the bootstrap superuser (Supabase's is supabase_admin, and its postgres is not one).
+ */
+export function startPrivateCluster(port: number, settings: Record<string, string>, { superuser = 'postgres' } = {}): PrivateCluster {
   const bin = pgBin();
   const dir = mkdtempSync(join(tmpdir(), 'leadlex-pg-'));
   chmodSync(dir, 0o755);
   const asPostgres = (cmd: string, args: string[]) => execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { stdio: 'pipe' });
   execFileSync('chown', ['postgres:postgres', dir]);
   const data = join(dir, 'data');
-  asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', superuser, '--no-sync']);
   const opts = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)];
   const start = () => asPostgres('pg_ctl', ['-D', data, '-o', opts.join(' '), '-l', join(dir, 'log'), '-w', 'start']);
   start();
   let frozen: number[] = [];
   return {
     port,
-    url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    url: (database, user = 'postgres') => `postgres://${user}@127.0.0.1:${port}/${database}`,
     freeze() {
       const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
       // The postmaster first, so it forks nothing new while its children are being stopped.

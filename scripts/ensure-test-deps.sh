@@ -38,3 +38,14 @@ command -v script >/dev/null || {
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y -q bsdutils >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q bsdutils >/dev/null; }
 }
+
+# Deno 2.1.4 (the Edge Runtime's) and the Supabase CLI, pinned in scripts/tools/package.json and
+# installed there from the npm registry (see that file for why they are not devDependencies).
+tools="$(dirname "$0")/tools"
+installed() { node -p "require('./$tools/node_modules/$1/package.json').version" 2>/dev/null; }
+wanted() { node -p "require('./$tools/package.json').dependencies['$1']"; }
+if [ "$(installed deno)" != "$(wanted deno)" ] || [ "$(installed supabase)" != "$(wanted supabase)" ]; then
+  echo "ensure-test-deps: installing Deno $(wanted deno) and the Supabase CLI $(wanted supabase) into $tools"
+  (cd "$tools" && npm install --no-package-lock --no-audit --no-fund >/dev/null) || { echo "ensure-test-deps: the pinned tools did not install" >&2; exit 1; }
+  [ "$(installed deno)" = "$(wanted deno)" ] && [ "$(installed supabase)" = "$(wanted supabase)" ] || { echo "ensure-test-deps: the pinned tools did not install" >&2; exit 1; }
+fi

@@ -133,7 +133,7 @@ async function supabaseCli(args: string[]): Promise<string> {
   await writeFile(profile, [`name: rehearsal`, `api_url: ${management.url}`, `dashboard_url: ${management.url}/dashboard`, `project_host: rehearsal.localhost`, ''].join('\n'));
   const result = await run(
     process.execPath,
-    [join(ROOT, 'node_modules/supabase/dist/supabase.js'), ...args, '--project-ref', PROJECT_REF, '--profile', profile],
+    [join(ROOT, 'scripts/tools/node_modules/supabase/dist/supabase.js'), ...args, '--project-ref', PROJECT_REF, '--profile', profile],
     {
       SUPABASE_ACCESS_TOKEN: `sbp_${'0123456789abcdef'.repeat(2)}01234567`,
       HOME: work,

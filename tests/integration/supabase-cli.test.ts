@@ -8,7 +8,7 @@ import { ROOT, run } from '../support/processes.ts';
 
 // The real Supabase CLI from npm (package.json pins it) against a database prepared like a hosted
 // project: what `supabase db push` and `supabase db lint` do on Supabase, minus the network.
-const CLI = join(ROOT, 'node_modules/.bin/supabase');
+const CLI = join(ROOT, 'scripts/tools/node_modules/.bin/supabase');
 const CLI_TIMEOUT = 240_000;
 const MIGRATIONS = readdirSync(join(ROOT, 'supabase/migrations')).filter((f) => f.endsWith('.sql')).sort();
 

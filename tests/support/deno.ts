@@ -1,5 +1,5 @@
-/** @module The two pinned Deno versions, by path: npm `deno` (the newest) and the alias `deno-edge` (the Edge Runtime's 2.1.x). They share the bin name `deno`, so `npx deno` may be either. */
+/** @module The two pinned Deno versions, by path: npm `deno` (the newest, a devDependency) and the Edge Runtime's 2.1.x (scripts/tools, installed by scripts/ensure-test-deps.sh). */
 import { ROOT } from './processes.ts';
 
 export const DENO_LATEST = `${ROOT}node_modules/deno/bin.cjs`;
-export const DENO_EDGE = `${ROOT}node_modules/deno-edge/bin.cjs`;
+export const DENO_EDGE = `${ROOT}scripts/tools/node_modules/deno/bin.cjs`;

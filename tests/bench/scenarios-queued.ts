@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { ROOT, WORKER_NODE_ARGS } from '../support/processes.ts';
 import { contact } from './data.ts';
-import { expectThat, type BenchOptions, type ScenarioResult } from './scenario.ts';
+import { expectThat, oneShotResult, type BenchOptions, type ScenarioResult } from './scenario.ts';
 import type { BenchStack } from './stack.ts';
 
 export const name = 'queued';
@@ -48,7 +48,7 @@ const slim = ({ full_name, email, phone }: Row) => ({ full_name, email, phone: p
 const csvLine = (r: Row) => `${r.full_name},${r.email},${r.phone},${r.company},${r.job_title}`;
 
 /** Runs the worker process until the queue is empty; returns its peak RSS in MB. */
-function runWorker(stack: BenchStack): Promise<number> {
+export function runWorker(stack: BenchStack): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...WORKER_NODE_ARGS, '--once'], {
       cwd: ROOT,
@@ -99,21 +99,8 @@ async function copyRate(stack: BenchStack, data: Row[]): Promise<number> {
   return data.length / seconds;
 }
 
-function result(label: string, desc: string, rowsCount: number, seconds: number, extra: Partial<ScenarioResult> = {}): ScenarioResult {
-  const ms = Math.round(seconds * 1000);
-  return {
-    group: name,
-    name: label,
-    description: desc,
-    rows: rowsCount,
-    warmup: 0,
-    latency: { n: 1, p50: ms, p95: ms, p99: ms, mean: ms, min: ms, max: ms },
-    totalSeconds: Math.round(seconds * 1000) / 1000,
-    rowsPerSecond: Math.round(rowsCount / seconds),
-    kind: 'http',
-    ...extra,
-  };
-}
+const result = (label: string, desc: string, rowsCount: number, seconds: number, extra: Partial<ScenarioResult> = {}) =>
+  oneShotResult(name, label, desc, rowsCount, seconds, extra);
 
 export async function run(stack: BenchStack, opts: BenchOptions): Promise<ScenarioResult[]> {
   const count = opts.quick ? 20_000 : TARGET_ROWS;

@@ -50,7 +50,7 @@ interface ScanNode {
 }
 
 /** Every scan of contacts in the plans auto_explain reported while `run` ran (on one connection). */
-async function contactScans(mode: 'force_custom_plan' | 'force_generic_plan', run: (sql: postgres.Sql) => Promise<unknown>): Promise<ScanNode[]> {
+async function contactScans(mode: 'force_custom_plan' | 'force_generic_plan', run: (sql: postgres.TransactionSql) => Promise<unknown>): Promise<ScanNode[]> {
   const notices: string[] = [];
   const sql = postgres(db.url, { max: 1, onnotice: (n) => notices.push(n.message) });
   try {

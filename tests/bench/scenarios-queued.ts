@@ -5,7 +5,7 @@
  * table (same indexes) gives the physical limit; the ratio to it is the figure that counts.
  */
 import { spawn } from 'node:child_process';
-import { ROOT, WORKER_NODE_ARGS } from '../support/processes.ts';
+import { ROOT, workerNodeArgs } from '../support/processes.ts';
 import { contact } from './data.ts';
 import { expectThat, oneShotResult, type BenchOptions, type ScenarioResult } from './scenario.ts';
 import type { BenchStack } from './stack.ts';
@@ -48,9 +48,10 @@ const slim = ({ full_name, email, phone }: Row) => ({ full_name, email, phone: p
 const csvLine = (r: Row) => `${r.full_name},${r.email},${r.phone},${r.company},${r.job_title}`;
 
 /** Runs the worker process until the queue is empty; returns its peak RSS in MB. */
-export function runWorker(stack: BenchStack): Promise<number> {
+export async function runWorker(stack: BenchStack): Promise<number> {
+  const args = await workerNodeArgs();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...WORKER_NODE_ARGS, '--once'], {
+    const child = spawn(process.execPath, [...args, '--once'], {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: stack.dbUrl, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],

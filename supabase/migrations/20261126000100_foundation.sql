@@ -49,10 +49,16 @@ create table public.contacts (
   updated_at         timestamptz not null default now(),
   check (coalesce(full_name, first_name, last_name, email) is not null)
 );
-create unique index contacts_workspace_email_key on public.contacts (workspace_id, email_normalized)
+-- Matching keys carry their workspace: `<workspace uuid>:<email>` (a uuid's text is always 36
+-- characters, so the key is unambiguous). A probe `(workspace_id::text || ':' || email_normalized)
+-- = $1` fits no other index, so however stale the statistics (a young tenant beside a big one
+-- looks empty), matching is one unique-index lookup and never a scan of the workspace's rows
+-- through contacts_workspace_created_idx. Every probe must spell the key exactly like this.
+create unique index contacts_workspace_email_key on public.contacts ((workspace_id::text || ':' || email_normalized))
   where email_normalized is not null;
-create unique index contacts_workspace_phone_key on public.contacts (workspace_id, phone)
+create unique index contacts_workspace_phone_key on public.contacts ((workspace_id::text || ':' || phone))
   where phone is not null;
+-- Listing order within a workspace (contact_list); never a matching probe (see above).
 create index contacts_workspace_created_idx on public.contacts (workspace_id, created_at, id);
 
 alter table public.workspaces enable row level security;
@@ -257,13 +263,13 @@ begin
 
   if p_email is not null then
     select id into existing_id from public.contacts
-     where workspace_id = p_workspace_id and email_normalized = p_email;
+     where (workspace_id::text || ':' || email_normalized) = p_workspace_id::text || ':' || p_email;
     if found then
       return jsonb_build_object('status', 'duplicate', 'field', 'email', 'contact_id', existing_id);
     end if;
   end if;
   select id into existing_id from public.contacts
-   where workspace_id = p_workspace_id and phone = p_phone;
+   where (workspace_id::text || ':' || phone) = p_workspace_id::text || ':' || p_phone;
   return jsonb_build_object('status', 'duplicate', 'field', 'phone', 'contact_id', existing_id);
 end
 $$;

@@ -141,12 +141,14 @@ declare
   v_problem text;
   p public.contacts;
 begin
+  -- Keyed probes (the key carries the workspace; see contacts_workspace_email_key).
   if p_row -> 'c' ? 'email' then
     select id into v_em from public.contacts
-     where workspace_id = p_workspace_id and email_normalized = lower(p_row -> 'c' ->> 'email');
+     where (workspace_id::text || ':' || email_normalized) = p_workspace_id::text || ':' || lower(p_row -> 'c' ->> 'email');
   end if;
   if p_row -> 'c' ? 'phone' then
-    select id into v_ph from public.contacts where workspace_id = p_workspace_id and phone = p_row -> 'c' ->> 'phone';
+    select id into v_ph from public.contacts
+     where (workspace_id::text || ':' || phone) = p_workspace_id::text || ':' || (p_row -> 'c' ->> 'phone');
   end if;
   if v_em is not null and v_ph is not null and v_em <> v_ph then
     return jsonb_build_object('action', 'ambiguous',
@@ -210,14 +212,17 @@ begin
   -- Only the matching keys travel through the joins and window sorts; each row's contact and
   -- patch are read from p_rows by position where they are written.
   with input as (
+    -- Matching keys carry the workspace (see contacts_workspace_email_key): null without the field.
     select x.pos::integer as pos, (x.r ->> 'n')::integer as n,
-           lower(x.r -> 'c' ->> 'email') as em, x.r -> 'c' ->> 'phone' as ph
+           p_workspace_id::text || ':' || lower(x.r -> 'c' ->> 'email') as em,
+           p_workspace_id::text || ':' || (x.r -> 'c' ->> 'phone') as ph
       from jsonb_array_elements(p_rows) with ordinality as x(r, pos)
   ), matched as (
-    -- One index probe per key: a hash join would read every contact of the workspace per batch.
+    -- One unique-index probe per key: a hash join would read every contact of the workspace per
+    -- batch, and a workspace_id predicate here would let stale statistics pick a workspace scan.
     select i.*,
-           (select e.id from public.contacts e where e.workspace_id = p_workspace_id and e.email_normalized = i.em) as em_id,
-           (select p.id from public.contacts p where p.workspace_id = p_workspace_id and p.phone = i.ph) as ph_id
+           (select e.id from public.contacts e where (e.workspace_id::text || ':' || e.email_normalized) = i.em) as em_id,
+           (select p.id from public.contacts p where (p.workspace_id::text || ':' || p.phone) = i.ph) as ph_id
       from input i
   ), refs as (
     -- How many rows reach each matched contact, by email or by phone.
@@ -267,7 +272,9 @@ begin
       from checked d
       join public.contacts cur on cur.id = coalesce(d.em_id, d.ph_id)
       cross join lateral internal.contact_patched(cur, coalesce(p_rows -> (d.pos - 1) -> 'u', '{}'::jsonb)) p
-     where d.action = 'update' and d.problem is null and t.id = cur.id and t.workspace_id = p_workspace_id
+     -- cur was found by this workspace's keys; by id alone t is a primary-key lookup, where a
+     -- workspace_id predicate would let stale statistics choose a scan of the workspace.
+     where d.action = 'update' and d.problem is null and t.id = cur.id
     returning 1
   )
   select (select count(*) from created), (select count(*) from updated),

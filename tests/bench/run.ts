@@ -9,14 +9,17 @@ import { parseArgs } from 'node:util';
 import { busyWarning, comparisons, currentCommit, machineInfo, machineLine, missedLines, table, writeReport } from './report.ts';
 import type { BenchOptions, ScenarioGroup, ScenarioResult } from './scenario.ts';
 import * as breakdown from './scenarios-breakdown.ts';
+import * as neighbour from './scenarios-neighbour.ts';
 import * as overhead from './scenarios-overhead.ts';
+import * as parallel from './scenarios-parallel.ts';
 import * as queued from './scenarios-queued.ts';
 import * as sync from './scenarios-sync.ts';
 import { startStack, type BenchStack } from './stack.ts';
 import { round } from './stats.ts';
 
 /** In run order. A new group (e.g. queued imports) is one module exporting name, description and run. */
-export const GROUPS: ScenarioGroup[] = [sync, overhead, breakdown, queued];
+/** The neighbour group runs last: it leaves a million-contact workspace behind. */
+export const GROUPS: ScenarioGroup[] = [sync, overhead, breakdown, queued, parallel, neighbour];
 
 const USAGE = `usage: npm run bench -- [--quick] [--only <group>[,<group>]] [--iterations N] [--warmup N]
 

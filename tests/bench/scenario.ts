@@ -140,3 +140,20 @@ export async function measure<T, R>(spec: ScenarioSpec<T, R>, opts: BenchOptions
 function roundSummary(s: LatencySummary): LatencySummary {
   return { n: s.n, p50: round(s.p50), p95: round(s.p95), p99: round(s.p99), mean: round(s.mean), min: round(s.min), max: round(s.max) };
 }
+
+/** A scenario measured once end to end (a queued job from POST to completed), in the shape of the others. */
+export function oneShotResult(group: string, label: string, description: string, rows: number, seconds: number, extra: Partial<ScenarioResult> = {}): ScenarioResult {
+  const ms = Math.round(seconds * 1000);
+  return {
+    group,
+    name: label,
+    description,
+    rows,
+    warmup: 0,
+    latency: { n: 1, p50: ms, p95: ms, p99: ms, mean: ms, min: ms, max: ms },
+    totalSeconds: Math.round(seconds * 1000) / 1000,
+    rowsPerSecond: Math.round(rows / seconds),
+    kind: 'http',
+    ...extra,
+  };
+}

@@ -104,6 +104,7 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
         ...common,
         name: 'step-sql-500-new',
         before: stack.analyze,
+        target: { p50: 15 },
         description: 'the import_run_sync call alone with 500 prepared new rows (jsonb transfer + SQL)',
         prepare: () => prepareJsonRows(freshContacts(ROWS).map(toJsonRow), 1, { now: now(), tags: [], updateExisting: false }),
         send: (p: PreparedImport) =>

@@ -62,7 +62,7 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
         ...common,
         name: 'json-500-new',
         description: '500 JSON rows, every email and phone new',
-        target: { p50: 50, p99: 120 },
+        target: { p50: 25, p99: 60 },
         prepare: () => jsonBody(freshContacts(ROWS)),
         check: (res) => checkImport('json-500-new', res, { created: ROWS, updated: 0, skipped: 0 }),
       },

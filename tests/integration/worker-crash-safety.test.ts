@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { freshDatabase } from '../support/db.ts';
 import { createKey, testApp } from '../support/fixtures.ts';
-import { ROOT, WORKER_NODE_ARGS } from '../support/processes.ts';
+import { ROOT, workerNodeArgs } from '../support/processes.ts';
 import { rng } from '../support/random.ts';
 
 const db = await freshDatabase();
@@ -37,12 +37,13 @@ async function enqueue(workspace: string) {
 }
 
 /**
- * Runs `npm run worker -- --once` (as node + tsx directly) until it exits, or kills it
- * `killAfterMs` after it has claimed the job, so the kill lands while it works, not while it boots.
+ * Runs `npm run worker -- --once` (as node + the worker bundle directly) until it exits, or kills
+ * it `killAfterMs` after it has claimed the job, so the kill lands while it works, not while it boots.
  */
-function worker(killAfterMs: number | null): Promise<'exited' | 'killed'> {
+async function worker(killAfterMs: number | null): Promise<'exited' | 'killed'> {
+  const args = await workerNodeArgs();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...WORKER_NODE_ARGS, '--once'], {
+    const child = spawn(process.execPath, [...args, '--once'], {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: db.url, CHUNK_ROWS: '500', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],

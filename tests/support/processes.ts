@@ -1,11 +1,17 @@
 /** @module Runs the project's own commands (npm scripts, Deno) as child processes and waits for what they print. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { buildWorkerBundle, WORKER_NODE_FLAGS } from '../../scripts/lib/worker-bundle.ts';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
-/** How `npm run worker` starts Node (package.json): a small old space keeps the worker's memory bounded like an Edge Function's. */
-export const WORKER_NODE_ARGS = ['--max-old-space-size=128', '--import', 'tsx', 'scripts/worker.ts'];
+let workerBundle: Promise<string> | undefined;
+
+/** How `npm run worker` starts Node (package.json): the bundled worker (built once per test process) with a small old space. */
+export async function workerNodeArgs(): Promise<string[]> {
+  workerBundle ??= buildWorkerBundle();
+  return [...WORKER_NODE_FLAGS, await workerBundle];
+}
 
 export function run(cmd: string, args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 60_000) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What the tests need beyond npm packages, installed when missing (this machine kind runs as root):
-# Debian's pg_cron for the server's major version (the pg_cron test runs a private cluster with it).
+# Debian's pg_cron for the server's major version (the pg_cron test runs a private cluster with it),
+# and Debian's chromium (the /docs test drives it headless through playwright-core).
 # Anything that cannot be had fails here, loudly, instead of as a confusing test failure later.
 set -euo pipefail
 
@@ -16,6 +17,17 @@ if [ ! -f "/usr/lib/postgresql/$major/lib/pg_cron.so" ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y -q "postgresql-$major-cron" >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q "postgresql-$major-cron" >/dev/null; }
   [ -f "/usr/lib/postgresql/$major/lib/pg_cron.so" ] || { echo "ensure-test-deps: postgresql-$major-cron did not install" >&2; exit 1; }
+fi
+
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "ensure-test-deps: chromium is missing; install it with: sudo apt-get install chromium" >&2
+    exit 1
+  fi
+  echo "ensure-test-deps: installing chromium"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+  [ -x /usr/bin/chromium ] || { echo "ensure-test-deps: chromium did not install" >&2; exit 1; }
 fi
 
 python3 -c 'import requests' 2>/dev/null || {

@@ -2,10 +2,11 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { AppEnv } from './env.ts';
+import { publicBasePath } from './paths.ts';
 import { accessOf, errorResponses, responseHeaders } from './openapi.ts';
 
 /** The @scalar/api-reference build embedded in the pinned @scalar/fastify-api-reference; the page loads it from jsDelivr when the server has no copy to serve. */
-export const SCALAR_CDN_URL = 'https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.76.0/dist/browser/standalone.js';
+export const SCALAR_CDN_URL = 'https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.76.3/dist/browser/standalone.js';
 
 export interface DocumentRouteDeps {
   title: string;
@@ -72,6 +73,9 @@ export function registerDocumentRoutes(api: OpenAPIHono<AppEnv>, deps: DocumentR
         pageTitle: `${deps.title} reference`,
         // Relative to /docs, so the page works under every base path.
         url: 'v1/openapi.json',
+        // "Try it" calls the server that served this page, under the path it is published at.
+        servers: [{ url: publicBasePath(c.req.path.slice(0, -'/docs'.length)) || '/', description: 'This server' }],
+        showDeveloperTools: 'never',
         cdn: deps.docsScript ? 'docs/scalar.js' : SCALAR_CDN_URL,
         // Offline-capable: no web fonts, no Scalar services.
         withDefaultFonts: false,

@@ -31,9 +31,9 @@ describe('a client generated with openapi-typescript and openapi-fetch', () => {
     const generated = await run(join(ROOT, 'node_modules/.bin/openapi-typescript'), [`${base}/v1/openapi.json`, '--output', join(dir, 'api.ts')], {}, 120_000);
     expect(generated.code, generated.stderr).toBe(0);
     await copyFile(join(ROOT, 'tests/client/import-client.ts'), join(dir, 'import-client.ts'));
-    const compilerOptions = { strict: true, target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', allowImportingTsExtensions: true, noEmit: true, types: ['node'] };
+    const compilerOptions = { strict: true, skipLibCheck: true, target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', allowImportingTsExtensions: true, noEmit: true, types: ['node'] };
     await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['import-client.ts'] }));
-    const checked = await run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', dir, '--strict'], {}, 120_000);
+    const checked = await run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', dir, '--strict'], {}, 240_000);
     expect(checked.stdout + checked.stderr).toBe('');
     expect(checked.code).toBe(0);
 
@@ -44,7 +44,7 @@ describe('a client generated with openapi-typescript and openapi-fetch', () => {
     expect(out.queued).toMatchObject({ accepted: 202, status: 'completed', created_count: 750, total_rows: 750 });
     expect(out.listed).toEqual({ jane: ['Jane Doe'], total: 752 });
     await rm(dir, { recursive: true, force: true });
-  }, 300_000);
+  }, 600_000);
 });
 
 /** The flags CI runs Chromium with: headless, no sandbox (root in a container), and nothing that reaches the network on its own. */
@@ -60,13 +60,17 @@ describe('GET /docs', () => {
       const requested: string[] = [];
       context.on('request', (r) => requested.push(r.url()));
       const page = context.pages()[0] ?? (await context.newPage());
-      const res = await page.goto(docsUrl, { waitUntil: 'load', timeout: 60_000 });
+      // Generous waits: the page parses a 4.8 MB script, and CI machines are shared.
+      const res = await page.goto(docsUrl, { waitUntil: 'domcontentloaded', timeout: 120_000 });
       expect(res?.status()).toBe(200);
-      const operation = page.getByText('Bulk-import contacts from JSON rows or CSV').first();
-      await operation.waitFor({ state: 'visible', timeout: 60_000 });
-      await operation.scrollIntoViewIfNeeded();
-      // The request example of the operation (its "JSON rows" example) is rendered with it.
-      await page.getByText('fair-2026').first().waitFor({ state: 'attached', timeout: 30_000 });
+      // Scalar renders sections as they are reached: open the operation from the sidebar, as a reader would.
+      await page.getByText('Imports', { exact: true }).first().click({ timeout: 180_000 });
+      await page.getByText('Bulk-import contacts from JSON rows or CSV').first().click({ timeout: 60_000 });
+      const heading = page.getByRole('heading', { name: /Bulk-import contacts from JSON rows or CSV/ }).first();
+      await heading.waitFor({ state: 'visible', timeout: 60_000 });
+      // Its request example (the "JSON rows" example, in the request snippet) is shown with it.
+      const example = page.getByText(/fair-2026/).first();
+      await example.waitFor({ state: 'visible', timeout: 60_000 });
       const screenshot = join(artifacts, 'docs.png');
       await page.screenshot({ path: screenshot });
       console.log(`GET /docs screenshot: ${screenshot}`);
@@ -77,5 +81,5 @@ describe('GET /docs', () => {
     } finally {
       await context.close();
     }
-  }, 180_000);
+  }, 600_000);
 });

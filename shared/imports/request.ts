@@ -23,7 +23,7 @@ export const ImportRequestSchema = z
       .optional()
       .openapi({
         description:
-          'CSV only. Header name (or 1-based column number without header) → contact field, or custom_fields.<name>. Without it, headers are matched by name and common synonyms.',
+          'CSV only. Header name (or 1-based column number without header) → contact field, or `custom_fields.<name>`. Without it, headers are matched by name and common synonyms.',
         additionalProperties: { type: 'string' },
       }),
     delimiter: z.enum([',', ';', '\t', '|']).optional().openapi({ description: 'CSV only; detected from the first line when absent.' }),

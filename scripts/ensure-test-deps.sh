@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # What the tests need beyond npm packages, installed when missing (this machine kind runs as root):
+# Debian packages (pg_cron, plpgsql_check, chromium for the /docs browser test, bsdutils), pinned npm
+# tools under scripts/tools, and a Python package the published examples need.
 # Anything that cannot be had fails here, loudly, instead of as a confusing test failure later.
 set -euo pipefail
 
@@ -22,6 +24,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   for lib in pg_cron plpgsql_check; do
     [ -f "/usr/lib/postgresql/$major/lib/$lib.so" ] || { echo "ensure-test-deps: $lib did not install" >&2; exit 1; }
   done
+fi
+
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "ensure-test-deps: chromium is missing; install it with: sudo apt-get install chromium" >&2
+    exit 1
+  fi
+  echo "ensure-test-deps: installing chromium"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+  [ -x /usr/bin/chromium ] || { echo "ensure-test-deps: chromium did not install" >&2; exit 1; }
 fi
 
 python3 -c 'import requests' 2>/dev/null || {

@@ -5,6 +5,7 @@ import { parseOrigins } from '../shared/http/cors.ts';
 import { createJsonLogger } from '../shared/http/logger.ts';
 import { ensureDevKey } from './lib/dev-key.ts';
 import { resolveHost } from './lib/resolve-host.ts';
+import { scalarScript } from './lib/scalar-script.ts';
 import { openLimiter, openRuntime } from './lib/runtime.ts';
 import { startNodeWorkerLoop } from './lib/worker-runtime.ts';
 
@@ -23,6 +24,7 @@ const app = createApp({
   resolveHost,
   allowWebhookLoopback: process.env.WEBHOOK_ALLOW_LOOPBACK === '1',
   corsOrigins: parseOrigins(process.env.CORS_ORIGINS),
+  docsScript: scalarScript,
 });
 
 const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '127.0.0.1' }, (info) => {
@@ -35,7 +37,7 @@ const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '12
       `  limits:   ${limits.description}`,
       `  dev key:  ${key}   (workspace "dev", all scopes; kept in .local/dev-keys.json)`,
       `  worker:   in this process (queued imports, webhooks)`,
-      `  openapi:  ${base}/v1/openapi.json`,
+      `  docs:     ${base}/docs   (interactive reference; the document: ${base}/v1/openapi.json)`,
       '',
       'Try it:',
       `  curl -X POST ${base}/v1/import/contacts \\`,

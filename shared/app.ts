@@ -19,6 +19,9 @@ import { registerContactRoutes } from './contacts/routes.ts';
 import { registerHealthRoute } from './health.ts';
 import { registerImportRoutes } from './imports/routes.ts';
 import { registerWebhookRoutes } from './webhooks/routes.ts';
+import { registerWebhookEvents } from './webhooks/event-doc.ts';
+import { registerDocumentRoutes } from './http/document-routes.ts';
+import { registerOpenApiComponents } from './http/openapi.ts';
 import { unconfiguredResolver } from './webhooks/ssrf.ts';
 
 export interface AppDeps {
@@ -36,6 +39,8 @@ export interface AppDeps {
   allowWebhookLoopback?: boolean;
   /** Browser origins allowed to call the API (CORS_ORIGINS); none by default. */
   corsOrigins?: string[];
+  /** Scalar's script for GET /docs, served by us (Node reads it from node_modules); without it the page loads it from a CDN. */
+  docsScript?: () => Promise<string>;
 }
 
 
@@ -48,20 +53,13 @@ export function createApp(deps: AppDeps) {
   const guards = createGuards({ db: deps.db, limiter: deps.limiter ?? createMemoryLimiter(), logger });
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid });
+  registerOpenApiComponents(api);
   registerHealthRoute(api, deps.db);
+  registerDocumentRoutes(api, { title: SERVICE_NAME, version: API_VERSION, docsScript: deps.docsScript });
   registerContactRoutes(api, { db: deps.db, guards, now });
   registerImportRoutes(api, { db: deps.db, guards, now, onQueued: deps.onImportQueued });
   registerWebhookRoutes(api, { db: deps.db, guards, resolveHost: deps.resolveHost ?? unconfiguredResolver, allowLoopback: deps.allowWebhookLoopback ?? false });
-  api.doc31('/v1/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: SERVICE_NAME, version: API_VERSION },
-    servers: [{ url: '/functions/v1/api-gateway' }, { url: '/' }],
-  });
-  api.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
-    type: 'http',
-    scheme: 'bearer',
-    description: 'An API key: `Authorization: Bearer wbk_…`',
-  });
+  registerWebhookEvents(api);
 
   const app = new OpenAPIHono<AppEnv>();
 

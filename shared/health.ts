@@ -2,18 +2,26 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { DataPort } from './db/port.ts';
 import type { AppEnv } from './http/env.ts';
+import { accessOf, errorResponses, jsonResponse } from './http/openapi.ts';
 
-const HealthSchema = z.object({
-  data: z.object({ status: z.enum(['ok', 'degraded']), database: z.enum(['ok', 'unreachable']) }),
-});
+const HealthSchema = z
+  .object({
+    data: z.object({ status: z.enum(['ok', 'degraded']), database: z.enum(['ok', 'unreachable']) }).strict(),
+  })
+  .strict()
+  .openapi('Health');
 
 const route = createRoute({
   method: 'get',
   path: '/health',
+  operationId: 'getHealth',
+  tags: ['Service'],
   summary: 'Liveness and database reachability',
+  ...accessOf('public'),
   responses: {
-    200: { description: 'Up, database reachable', content: { 'application/json': { schema: HealthSchema } } },
-    503: { description: 'Up, database unreachable', content: { 'application/json': { schema: HealthSchema } } },
+    ...errorResponses('public'),
+    200: jsonResponse('public', 200, 'Up, database reachable', HealthSchema, { data: { status: 'ok', database: 'ok' } }),
+    503: jsonResponse('public', 503, 'Up, database unreachable (with `Retry-After`)', HealthSchema, { data: { status: 'degraded', database: 'unreachable' } }),
   },
 });
 

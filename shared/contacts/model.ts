@@ -626,6 +626,8 @@ export const ContactInputSchema = z
       const path = issue.path === '' ? [] : issue.path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
       ctx.issues.push({ code: 'custom', message: issue.message, input: ctx.value, path, params: { code: issue.code } });
     }
-  });
+  })
+  // The OpenAPI document's components/schemas/ContactInput (POST /v1/contacts and each of an import's rows).
+  .meta({ id: 'ContactInput' });
 
 export type ContactInput = z.input<typeof ContactInputSchema>;

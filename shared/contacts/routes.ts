@@ -4,7 +4,7 @@ import type { DataPort } from '../db/port.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ApiError } from '../http/errors.ts';
 import type { Guards } from '../http/guards.ts';
-import { errorResponses } from '../http/openapi.ts';
+import { accessOf, errorResponses, jsonResponse } from '../http/openapi.ts';
 import { throwOnInvalid } from '../http/validation.ts';
 import { ContactInputSchema, normalizeContact, type ContactIssue } from './model.ts';
 
@@ -27,9 +27,35 @@ export const ContactSchema = z
     created_at: z.string(),
     updated_at: z.string(),
   })
+  .strict()
   .openapi('Contact');
 
 export type Contact = z.infer<typeof ContactSchema>;
+
+export const CONTACT_EXAMPLE: Contact = {
+  id: '5b1e7c1e-8d7a-4a39-9a51-0c3f2a7d9e10',
+  full_name: 'Jane Doe',
+  first_name: 'Jane',
+  last_name: 'Doe',
+  email: 'jane@acme.com',
+  phone: '+4915112345678',
+  job_title: 'Head of Sales',
+  company: 'Acme GmbH',
+  related_company_id: null,
+  linkedin_url: null,
+  priority: 1,
+  tags: ['fair-2026'],
+  custom_fields: { source: 'trade fair' },
+  created_date: '2026-06-01T12:00:00.000Z',
+  created_at: '2026-06-01T12:00:00.000Z',
+  updated_at: '2026-06-01T12:00:00.000Z',
+};
+
+/** The `meta` of every paginated list. */
+export const PageMetaSchema = z
+  .object({ page: z.number().int(), per_page: z.number().int(), total: z.number().int(), total_pages: z.number().int() })
+  .strict()
+  .openapi('PageMeta');
 
 const IdParams = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) });
 
@@ -57,13 +83,20 @@ export function registerContactRoutes(app: OpenAPIHono<AppEnv>, { db, guards, no
   const create = createRoute({
     method: 'post',
     path: '/v1/contacts',
+    operationId: 'createContact',
+    tags: ['Contacts'],
     summary: 'Create a contact',
-    security: [{ apiKey: [] }],
+    ...accessOf('idempotent'),
     middleware: guards.write('write:contacts'),
-    request: { body: { required: true, content: { 'application/json': { schema: ContactInputSchema } } } },
+    request: {
+      body: {
+        required: true,
+        content: { 'application/json': { schema: ContactInputSchema, example: { full_name: 'Jane Doe', email: 'jane@acme.com', phone: '+49 151 12345678', tags: ['fair-2026'] } } },
+      },
+    },
     responses: {
-      201: { description: 'Created', content: { 'application/json': { schema: z.object({ data: ContactSchema }) } } },
-      ...errorResponses(400, 401, 403, 409, 413, 415, 429),
+      201: jsonResponse('idempotent', 201, 'Created', z.object({ data: ContactSchema }).strict(), { data: CONTACT_EXAMPLE }),
+      ...errorResponses('idempotent', [], { 409: ['duplicate_contact', 'idempotency_key_in_use'] }),
     },
   });
 
@@ -98,13 +131,15 @@ export function registerContactRoutes(app: OpenAPIHono<AppEnv>, { db, guards, no
   const get = createRoute({
     method: 'get',
     path: '/v1/contacts/{id}',
+    operationId: 'getContact',
+    tags: ['Contacts'],
     summary: 'Get a contact',
-    security: [{ apiKey: [] }],
+    ...accessOf('read'),
     middleware: guards.read('read:contacts', 'write:contacts'),
     request: { params: IdParams },
     responses: {
-      200: { description: 'The contact', content: { 'application/json': { schema: z.object({ data: ContactSchema }) } } },
-      ...errorResponses(401, 403, 404, 429),
+      200: jsonResponse('read', 200, 'The contact', z.object({ data: ContactSchema }).strict(), { data: CONTACT_EXAMPLE }),
+      ...errorResponses('read', [404]),
     },
   });
 
@@ -121,23 +156,18 @@ export function registerContactRoutes(app: OpenAPIHono<AppEnv>, { db, guards, no
   const list = createRoute({
     method: 'get',
     path: '/v1/contacts',
+    operationId: 'listContacts',
+    tags: ['Contacts'],
     summary: 'List contacts',
-    security: [{ apiKey: [] }],
+    ...accessOf('read'),
     middleware: guards.read('read:contacts', 'write:contacts'),
     request: { query: ListQuery },
     responses: {
-      200: {
-        description: 'A page of contacts, oldest first',
-        content: {
-          'application/json': {
-            schema: z.object({
-              data: z.array(ContactSchema),
-              meta: z.object({ page: z.number(), per_page: z.number(), total: z.number(), total_pages: z.number() }),
-            }),
-          },
-        },
-      },
-      ...errorResponses(400, 401, 403, 429),
+      200: jsonResponse('read', 200, 'A page of contacts, oldest first', z.object({ data: z.array(ContactSchema), meta: PageMetaSchema }).strict(), {
+        data: [CONTACT_EXAMPLE],
+        meta: { page: 1, per_page: 25, total: 1, total_pages: 1 },
+      }),
+      ...errorResponses('read', [400]),
     },
   });
 

@@ -15,10 +15,13 @@ export function isStoredStatus(status: number): boolean {
   return status < 500 && !NOT_STORED.has(status);
 }
 
-/** 1–255 printable ASCII characters; a value in double quotes is unquoted first. */
+/** 1–255 printable ASCII characters (also the OpenAPI document's pattern). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
+
+/** A value in double quotes is unquoted first. */
 export function parseIdempotencyKey(raw: string): string {
   const value = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
-  if (!/^[\x20-\x7e]{1,255}$/.test(value)) {
+  if (!IDEMPOTENCY_KEY_PATTERN.test(value)) {
     throw new ApiError('validation_error', 'The Idempotency-Key header must be 1 to 255 printable ASCII characters.', [
       { path: 'headers.idempotency-key', message: value.length === 0 ? 'empty' : value.length > 255 ? 'longer than 255 characters' : 'contains characters outside printable ASCII' },
     ]);

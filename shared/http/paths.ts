@@ -10,3 +10,8 @@ export function canonicalPath(path: string): string {
   }
   return path;
 }
+
+/** The base as a client sees it: Supabase hands the function `/api-gateway/…` for the public `/functions/v1/api-gateway/…`. */
+export function publicBasePath(base: string): string {
+  return base === '/api-gateway' ? '/functions/v1/api-gateway' : base;
+}

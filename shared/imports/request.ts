@@ -1,6 +1,9 @@
 /** @module The body of POST /v1/import/contacts: its zod schema (also the OpenAPI document) and the cross-field rules. */
 import { z } from '@hono/zod-openapi';
 
+/** Rows are validated one by one by the contact model (a bad row is reported, not refused), so the document names their schema by reference (model.ts registers it by its meta id). */
+export const CONTACT_INPUT_REF = '#/components/schemas/ContactInput';
+
 /** Synchronous limit: more data rows than this are queued. */
 export const SYNC_ROW_LIMIT = 500;
 
@@ -12,7 +15,7 @@ export const ImportRequestSchema = z
       .array(z.unknown())
       .min(1, 'rows must hold at least one row')
       .optional()
-      .openapi({ description: 'Contact objects with the fields of POST /v1/contacts. Provide either rows or csv.', type: 'array', items: { $ref: '#/components/schemas/ContactInput' } }),
+      .openapi({ description: 'Contact objects with the fields of POST /v1/contacts. Provide either rows or csv.', type: 'array', items: { $ref: CONTACT_INPUT_REF } }),
     csv: z.string().min(1, 'csv must not be empty').optional().openapi({ description: 'Raw CSV text (RFC 4180, UTF-8). Provide either rows or csv.' }),
     has_header: z.boolean().optional().openapi({ description: 'CSV only; default true.' }),
     mapping: z
@@ -20,7 +23,7 @@ export const ImportRequestSchema = z
       .optional()
       .openapi({
         description:
-          'CSV only. Header name (or 1-based column number without header) → contact field, or custom_fields.<name>. Without it, headers are matched by name and common synonyms.',
+          'CSV only. Header name (or 1-based column number without header) → contact field, or `custom_fields.<name>`. Without it, headers are matched by name and common synonyms.',
         additionalProperties: { type: 'string' },
       }),
     delimiter: z.enum([',', ';', '\t', '|']).optional().openapi({ description: 'CSV only; detected from the first line when absent.' }),

@@ -4,10 +4,12 @@ import { DatabaseError, type DataPort } from '../db/port.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ApiError } from '../http/errors.ts';
 import type { Guards } from '../http/guards.ts';
-import { errorResponses } from '../http/openapi.ts';
+import { accessOf, errorResponses, jsonResponse } from '../http/openapi.ts';
+import { PageMetaSchema } from '../contacts/routes.ts';
 import { runImport } from './engine.ts';
 import { registerErrorsCsvRoute } from './errors-csv-route.ts';
 import { ImportRequestSchema, SYNC_ROW_LIMIT } from './request.ts';
+import { IMPORT_EXAMPLES } from './examples.ts';
 
 const RowErrorSchema = z
   .object({
@@ -16,6 +18,7 @@ const RowErrorSchema = z
     code: z.enum(['missing_identity', 'invalid_email', 'invalid_phone', 'invalid_field', 'ambiguous_match', 'invalid_row']),
     message: z.string(),
   })
+  .strict()
   .openapi('ImportRowError');
 
 const ImportResultSchema = z
@@ -31,6 +34,8 @@ const ImportResultSchema = z
     unmapped_columns: z.array(z.string()).optional().openapi({ description: 'CSV only: the columns not used, in column order' }),
     preamble_lines_skipped: z.number().int().optional().openapi({ description: 'CSV only: lines before the header that were skipped (a preamble, blank lines); absent when none' }),
   })
+  // Import results grow with the CSV features (contract "CSV"); clients must ignore fields they do not know.
+  .catchall(z.unknown())
   .openapi('ImportResult');
 
 const JobSchema = z
@@ -58,7 +63,10 @@ const JobSchema = z
     started_at: z.string().nullable(),
     finished_at: z.string().nullable(),
   })
+  .catchall(z.unknown())
   .openapi('ImportJob');
+
+const JobParams = z.object({ job_id: z.string().openapi({ param: { name: 'job_id', in: 'path', example: 'imp_01KB8ZQ4N2V6X7Y8Z9A0B1C2D3' } }) });
 
 const JOB_ID = /^imp_[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -80,14 +88,17 @@ export function registerImportRoutes(app: OpenAPIHono<AppEnv>, { db, guards, now
   const importRoute = createRoute({
     method: 'post',
     path: '/v1/import/contacts',
+    operationId: 'importContacts',
+    tags: ['Imports'],
     summary: 'Bulk-import contacts from JSON rows or CSV',
-    security: [{ apiKey: [] }],
+    description: `Exactly one of \`rows\` or \`csv\`. Up to ${SYNC_ROW_LIMIT} data rows are imported in the request (\`200\`); more are queued (\`202\`) and tracked at \`GET /v1/import/jobs/{job_id}\`.`,
+    ...accessOf('idempotent'),
     middleware: guards.write('write:contacts'),
-    request: { body: { required: true, content: { 'application/json': { schema: ImportRequestSchema } } } },
+    request: { body: { required: true, content: { 'application/json': { schema: ImportRequestSchema, examples: IMPORT_EXAMPLES.request } } } },
     responses: {
-      200: { description: `Imported in the request (at most ${SYNC_ROW_LIMIT} rows)`, content: { 'application/json': { schema: z.object({ data: ImportResultSchema }) } } },
-      202: { description: `Queued (more than ${SYNC_ROW_LIMIT} rows); track it at /v1/import/jobs/{job_id}`, content: { 'application/json': { schema: z.object({ data: ImportResultSchema }) } } },
-      ...errorResponses(400, 401, 403, 409, 413, 415, 422, 429),
+      200: jsonResponse('idempotent', 200, `Imported in the request (at most ${SYNC_ROW_LIMIT} rows)`, z.object({ data: ImportResultSchema }).strict(), IMPORT_EXAMPLES.completed),
+      202: jsonResponse('idempotent', 202, `Queued (more than ${SYNC_ROW_LIMIT} rows); track it at /v1/import/jobs/{job_id}`, z.object({ data: ImportResultSchema }).strict(), IMPORT_EXAMPLES.queued),
+      ...errorResponses('idempotent'),
     },
   });
 
@@ -109,13 +120,15 @@ export function registerImportRoutes(app: OpenAPIHono<AppEnv>, { db, guards, now
   const jobRoute = createRoute({
     method: 'get',
     path: '/v1/import/jobs/{job_id}',
+    operationId: 'getImportJob',
+    tags: ['Imports'],
     summary: 'Status and results of an import job',
-    security: [{ apiKey: [] }],
+    ...accessOf('read'),
     middleware: guards.read('read:contacts', 'write:contacts'),
-    request: { params: z.object({ job_id: z.string().openapi({ param: { name: 'job_id', in: 'path' } }) }) },
+    request: { params: JobParams },
     responses: {
-      200: { description: 'The job', content: { 'application/json': { schema: z.object({ data: JobSchema }) } } },
-      ...errorResponses(401, 403, 404, 429),
+      200: jsonResponse('read', 200, 'The job', z.object({ data: JobSchema }).strict(), IMPORT_EXAMPLES.job),
+      ...errorResponses('read', [404]),
     },
   });
 
@@ -131,11 +144,13 @@ export function registerImportRoutes(app: OpenAPIHono<AppEnv>, { db, guards, now
   const errorsRoute = createRoute({
     method: 'get',
     path: '/v1/import/jobs/{job_id}/errors',
+    operationId: 'listImportJobErrors',
+    tags: ['Imports'],
     summary: 'Every row error of an import job, a page at a time',
-    security: [{ apiKey: [] }],
+    ...accessOf('read'),
     middleware: guards.read('read:contacts', 'write:contacts'),
     request: {
-      params: z.object({ job_id: z.string().openapi({ param: { name: 'job_id', in: 'path' } }) }),
+      params: JobParams,
       query: z
         .object({
           page: z.coerce.number().int().min(1).max(1_000_000).default(1),
@@ -144,18 +159,8 @@ export function registerImportRoutes(app: OpenAPIHono<AppEnv>, { db, guards, now
         .strict(),
     },
     responses: {
-      200: {
-        description: 'A page of row errors, by row number',
-        content: {
-          'application/json': {
-            schema: z.object({
-              data: z.array(RowErrorSchema),
-              meta: z.object({ page: z.number(), per_page: z.number(), total: z.number(), total_pages: z.number() }),
-            }),
-          },
-        },
-      },
-      ...errorResponses(400, 401, 403, 404, 429),
+      200: jsonResponse('read', 200, 'A page of row errors, by row number', z.object({ data: z.array(RowErrorSchema), meta: PageMetaSchema }).strict(), IMPORT_EXAMPLES.errorsPage),
+      ...errorResponses('read', [400, 404]),
     },
   });
 

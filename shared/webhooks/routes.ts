@@ -4,7 +4,9 @@ import type { DataPort } from '../db/port.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ApiError } from '../http/errors.ts';
 import type { Guards } from '../http/guards.ts';
-import { errorResponses } from '../http/openapi.ts';
+import { accessOf, errorResponses, jsonResponse, responseHeaders } from '../http/openapi.ts';
+import { PageMetaSchema } from '../contacts/routes.ts';
+import { WEBHOOK_EXAMPLES } from './examples.ts';
 import { generateWebhookSecret } from './signing.ts';
 import { checkWebhookUrl, MAX_WEBHOOK_URL_LENGTH, type ResolveHost } from './ssrf.ts';
 
@@ -25,11 +27,13 @@ export const WebhookEndpointSchema = z
     created_at: z.string(),
     updated_at: z.string(),
   })
+  .strict()
   .openapi('WebhookEndpoint');
 
 const CreatedEndpointSchema = WebhookEndpointSchema.extend({
   secret: z.string().openapi({ description: 'whsec_<base64>: the signing secret, shown only in this response', example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw4uWXPg3bQn0=' }),
-}).openapi('WebhookEndpointCreated');
+}).strict()
+  .openapi('WebhookEndpointCreated');
 
 const AttemptSchema = z
   .object({
@@ -41,6 +45,7 @@ const AttemptSchema = z
     error: z.string().nullable(),
     response_body: z.string().nullable().openapi({ description: 'The first 2048 bytes of the response body' }),
   })
+  .strict()
   .openapi('WebhookAttempt');
 
 const DeliverySchema = z
@@ -57,6 +62,7 @@ const DeliverySchema = z
     completed_at: z.string().nullable(),
     attempts: z.array(AttemptSchema),
   })
+  .strict()
   .openapi('WebhookDelivery');
 
 const EventsField = z
@@ -86,7 +92,7 @@ const PatchBody = z
   .refine((b) => Object.keys(b).length > 0, { message: 'give at least one of url, events, description, active' })
   .openapi('WebhookEndpointUpdate');
 
-const IdParams = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) });
+const IdParams = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path', example: WEBHOOK_EXAMPLES.endpointId } }) });
 
 const PageQuery = z
   .object({
@@ -95,7 +101,7 @@ const PageQuery = z
   })
   .strict();
 
-const PageMeta = z.object({ page: z.number(), per_page: z.number(), total: z.number(), total_pages: z.number() });
+const PageMeta = PageMetaSchema;
 
 type Endpoint = z.infer<typeof WebhookEndpointSchema>;
 type Delivery = z.infer<typeof DeliverySchema>;
@@ -120,13 +126,15 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>, { db, guards, re
   const create = createRoute({
     method: 'post',
     path: '/v1/webhooks',
+    operationId: 'createWebhook',
+    tags: ['Webhooks'],
     summary: 'Register a webhook endpoint (the signing secret is returned once)',
-    security: [{ apiKey: [] }],
+    ...accessOf('idempotent'),
     middleware: guards.write('admin:webhooks'),
-    request: { body: { required: true, content: { 'application/json': { schema: CreateBody } } } },
+    request: { body: { required: true, content: { 'application/json': { schema: CreateBody, example: WEBHOOK_EXAMPLES.createBody } } } },
     responses: {
-      201: { description: 'Created; `secret` is never shown again', content: { 'application/json': { schema: z.object({ data: CreatedEndpointSchema }) } } },
-      ...errorResponses(400, 401, 403, 409, 413, 415, 422, 429),
+      201: jsonResponse('idempotent', 201, 'Created; `secret` is never shown again', z.object({ data: CreatedEndpointSchema }).strict(), WEBHOOK_EXAMPLES.created),
+      ...errorResponses('idempotent'),
     },
   });
 
@@ -153,13 +161,15 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>, { db, guards, re
   const list = createRoute({
     method: 'get',
     path: '/v1/webhooks',
+    operationId: 'listWebhooks',
+    tags: ['Webhooks'],
     summary: 'List webhook endpoints',
-    security: [{ apiKey: [] }],
+    ...accessOf('read'),
     middleware: guards.read('admin:webhooks'),
     request: { query: PageQuery },
     responses: {
-      200: { description: 'A page of endpoints, oldest first', content: { 'application/json': { schema: z.object({ data: z.array(WebhookEndpointSchema), meta: PageMeta }) } } },
-      ...errorResponses(400, 401, 403, 429),
+      200: jsonResponse('read', 200, 'A page of endpoints, oldest first', z.object({ data: z.array(WebhookEndpointSchema), meta: PageMeta }).strict(), WEBHOOK_EXAMPLES.list),
+      ...errorResponses('read', [400]),
     },
   });
 
@@ -172,13 +182,15 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>, { db, guards, re
   const get = createRoute({
     method: 'get',
     path: '/v1/webhooks/{id}',
+    operationId: 'getWebhook',
+    tags: ['Webhooks'],
     summary: 'Get a webhook endpoint',
-    security: [{ apiKey: [] }],
+    ...accessOf('read'),
     middleware: guards.read('admin:webhooks'),
     request: { params: IdParams },
     responses: {
-      200: { description: 'The endpoint (without its secret)', content: { 'application/json': { schema: z.object({ data: WebhookEndpointSchema }) } } },
-      ...errorResponses(401, 403, 404, 429),
+      200: jsonResponse('read', 200, 'The endpoint (without its secret)', z.object({ data: WebhookEndpointSchema }).strict(), WEBHOOK_EXAMPLES.endpoint),
+      ...errorResponses('read', [404]),
     },
   });
 
@@ -192,13 +204,15 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>, { db, guards, re
   const patch = createRoute({
     method: 'patch',
     path: '/v1/webhooks/{id}',
+    operationId: 'updateWebhook',
+    tags: ['Webhooks'],
     summary: 'Change a webhook endpoint (url, events, description, active)',
-    security: [{ apiKey: [] }],
+    ...accessOf('write'),
     middleware: guards.write('admin:webhooks'),
-    request: { params: IdParams, body: { required: true, content: { 'application/json': { schema: PatchBody } } } },
+    request: { params: IdParams, body: { required: true, content: { 'application/json': { schema: PatchBody, example: { active: true } } } } },
     responses: {
-      200: { description: 'The changed endpoint', content: { 'application/json': { schema: z.object({ data: WebhookEndpointSchema }) } } },
-      ...errorResponses(400, 401, 403, 404, 413, 415, 429),
+      200: jsonResponse('write', 200, 'The changed endpoint', z.object({ data: WebhookEndpointSchema }).strict(), WEBHOOK_EXAMPLES.endpoint),
+      ...errorResponses('write', [404]),
     },
   });
 
@@ -219,13 +233,15 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>, { db, guards, re
   const remove = createRoute({
     method: 'delete',
     path: '/v1/webhooks/{id}',
+    operationId: 'deleteWebhook',
+    tags: ['Webhooks'],
     summary: 'Delete a webhook endpoint with its delivery history',
-    security: [{ apiKey: [] }],
+    ...accessOf('read'),
     middleware: guards.read('admin:webhooks'),
     request: { params: IdParams },
     responses: {
-      204: { description: 'Deleted' },
-      ...errorResponses(401, 403, 404, 429),
+      204: { description: 'Deleted', headers: responseHeaders('read', 204) },
+      ...errorResponses('read', [404]),
     },
   });
 
@@ -239,13 +255,15 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>, { db, guards, re
   const deliveries = createRoute({
     method: 'get',
     path: '/v1/webhooks/{id}/deliveries',
+    operationId: 'listWebhookDeliveries',
+    tags: ['Webhooks'],
     summary: "An endpoint's deliveries with every attempt",
-    security: [{ apiKey: [] }],
+    ...accessOf('read'),
     middleware: guards.read('admin:webhooks'),
     request: { params: IdParams, query: PageQuery },
     responses: {
-      200: { description: 'A page of deliveries, newest first', content: { 'application/json': { schema: z.object({ data: z.array(DeliverySchema), meta: PageMeta }) } } },
-      ...errorResponses(400, 401, 403, 404, 429),
+      200: jsonResponse('read', 200, 'A page of deliveries, newest first', z.object({ data: z.array(DeliverySchema), meta: PageMeta }).strict(), WEBHOOK_EXAMPLES.deliveries),
+      ...errorResponses('read', [400, 404]),
     },
   });
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { createApp } from '../../shared/app.ts';
 import type { RateLimiter } from '../../shared/ratelimit/limiter.ts';
 import { dispatchDueWebhooks, type DispatchDeps } from '../../shared/webhooks/dispatcher.ts';
+import { ImportCompletedEventSchema } from '../../shared/webhooks/event-doc.ts';
 import { resolveHost as nodeResolveHost } from '../../scripts/lib/resolve-host.ts';
 import { freshDatabase } from '../support/db.ts';
 import { keyRing, memoryLogger, type KeyRing } from '../support/fixtures.ts';
@@ -203,6 +204,8 @@ describe('delivery with retries to a real receiver', () => {
 
     // The event body is exactly the contract's, compact and in its key order.
     const body = JSON.parse(event.body);
+    // ... and the one the OpenAPI document's `webhooks.import.completed` publishes.
+    expect(ImportCompletedEventSchema.safeParse(body).error).toBeUndefined();
     expect(Object.keys(body)).toEqual(['id', 'event', 'created_at', 'workspace_id', 'data']);
     expect(body).toEqual({ id: eventId, event: 'import.completed', created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), workspace_id: keys.full.workspaceId, data: DATA });
     expect(Object.keys(body.data)).toEqual(['job_id', 'status', 'total_rows', 'created_count', 'updated_count', 'skipped_count', 'error_count']);

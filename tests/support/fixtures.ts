@@ -3,6 +3,7 @@ import { createApp, type AppDeps } from '../../shared/app.ts';
 import { generateApiKey, type Scope } from '../../shared/auth/api-keys.ts';
 import type { DataPort } from '../../shared/db/port.ts';
 import type { Logger } from '../../shared/http/logger.ts';
+import { assertConformsToDocument } from './openapi-conformance.ts';
 
 export interface KeyOptions {
   workspace: string;
@@ -71,6 +72,7 @@ export function testApp(db: DataPort, opts: Omit<AppDeps, 'db'> = {}) {
       }
       const res = await app.request(path, { method, headers, body });
       const text = await res.text();
+      await assertConformsToDocument({ method, url: path, status: res.status, headers: res.headers, text });
       let json: any;
       try {
         json = text ? JSON.parse(text) : undefined;

@@ -2,13 +2,20 @@ import { defineConfig } from 'vitest/config';
 
 // Test files that need no database, and the integration files that run ONCE rather than once per
 // data port: they test no adapter (SQL grants, the CLI's migrations, cron) or start processes whose
-// data port is fixed (the keys CLI, `npm start` on the embedded database, the worker crash test, Deno).
+// data port is fixed (the keys CLI, `npm start` on the embedded database, the worker crash test, Deno,
+// the deploy rehearsal, the OpenAPI document's tools), or test what no adapter changes (the import
+// command's splitting and reruns, the executed plans of the matching queries).
 const UNIT = ['tests/unit/**/*.test.ts'];
 const ONCE = [
+  'tests/contract/**/*.test.ts',
   'tests/deno/**/*.test.ts',
+  'tests/deploy/**/*.test.ts',
   'tests/integration/data-ports.test.ts',
   'tests/integration/grants.test.ts',
+  'tests/integration/import-cli.test.ts',
+  'tests/integration/import-cli-large.test.ts',
   'tests/integration/keys-cli.test.ts',
+  'tests/integration/matching-plans.test.ts',
   'tests/integration/npm-start.test.ts',
   'tests/integration/pg-cron.test.ts',
   'tests/integration/supabase-cli.test.ts',

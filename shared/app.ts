@@ -8,7 +8,7 @@ import { ApiError, ERROR_STATUS, errorBody, type ErrorCode } from './http/errors
 import { type Logger, silentLogger } from './http/logger.ts';
 import { corsForOrigins } from './http/cors.ts';
 import { BASE_PATHS } from './http/paths.ts';
-import { registerServiceIndex } from './http/service-index.ts';
+import { documentServiceIndex, registerServiceIndex } from './http/service-index.ts';
 import { requestIdFrom } from './http/request-id.ts';
 import { throwOnInvalid } from './http/validation.ts';
 import { declaredTooLarge, payloadTooLarge } from './http/body.ts';
@@ -60,6 +60,7 @@ export function createApp(deps: AppDeps) {
   registerImportRoutes(api, { db: deps.db, guards, now, onQueued: deps.onImportQueued });
   registerWebhookRoutes(api, { db: deps.db, guards, resolveHost: deps.resolveHost ?? unconfiguredResolver, allowLoopback: deps.allowWebhookLoopback ?? false });
   registerWebhookEvents(api);
+  documentServiceIndex(api, { name: SERVICE_NAME, version: API_VERSION });
 
   const app = new OpenAPIHono<AppEnv>();
 

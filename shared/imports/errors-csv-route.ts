@@ -4,22 +4,36 @@ import type { DataPort } from '../db/port.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ApiError } from '../http/errors.ts';
 import type { Guards } from '../http/guards.ts';
-import { errorResponses } from '../http/openapi.ts';
+import { accessOf, errorResponses, responseHeaders } from '../http/openapi.ts';
 import { errorsCsvStream } from './errors-csv.ts';
 
 export function registerErrorsCsvRoute(app: OpenAPIHono<AppEnv>, deps: { db: DataPort; guards: Guards; jobId: RegExp }) {
   const route = createRoute({
     method: 'get',
     path: '/v1/import/jobs/{job_id}/errors.csv',
+    operationId: 'getImportJobErrorsCsv',
+    tags: ['Imports'],
     summary: 'Every row error of an import job as CSV, streamed',
     description:
       'Columns row_number, line (CSV imports), code, message, ordered by row number. Text starting with = + - @, tab or CR is prefixed with an apostrophe so spreadsheets do not run it as a formula.',
-    security: [{ apiKey: [] }],
+    ...accessOf('read'),
     middleware: deps.guards.read('read:contacts', 'write:contacts'),
-    request: { params: z.object({ job_id: z.string().openapi({ param: { name: 'job_id', in: 'path' } }) }) },
+    request: { params: z.object({ job_id: z.string().openapi({ param: { name: 'job_id', in: 'path', example: 'imp_01KB8ZQ4N2V6X7Y8Z9A0B1C2D3' } }) }) },
     responses: {
-      200: { description: 'The row errors, one per line after the header', content: { 'text/csv': { schema: z.string() } } },
-      ...errorResponses(401, 403, 404, 429),
+      200: {
+        description: 'The row errors, one per line after the header',
+        headers: {
+          ...responseHeaders('read', 200),
+          'Content-Disposition': { description: 'attachment; filename="<job_id>-errors.csv"', schema: { type: 'string' } },
+        },
+        content: {
+          'text/csv': {
+            schema: z.string(),
+            example: 'row_number,line,code,message\n2,3,invalid_email,"email: ""jane@"" is not a valid email address."\n',
+          },
+        },
+      },
+      ...errorResponses('read', [404]),
     },
   });
 

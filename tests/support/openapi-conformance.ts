@@ -1,7 +1,7 @@
 /** @module Holds a response to the published OpenAPI document: its status, headers and body must be what GET /v1/openapi.json says that operation answers. */
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { canonicalPath } from '../../shared/http/paths.ts';
+import { BASE_PATHS, canonicalPath } from '../../shared/http/paths.ts';
 import { publishedDocument } from '../../scripts/lib/openapi-document.ts';
 
 export interface ObservedResponse {
@@ -65,7 +65,9 @@ function validator(c: Checker, ref: string): ValidateFunction {
 /** Throws, naming every difference, when the response is not one the document allows. */
 export async function assertConformsToDocument(res: ObservedResponse): Promise<void> {
   const c = await (checker ??= load());
-  const path = canonicalPath(new URL(res.url, 'http://x').pathname);
+  const pathname = new URL(res.url, 'http://x').pathname;
+  // A base path alone (`/api-gateway`, with or without `/`) is the service index, documented as `/`.
+  const path = (BASE_PATHS as readonly string[]).includes(pathname.replace(/\/$/, '')) ? '/' : canonicalPath(pathname);
   const method = res.method.toLowerCase();
   // CORS preflights are the browser's, not API operations; the document leaves them out.
   if (method === 'options') return;

@@ -7,6 +7,7 @@ import type { AppEnv } from './http/env.ts';
 import { ApiError, ERROR_STATUS, errorBody, type ErrorCode } from './http/errors.ts';
 import { type Logger, silentLogger } from './http/logger.ts';
 import { BASE_PATHS } from './http/paths.ts';
+import { queryText } from './http/query-text.ts';
 import { requestIdFrom } from './http/request-id.ts';
 import { throwOnInvalid } from './http/validation.ts';
 import { declaredTooLarge, payloadTooLarge } from './http/body.ts';
@@ -82,6 +83,8 @@ export function createApp(deps: AppDeps) {
     if (declaredTooLarge(c)) throw payloadTooLarge();
     await next();
   });
+
+  app.use(queryText());
 
   for (const base of BASE_PATHS) app.route(base || '/', api);
 

@@ -1,8 +1,8 @@
 /** @module `npm start`: serves the gateway on Node with zero configuration (embedded PostgreSQL) or the configured backends. */
-import { serve } from '@hono/node-server';
 import { createApp } from '../shared/app.ts';
 import { createJsonLogger } from '../shared/http/logger.ts';
 import { ensureDevKey } from './lib/dev-key.ts';
+import { serveNode } from './lib/node-server.ts';
 import { resolveHost } from './lib/resolve-host.ts';
 import { openLimiter, openRuntime } from './lib/runtime.ts';
 import { startNodeWorkerLoop } from './lib/worker-runtime.ts';
@@ -23,7 +23,7 @@ const app = createApp({
   allowWebhookLoopback: process.env.WEBHOOK_ALLOW_LOOPBACK === '1',
 });
 
-const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '127.0.0.1' }, (info) => {
+const server = serveNode({ fetch: app.fetch, port, hostname: process.env.HOST ?? '127.0.0.1', logger }, (info) => {
   const base = `http://${info.address === '::1' ? '[::1]' : info.address}:${info.port}`;
   process.stdout.write(
     [

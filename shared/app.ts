@@ -10,7 +10,7 @@ import { BASE_PATHS } from './http/paths.ts';
 import { queryText } from './http/query-text.ts';
 import { requestIdFrom } from './http/request-id.ts';
 import { throwOnInvalid } from './http/validation.ts';
-import { declaredTooLarge, payloadTooLarge } from './http/body.ts';
+import { CLIENT_CLOSED_STATUS, ClientClosedRequest, declaredTooLarge, payloadTooLarge } from './http/body.ts';
 import { createGuards } from './http/guards.ts';
 import type { RateLimiter } from './ratelimit/limiter.ts';
 import { createMemoryLimiter } from './ratelimit/memory.ts';
@@ -94,6 +94,10 @@ export function createApp(deps: AppDeps) {
 
   app.onError((err, c) => {
     const requestId = c.get('requestId') ?? requestIdFrom(null);
+    if (err instanceof ClientClosedRequest) {
+      // No one will read this answer; it exists so the request log shows 499 at level info.
+      return new Response(null, { status: CLIENT_CLOSED_STATUS, headers: { 'X-Request-ID': requestId } });
+    }
     const { code, message, details, headers } = describeError(err);
     if (code === 'internal_error' || code === 'service_unavailable') {
       logger.log('error', 'request failed', {

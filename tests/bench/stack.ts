@@ -5,9 +5,10 @@
  * nothing more.
  */
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
 import postgres from 'postgres';
 import { migrate } from '../../scripts/lib/migrate.ts';
+import { serveNode } from '../../scripts/lib/node-server.ts';
 import { createTcpRedis } from '../../scripts/lib/redis-requester.ts';
 import { createApp } from '../../shared/app.ts';
 import type { DataPort } from '../../shared/db/port.ts';
@@ -123,8 +124,8 @@ export async function startStack(options: StackOptions = {}): Promise<BenchStack
       },
     };
     const app = createApp({ db, limiter, logger });
-    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    const server = await new Promise<Server>((resolve) => {
+      const s = serveNode({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
     });
     cleanups.push(
       () =>

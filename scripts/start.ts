@@ -2,7 +2,7 @@
 import { createApp } from '../shared/app.ts';
 import { createJsonLogger } from '../shared/http/logger.ts';
 import { ensureDevKey } from './lib/dev-key.ts';
-import { serveNode } from './lib/node-server.ts';
+import { serveNode, socketAddress } from './lib/node-server.ts';
 import { resolveHost } from './lib/resolve-host.ts';
 import { openLimiter, openRuntime } from './lib/runtime.ts';
 import { startNodeWorkerLoop } from './lib/worker-runtime.ts';
@@ -20,6 +20,7 @@ const app = createApp({
   logger,
   onImportQueued: () => worker.wake(),
   resolveHost,
+  clientAddress: socketAddress,
   allowWebhookLoopback: process.env.WEBHOOK_ALLOW_LOOPBACK === '1',
 });
 

@@ -7,6 +7,7 @@ import type { AppEnv } from './http/env.ts';
 import { ApiError, ERROR_STATUS, errorBody, type ErrorCode } from './http/errors.ts';
 import { type Logger, silentLogger } from './http/logger.ts';
 import { BASE_PATHS } from './http/paths.ts';
+import { type ClientAddress, unknownAddress } from './http/client-address.ts';
 import { queryText } from './http/query-text.ts';
 import { requestIdFrom } from './http/request-id.ts';
 import { throwOnInvalid } from './http/validation.ts';
@@ -31,6 +32,8 @@ export interface AppDeps {
   now?: () => Date;
   /** DNS for the webhook SSRF guard (the entry point's resolver); without it only IP-literal webhook URLs pass. */
   resolveHost?: (host: string) => Promise<string[]>;
+  /** Where a request comes from (socket on Node, X-Forwarded-For on Supabase); without it failed authentications are not limited per address. */
+  clientAddress?: ClientAddress;
   /** WEBHOOK_ALLOW_LOOPBACK=1: webhook URLs may point at loopback, over http too (local development only). */
   allowWebhookLoopback?: boolean;
 }
@@ -41,7 +44,7 @@ export const API_VERSION = '0.1.0';
 export function createApp(deps: AppDeps) {
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? (() => new Date());
-  const guards = createGuards({ db: deps.db, limiter: deps.limiter ?? createMemoryLimiter(), logger });
+  const guards = createGuards({ db: deps.db, limiter: deps.limiter ?? createMemoryLimiter(), logger, clientAddress: deps.clientAddress ?? unknownAddress });
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid });
   registerHealthRoute(api, deps.db);

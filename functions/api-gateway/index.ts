@@ -1,6 +1,7 @@
 /** @module Supabase Edge Function entry for the gateway: reads the environment, serves the shared app. */
 import { createApp } from '../../shared/app.ts';
 import { dataPortFromEnv } from '../../shared/db/from-env.ts';
+import { forwardedForAddress } from '../../shared/http/client-address.ts';
 import { createJsonLogger } from '../../shared/http/logger.ts';
 import { limiterFromEnv } from '../../shared/ratelimit/from-env.ts';
 import { kickWorker, resolveHost } from '../_deno/runtime.ts';
@@ -16,6 +17,7 @@ const app = createApp({
   limiter: limiterFromEnv(env),
   logger,
   resolveHost,
+  clientAddress: forwardedForAddress,
   allowWebhookLoopback: env.WEBHOOK_ALLOW_LOOPBACK === '1',
   // A queued import starts now (EdgeRuntime.waitUntil), not at the next cron minute.
   onImportQueued: () => kickWorker(env),

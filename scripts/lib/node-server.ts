@@ -5,6 +5,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
+import type { ClientAddress } from '../../shared/http/client-address.ts';
 import { errorBody } from '../../shared/http/errors.ts';
 import { type Logger, silentLogger } from '../../shared/http/logger.ts';
 import { requestIdFrom } from '../../shared/http/request-id.ts';
@@ -15,6 +16,9 @@ export interface NodeServeOptions {
   hostname?: string;
   logger?: Logger;
 }
+
+/** On Node the peer of the TCP connection (@hono/node-server passes the IncomingMessage as the context's env). */
+export const socketAddress: ClientAddress = (c) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress ?? null;
 
 /** Node's default, stated here because the 431 message names it. */
 const MAX_HEADER_BYTES = 16 * 1024;

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import postgres from 'postgres';
 import { migrate } from '../../scripts/lib/migrate.ts';
-import { serveNode } from '../../scripts/lib/node-server.ts';
+import { serveNode, socketAddress } from '../../scripts/lib/node-server.ts';
 import { createTcpRedis } from '../../scripts/lib/redis-requester.ts';
 import { createApp } from '../../shared/app.ts';
 import type { DataPort } from '../../shared/db/port.ts';
@@ -123,7 +123,7 @@ export async function startStack(options: StackOptions = {}): Promise<BenchStack
         if (level === 'warn' || level === 'error') faults.push(`${level}: ${msg} ${JSON.stringify(fields ?? {})}`);
       },
     };
-    const app = createApp({ db, limiter, logger });
+    const app = createApp({ db, limiter, logger, clientAddress: socketAddress });
     const server = await new Promise<Server>((resolve) => {
       const s = serveNode({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
     });

@@ -3,6 +3,7 @@ import { createApp } from '../shared/app.ts';
 import { createJsonLogger } from '../shared/http/logger.ts';
 import { ensureDevKey } from './lib/dev-key.ts';
 import { serveNode, socketAddress } from './lib/node-server.ts';
+import { webhookSecretKey } from './lib/webhook-key.ts';
 import { resolveHost } from './lib/resolve-host.ts';
 import { openLimiter, openRuntime } from './lib/runtime.ts';
 import { startNodeWorkerLoop } from './lib/worker-runtime.ts';
@@ -12,8 +13,9 @@ const runtime = await openRuntime(process.env);
 const key = await ensureDevKey(runtime.db, runtime.targetId);
 const logger = createJsonLogger((line) => process.stdout.write(line + '\n'), (process.env.LOG_LEVEL as 'info') ?? 'info');
 const limits = await openLimiter(process.env);
+const webhookKey = await webhookSecretKey(process.env);
 // The worker runs in this process and plays pg_cron's part: queued imports, webhooks, purges.
-const worker = startNodeWorkerLoop({ db: runtime.db, workerId: `npm-start:${process.pid}`, logger, env: process.env });
+const worker = startNodeWorkerLoop({ db: runtime.db, workerId: `npm-start:${process.pid}`, logger, env: process.env, webhookSecrets: webhookKey.box });
 const app = createApp({
   db: runtime.db,
   limiter: limits.limiter,
@@ -21,6 +23,7 @@ const app = createApp({
   onImportQueued: () => worker.wake(),
   resolveHost,
   clientAddress: socketAddress,
+  webhookSecrets: webhookKey.box,
   allowWebhookLoopback: process.env.WEBHOOK_ALLOW_LOOPBACK === '1',
 });
 
@@ -34,6 +37,7 @@ const server = serveNode({ fetch: app.fetch, port, hostname: process.env.HOST ??
       `  limits:   ${limits.description}`,
       `  dev key:  ${key}   (workspace "dev", all scopes; kept in .local/dev-keys.json)`,
       `  worker:   in this process (queued imports, webhooks)`,
+      `  webhooks: secrets encrypted with the ${webhookKey.source}`,
       `  openapi:  ${base}/v1/openapi.json`,
       '',
       'Try it:',

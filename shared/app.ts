@@ -19,6 +19,7 @@ import { registerContactRoutes } from './contacts/routes.ts';
 import { registerHealthRoute } from './health.ts';
 import { registerImportRoutes } from './imports/routes.ts';
 import { registerWebhookRoutes } from './webhooks/routes.ts';
+import type { SecretBox } from './webhooks/secret-box.ts';
 import { unconfiguredResolver } from './webhooks/ssrf.ts';
 
 export interface AppDeps {
@@ -34,6 +35,8 @@ export interface AppDeps {
   resolveHost?: (host: string) => Promise<string[]>;
   /** Where a request comes from (socket on Node, X-Forwarded-For on Supabase); without it failed authentications are not limited per address. */
   clientAddress?: ClientAddress;
+  /** Encrypts webhook signing secrets at rest (WEBHOOK_SECRET_KEY); without it, creating a webhook endpoint is 503. */
+  webhookSecrets?: SecretBox | null;
   /** WEBHOOK_ALLOW_LOOPBACK=1: webhook URLs may point at loopback, over http too (local development only). */
   allowWebhookLoopback?: boolean;
 }
@@ -50,7 +53,7 @@ export function createApp(deps: AppDeps) {
   registerHealthRoute(api, deps.db);
   registerContactRoutes(api, { db: deps.db, guards, now });
   registerImportRoutes(api, { db: deps.db, guards, now, onQueued: deps.onImportQueued });
-  registerWebhookRoutes(api, { db: deps.db, guards, resolveHost: deps.resolveHost ?? unconfiguredResolver, allowLoopback: deps.allowWebhookLoopback ?? false });
+  registerWebhookRoutes(api, { db: deps.db, guards, resolveHost: deps.resolveHost ?? unconfiguredResolver, allowLoopback: deps.allowWebhookLoopback ?? false, secrets: deps.webhookSecrets ?? null });
   api.doc31('/v1/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'LeadLex contact-import API', version: API_VERSION },

@@ -2,12 +2,14 @@
 import { dataPortFromEnv } from '../../shared/db/from-env.ts';
 import { createJsonLogger } from '../../shared/http/logger.ts';
 import { createWorkerApp } from '../../shared/worker/app.ts';
+import { secretBoxFromEnv } from '../../shared/webhooks/secret-box.ts';
 import { runTick } from '../../shared/worker/tick.ts';
 import { kickWorker, resolveHost } from '../_deno/runtime.ts';
 
 const env = Deno.env.toObject();
 const db = dataPortFromEnv(env, { maxConnections: 2 });
 const logger = createJsonLogger();
+const webhookSecrets = await secretBoxFromEnv(env);
 const app = createWorkerApp({
   secrets: [env.WORKER_SECRET ?? '', env.SUPABASE_SERVICE_ROLE_KEY ?? ''],
   logger,
@@ -19,6 +21,7 @@ const app = createWorkerApp({
       fetch,
       resolveHost,
       allowWebhookLoopback: env.WEBHOOK_ALLOW_LOOPBACK === '1',
+      webhookSecrets,
       // Edge Functions allow about 2 s of CPU and 150 s of wall clock per invocation.
       imports: { cpuBudgetMs: 1_500, budgetMs: 60_000 },
     });

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { busyWarning, comparisons, currentCommit, machineInfo, machineLine, missedLines, table, writeReport } from './report.ts';
 import type { BenchOptions, ScenarioGroup, ScenarioResult } from './scenario.ts';
 import * as breakdown from './scenarios-breakdown.ts';
+import * as hostile from './scenarios-hostile.ts';
 import * as overhead from './scenarios-overhead.ts';
 import * as queued from './scenarios-queued.ts';
 import * as sync from './scenarios-sync.ts';
@@ -16,7 +17,7 @@ import { startStack, type BenchStack } from './stack.ts';
 import { round } from './stats.ts';
 
 /** In run order. A new group (e.g. queued imports) is one module exporting name, description and run. */
-export const GROUPS: ScenarioGroup[] = [sync, overhead, breakdown, queued];
+export const GROUPS: ScenarioGroup[] = [sync, overhead, breakdown, queued, hostile];
 
 const USAGE = `usage: npm run bench -- [--quick] [--only <group>[,<group>]] [--iterations N] [--warmup N]
 

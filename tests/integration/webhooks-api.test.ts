@@ -1,8 +1,10 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../shared/app.ts';
 import type { RateLimiter } from '../../shared/ratelimit/limiter.ts';
+import { secretBoxFromEnv } from '../../shared/webhooks/secret-box.ts';
 import { freshDatabase } from '../support/db.ts';
 import { keyRing, memoryLogger, TEST_SECRET_BOX, testApp, type KeyRing } from '../support/fixtures.ts';
+import { run } from '../support/processes.ts';
 import { securitySuite } from '../support/security-suite.ts';
 
 const db = await freshDatabase();
@@ -428,5 +430,23 @@ describe('without a configured resolver', () => {
     expect((await byName.json()).error.message).toContain('could not be resolved');
     expect((await call('https://93.184.216.34/x')).status).toBe(201);
     expect((await call('http://127.0.0.1:9/x')).status).toBe(400);
+  });
+});
+
+describe('rotating the webhook-secret key', () => {
+  it('npm run webhook-secrets:reseal re-encrypts every secret under the new key; the old key can then go', async () => {
+    const api = testApp(db.port, { limiter: unlimited, resolveHost });
+    const created = await api.call('POST', '/v1/webhooks', { key: keys.full.key, body: { ...VALID, url: 'https://hooks.example.com/rotate' } });
+    expect(created.status).toBe(201);
+    const b64 = (n: number) => Buffer.from(new Uint8Array(32).fill(n)).toString('base64');
+    const out = await run('npx', ['tsx', 'scripts/reseal-webhook-secrets.ts'], { DATABASE_URL: db.url, WEBHOOK_SECRET_KEY: b64(9), WEBHOOK_SECRET_KEYS_PREVIOUS: b64(7) });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/resealed [1-9]\d* webhook secret/);
+    const newOnly = await secretBoxFromEnv({ WEBHOOK_SECRET_KEY: b64(9) });
+    const [row] = await db.sql`select secret_sealed from webhook_endpoints where id = ${created.json.data.id}`;
+    expect(row.secret_sealed.startsWith(`enc:v1:${newOnly!.keyId}:`)).toBe(true);
+    expect(await newOnly!.open(row.secret_sealed, keys.full.workspaceId)).toBe(created.json.data.secret);
+    const left = await db.sql`select count(*)::int as n from webhook_endpoints where secret_sealed not like ${`enc:v1:${newOnly!.keyId}:%`}`;
+    expect(left[0].n).toBe(0);
   });
 });

@@ -1,4 +1,8 @@
-/** @module Test helper process: serves the gateway app on Node over DATABASE_URL, so tests can measure a real server from outside. */
+/**
+ * @module Test helper process: serves the gateway app on Node over DATABASE_URL, so tests can measure a real server from outside.
+ * With LOOP_DELAY_REPORT=1 it measures its event-loop delay; each SIGUSR2 prints `LOOPDELAY <json>` (ms) and starts afresh.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createApp } from '../../shared/app.ts';
 import { createPostgresPort } from '../../shared/db/postgres-port.ts';
 import { serveNode, socketAddress } from '../../scripts/lib/node-server.ts';
@@ -7,3 +11,14 @@ const app = createApp({ db: createPostgresPort(process.env.DATABASE_URL!), clien
 serveNode({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
   process.stdout.write(`READY ${info.port} ${process.pid}\n`);
 });
+
+if (process.env.LOOP_DELAY_REPORT === '1') {
+  const histogram = monitorEventLoopDelay({ resolution: 5 });
+  histogram.enable();
+  const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+  process.on('SIGUSR2', () => {
+    const report = { max: ms(histogram.max), p99: ms(histogram.percentile(99)), mean: ms(histogram.mean), count: histogram.count };
+    process.stdout.write(`LOOPDELAY ${JSON.stringify(report)}\n`);
+    histogram.reset();
+  });
+}

@@ -30,7 +30,7 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
   if (text.trim() === '') {
     throw new ApiError('validation_error', 'The request body is empty; a JSON object is required.', [{ path: '', message: 'empty body' }]);
   }
-  const deep = overDepthAt(text);
+  const deep = await overDepthAt(text);
   if (deep >= 0) {
     throw new ApiError('validation_error', `The request body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels.`, [
       { path: '', message: `nesting deeper than ${MAX_JSON_DEPTH} levels at character ${deep}` },
@@ -44,7 +44,7 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
       { path: '', message: (err as Error).message.slice(0, 200) },
     ]);
   }
-  const bad = findUnstorableText(parsed);
+  const bad = await findUnstorableText(parsed);
   if (bad) {
     throw new ApiError('validation_error', `The request body holds text that cannot be stored at ${bad.path || 'its top level'}: ${bad.what}.`, [
       { path: bad.path, message: bad.what },

@@ -3,26 +3,38 @@
 /** Deepest nesting of objects and arrays a JSON body may have; the top-level object counts as 1. */
 export const MAX_JSON_DEPTH = 64;
 
+/** Gives other requests (and /health) a turn: a big body is checked in slices, not in one block of the event loop. */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Characters scanned, or values visited, between two turns given to other requests. */
+const SLICE = 1 << 20;
+const VALUES_PER_SLICE = 50_000;
+
 /**
  * The offset of the first `{` or `[` that opens level `max + 1`, or -1. Runs on the text before it
  * is parsed, so a body of a million brackets never becomes a million nested values, and any later
- * walk over the value is bounded. Linear, no recursion.
+ * walk over the value is bounded. Linear, no recursion, in slices.
  */
-export function overDepthAt(text: string, max = MAX_JSON_DEPTH): number {
+export async function overDepthAt(text: string, max = MAX_JSON_DEPTH): Promise<number> {
   let depth = 0;
   let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (inString) {
-      if (ch === 0x5c) i++; // backslash: the next character is escaped, whatever it is
-      else if (ch === 0x22) inString = false;
-    } else if (ch === 0x22) {
-      inString = true;
-    } else if (ch === 0x7b || ch === 0x5b) {
-      if (++depth > max) return i;
-    } else if (ch === 0x7d || ch === 0x5d) {
-      depth--;
+  let i = 0;
+  while (i < text.length) {
+    const end = Math.min(text.length, i + SLICE);
+    for (; i < end; i++) {
+      const ch = text.charCodeAt(i);
+      if (inString) {
+        if (ch === 0x5c) i++; // backslash: the next character is escaped, whatever it is
+        else if (ch === 0x22) inString = false;
+      } else if (ch === 0x22) {
+        inString = true;
+      } else if (ch === 0x7b || ch === 0x5b) {
+        if (++depth > max) return i;
+      } else if (ch === 0x7d || ch === 0x5d) {
+        depth--;
+      }
     }
+    if (i < text.length) await yieldToEventLoop();
   }
   return -1;
 }
@@ -67,14 +79,16 @@ function frameFor(value: object, key: string, parent: Frame | null): Frame {
  * The first string (value or key), in document order, that PostgreSQL could not store, with its
  * dotted path. Depth-first with an explicit stack: a deep body cannot overflow the call stack.
  */
-export function findUnstorableText(root: unknown): { path: string; what: string } | null {
+export async function findUnstorableText(root: unknown): Promise<{ path: string; what: string } | null> {
   if (typeof root === 'string') {
     const what = describeUnstorable(root);
     return what ? { path: '', what } : null;
   }
   if (root === null || typeof root !== 'object') return null;
   const stack: Frame[] = [frameFor(root, '', null)];
+  let visited = 0;
   while (stack.length > 0) {
+    if (++visited % VALUES_PER_SLICE === 0) await yieldToEventLoop();
     const frame = stack[stack.length - 1];
     const size = frame.keys ? frame.keys.length : (frame.value as unknown[]).length;
     if (frame.next >= size) {

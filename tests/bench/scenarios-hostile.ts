@@ -31,6 +31,14 @@ async function loopDelay(server: Server): Promise<LoopDelay> {
   throw new Error('the server did not report its event-loop delay');
 }
 
+/** A shape still unanswered after this is reported as such, and the run ends (the server is busy with it). */
+const ANSWER_TIMEOUT_MS = 120_000;
+
+function stuck(shapeName: string, what: string, ms: number): ScenarioResult {
+  const none = { n: 0, p50: 0, p95: 0, p99: 0, mean: 0, min: 0, max: 0 };
+  return { group: name, name: shapeName, description: `${what} → NO ANSWER within ${Math.round(ms / 1000)} s; /health unanswered meanwhile`, warmup: 0, latency: none, totalSeconds: round(ms / 1000, 3), kind: 'http' };
+}
+
 export async function run(stack: BenchStack, opts: BenchOptions): Promise<ScenarioResult[]> {
   const key = (await stack.createKey('hostile')).key;
   const server = await startServer('npx', ['tsx', 'tests/support/serve-app.ts'], { DATABASE_URL: stack.dbUrl, LOOP_DELAY_REPORT: '1' }, /READY \d+ \d+/);
@@ -43,8 +51,14 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
       await loopDelay(server); // start afresh
       const health = startHealthStream(port);
       const started = performance.now();
-      const answer = await sendShape(port, shape, body, key);
+      const answer = await sendShape(port, shape, body, key, ANSWER_TIMEOUT_MS).catch((err: Error) => err);
       const answerMs = performance.now() - started;
+      if (answer instanceof Error) {
+        // The server is stuck on it (it cannot even report its event loop): record that and stop here.
+        results.push(stuck(shape.name, shape.what, answerMs));
+        void health.stop(); // ends once the server is stopped below
+        break;
+      }
       const calls = await health.stop();
       const delay = await loopDelay(server);
       expectThat(envelopeProblem(answer) === null, shape.name, 'an envelope', answer.text);

@@ -65,19 +65,6 @@ export const HOSTILE_SHAPES: HostileShape[] = [
     statuses: [200, 400],
   },
   {
-    name: 'huge-mapping',
-    what: 'a CSV of 300,000 columns with a mapping of 300,000 keys (quadratic until the mapping fix lands)',
-    method: 'POST',
-    path: '/v1/import/contacts',
-    body: () => {
-      const n = 300_000;
-      const header = joined(n, (i) => `column_${i}`);
-      const mapping = `{${joined(n, (i) => `"column_${i}":"custom_fields.f${i}"`)}}`;
-      return `{"csv":${json(`${header}\nJane Doe${','.repeat(n - 1)}`)},"mapping":${mapping}}`;
-    },
-    statuses: [200, 400],
-  },
-  {
     name: 'many-tags',
     what: '~2 million request tags (the limit is 50)',
     method: 'POST',
@@ -175,6 +162,19 @@ export const HOSTILE_SHAPES: HostileShape[] = [
     body: () => json({ csv: `name,email\n"${x(BODY_BUDGET - 1024)}` }),
     statuses: [400],
   },
+  {
+    name: 'huge-mapping',
+    what: 'a CSV of 300,000 columns with a mapping of 300,000 keys (quadratic in shared/imports/mapping.ts until r11-exports\' fix lands; kept last so it cannot hold up the others)',
+    method: 'POST',
+    path: '/v1/import/contacts',
+    body: () => {
+      const n = 300_000;
+      const header = joined(n, (i) => `column_${i}`);
+      const mapping = `{${joined(n, (i) => `"column_${i}":"custom_fields.f${i}"`)}}`;
+      return `{"csv":${json(`${header}\nJane Doe${','.repeat(n - 1)}`)},"mapping":${mapping}}`;
+    },
+    statuses: [200, 400],
+  },
 ];
 
 export interface HostileAnswer {
@@ -185,8 +185,9 @@ export interface HostileAnswer {
 }
 
 /** Sends one shape's body over a fresh connection, with a declared length, and reads the whole answer. */
-export function sendShape(port: number, shape: HostileShape, body: string, key: string): Promise<HostileAnswer> {
+export function sendShape(port: number, shape: HostileShape, body: string, key: string, timeoutMs = 0): Promise<HostileAnswer> {
   return new Promise((resolve, reject) => {
+    const timer = timeoutMs > 0 ? setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs) : undefined;
     const bytes = Buffer.from(body);
     const req = request(
       {
@@ -208,6 +209,7 @@ export function sendShape(port: number, shape: HostileShape, body: string, key: 
           } catch {
             parsed = undefined;
           }
+          clearTimeout(timer);
           resolve({ status: res.statusCode!, requestIdHeader: res.headers['x-request-id'] as string | undefined, body: parsed, text });
         });
       },

@@ -22,7 +22,8 @@ interface LoopDelay {
 /** Asks the server for its event-loop delay since the last ask (SIGUSR2), and waits for the line. */
 async function loopDelay(server: Server): Promise<LoopDelay> {
   const seen = server.output().split('LOOPDELAY ').length;
-  process.kill(server.child.pid!, 'SIGUSR2');
+  // The pid the server printed itself: the child is npx, which SIGUSR2 would kill.
+  process.kill(Number(/READY \d+ (\d+)/.exec(server.output())![1]), 'SIGUSR2');
   for (let i = 0; i < 600; i++) {
     const parts = server.output().split('LOOPDELAY ');
     if (parts.length > seen) return JSON.parse(parts[parts.length - 1].split('\n')[0]) as LoopDelay;

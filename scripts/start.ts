@@ -1,9 +1,10 @@
 /** @module `npm start`: serves the gateway on Node with zero configuration (embedded PostgreSQL) or the configured backends. */
-import { serve } from '@hono/node-server';
 import { createApp } from '../shared/app.ts';
 import { parseOrigins } from '../shared/http/cors.ts';
 import { createJsonLogger } from '../shared/http/logger.ts';
 import { ensureDevKey } from './lib/dev-key.ts';
+import { serveNode, socketAddress } from './lib/node-server.ts';
+import { webhookSecretKey } from './lib/webhook-key.ts';
 import { resolveHost } from './lib/resolve-host.ts';
 import { scalarScript } from './lib/scalar-script.ts';
 import { openLimiter, openRuntime } from './lib/runtime.ts';
@@ -14,20 +15,23 @@ const runtime = await openRuntime(process.env);
 const key = await ensureDevKey(runtime.db, runtime.targetId);
 const logger = createJsonLogger((line) => process.stdout.write(line + '\n'), (process.env.LOG_LEVEL as 'info') ?? 'info');
 const limits = await openLimiter(process.env);
+const webhookKey = await webhookSecretKey(process.env);
 // The worker runs in this process and plays pg_cron's part: queued imports, webhooks, purges.
-const worker = startNodeWorkerLoop({ db: runtime.db, workerId: `npm-start:${process.pid}`, logger, env: process.env });
+const worker = startNodeWorkerLoop({ db: runtime.db, workerId: `npm-start:${process.pid}`, logger, env: process.env, webhookSecrets: webhookKey.box });
 const app = createApp({
   db: runtime.db,
   limiter: limits.limiter,
   logger,
   onImportQueued: () => worker.wake(),
   resolveHost,
+  clientAddress: socketAddress,
+  webhookSecrets: webhookKey.box,
   allowWebhookLoopback: process.env.WEBHOOK_ALLOW_LOOPBACK === '1',
   corsOrigins: parseOrigins(process.env.CORS_ORIGINS),
   docsScript: scalarScript,
 });
 
-const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '127.0.0.1' }, (info) => {
+const server = serveNode({ fetch: app.fetch, port, hostname: process.env.HOST ?? '127.0.0.1', logger }, (info) => {
   const base = `http://${info.address === '::1' ? '[::1]' : info.address}:${info.port}`;
   process.stdout.write(
     [
@@ -38,6 +42,7 @@ const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '12
       `  dev key:  ${key}   (workspace "dev", all scopes; kept in .local/dev-keys.json)`,
       `  worker:   in this process (queued imports, webhooks)`,
       `  docs:     ${base}/docs   (interactive reference; the document: ${base}/v1/openapi.json)`,
+      `  webhooks: secrets encrypted with the ${webhookKey.source}`,
       '',
       'Try it:',
       `  curl -X POST ${base}/v1/import/contacts \\`,

@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { createPostgresPort } from '../shared/db/postgres-port.ts';
 import { createJsonLogger } from '../shared/http/logger.ts';
+import { webhookSecretKey } from './lib/webhook-key.ts';
 import { nodeTick, startNodeWorkerLoop } from './lib/worker-runtime.ts';
 
 const url = process.env.DATABASE_URL;
@@ -20,6 +21,7 @@ const options = {
   workerId: process.env.WORKER_ID ?? `${hostname()}:${process.pid}`,
   logger,
   env: process.env,
+  webhookSecrets: (await webhookSecretKey(process.env)).box,
   imports: {
     chunkRows: process.env.CHUNK_ROWS ? Number(process.env.CHUNK_ROWS) : undefined,
     // A process of its own is not bound by an Edge Function's CPU limit; ticks still end so leases stay short.

@@ -9,9 +9,11 @@ import { type Logger, silentLogger } from './http/logger.ts';
 import { corsForOrigins } from './http/cors.ts';
 import { BASE_PATHS } from './http/paths.ts';
 import { documentServiceIndex, registerServiceIndex } from './http/service-index.ts';
+import { type ClientAddress, unknownAddress } from './http/client-address.ts';
+import { queryText } from './http/query-text.ts';
 import { requestIdFrom } from './http/request-id.ts';
 import { throwOnInvalid } from './http/validation.ts';
-import { declaredTooLarge, payloadTooLarge } from './http/body.ts';
+import { CLIENT_CLOSED_STATUS, ClientClosedRequest, declaredTooLarge, payloadTooLarge } from './http/body.ts';
 import { createGuards } from './http/guards.ts';
 import type { RateLimiter } from './ratelimit/limiter.ts';
 import { createMemoryLimiter } from './ratelimit/memory.ts';
@@ -22,6 +24,7 @@ import { registerWebhookRoutes } from './webhooks/routes.ts';
 import { registerWebhookEvents } from './webhooks/event-doc.ts';
 import { registerDocumentRoutes } from './http/document-routes.ts';
 import { registerOpenApiComponents } from './http/openapi.ts';
+import type { SecretBox } from './webhooks/secret-box.ts';
 import { unconfiguredResolver } from './webhooks/ssrf.ts';
 
 export interface AppDeps {
@@ -35,6 +38,10 @@ export interface AppDeps {
   now?: () => Date;
   /** DNS for the webhook SSRF guard (the entry point's resolver); without it only IP-literal webhook URLs pass. */
   resolveHost?: (host: string) => Promise<string[]>;
+  /** Where a request comes from (socket on Node, X-Forwarded-For on Supabase); without it failed authentications are not limited per address. */
+  clientAddress?: ClientAddress;
+  /** Encrypts webhook signing secrets at rest (WEBHOOK_SECRET_KEY); without it, creating a webhook endpoint is 503. */
+  webhookSecrets?: SecretBox | null;
   /** WEBHOOK_ALLOW_LOOPBACK=1: webhook URLs may point at loopback, over http too (local development only). */
   allowWebhookLoopback?: boolean;
   /** Browser origins allowed to call the API (CORS_ORIGINS); none by default. */
@@ -50,7 +57,7 @@ export const SERVICE_NAME = 'LeadLex contact-import API';
 export function createApp(deps: AppDeps) {
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? (() => new Date());
-  const guards = createGuards({ db: deps.db, limiter: deps.limiter ?? createMemoryLimiter(), logger });
+  const guards = createGuards({ db: deps.db, limiter: deps.limiter ?? createMemoryLimiter(), logger, clientAddress: deps.clientAddress ?? unknownAddress });
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid });
   registerOpenApiComponents(api);
@@ -58,7 +65,7 @@ export function createApp(deps: AppDeps) {
   registerDocumentRoutes(api, { title: SERVICE_NAME, version: API_VERSION, docsScript: deps.docsScript });
   registerContactRoutes(api, { db: deps.db, guards, now });
   registerImportRoutes(api, { db: deps.db, guards, now, onQueued: deps.onImportQueued });
-  registerWebhookRoutes(api, { db: deps.db, guards, resolveHost: deps.resolveHost ?? unconfiguredResolver, allowLoopback: deps.allowWebhookLoopback ?? false });
+  registerWebhookRoutes(api, { db: deps.db, guards, resolveHost: deps.resolveHost ?? unconfiguredResolver, allowLoopback: deps.allowWebhookLoopback ?? false, secrets: deps.webhookSecrets ?? null });
   registerWebhookEvents(api);
   documentServiceIndex(api, { name: SERVICE_NAME, version: API_VERSION });
 
@@ -89,6 +96,9 @@ export function createApp(deps: AppDeps) {
     await next();
   });
 
+  app.use(queryText());
+
+
   registerServiceIndex(app, { name: SERVICE_NAME, version: API_VERSION });
   for (const base of BASE_PATHS) app.route(base || '/', api);
 
@@ -98,6 +108,10 @@ export function createApp(deps: AppDeps) {
 
   app.onError((err, c) => {
     const requestId = c.get('requestId') ?? requestIdFrom(null);
+    if (err instanceof ClientClosedRequest) {
+      // No one will read this answer; it exists so the request log shows 499 at level info.
+      return new Response(null, { status: CLIENT_CLOSED_STATUS, headers: { 'X-Request-ID': requestId } });
+    }
     const { code, message, details, headers } = describeError(err);
     if (code === 'internal_error' || code === 'service_unavailable') {
       logger.log('error', 'request failed', {

@@ -3,6 +3,7 @@ import { dataPortFromEnv, serverKeysFrom } from '../../shared/db/from-env.ts';
 import { parseOrigins } from '../../shared/http/cors.ts';
 import { createJsonLogger } from '../../shared/http/logger.ts';
 import { createWorkerApp } from '../../shared/worker/app.ts';
+import { secretBoxFromEnv } from '../../shared/webhooks/secret-box.ts';
 import { runTick } from '../../shared/worker/tick.ts';
 import { kickWorker, resolveHost } from '../_deno/runtime.ts';
 
@@ -11,6 +12,7 @@ const env = Deno.env.toObject();
 // when there is one, unless DATA_PORT says otherwise.
 const db = dataPortFromEnv(env, { maxConnections: 2, preferDirect: true });
 const logger = createJsonLogger();
+const webhookSecrets = await secretBoxFromEnv(env);
 const app = createWorkerApp({
   secrets: [env.WORKER_SECRET ?? '', ...serverKeysFrom(env)],
   corsOrigins: parseOrigins(env.CORS_ORIGINS),
@@ -23,6 +25,7 @@ const app = createWorkerApp({
       fetch,
       resolveHost,
       allowWebhookLoopback: env.WEBHOOK_ALLOW_LOOPBACK === '1',
+      webhookSecrets,
       // Edge Functions allow about 2 s of CPU and 150 s of wall clock per invocation.
       imports: { cpuBudgetMs: 1_500, budgetMs: 60_000 },
     });

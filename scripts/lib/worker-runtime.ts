@@ -5,6 +5,7 @@ import { runTick, type TickResult } from '../../shared/worker/tick.ts';
 import { startLoop, type Loop } from '../../shared/worker/loop.ts';
 import { runRetentionPurge } from '../../shared/worker/purge.ts';
 import type { ImportWorkerOptions } from '../../shared/worker/import-worker.ts';
+import type { SecretBox } from '../../shared/webhooks/secret-box.ts';
 import { resolveHost } from './resolve-host.ts';
 
 export interface NodeWorkerOptions {
@@ -12,11 +13,12 @@ export interface NodeWorkerOptions {
   workerId: string;
   logger: Logger;
   env: NodeJS.ProcessEnv;
+  webhookSecrets: SecretBox | null;
   imports?: Partial<Omit<ImportWorkerOptions, 'db' | 'workerId' | 'logger'>>;
   onTick?: (result: TickResult) => void;
 }
 
-export function nodeTick({ db, workerId, logger, env, imports, onTick }: NodeWorkerOptions) {
+export function nodeTick({ db, workerId, logger, env, webhookSecrets, imports, onTick }: NodeWorkerOptions) {
   return async () => {
     const result = await runTick({
       db,
@@ -25,6 +27,7 @@ export function nodeTick({ db, workerId, logger, env, imports, onTick }: NodeWor
       fetch,
       resolveHost,
       allowWebhookLoopback: env.WEBHOOK_ALLOW_LOOPBACK === '1',
+      webhookSecrets,
       imports,
     });
     onTick?.(result);

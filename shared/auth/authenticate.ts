@@ -3,7 +3,9 @@ import { createMiddleware } from 'hono/factory';
 import type { DataPort } from '../db/port.ts';
 import { ApiError, INVALID_KEY_MESSAGE } from '../http/errors.ts';
 import type { AppEnv, Principal } from '../http/env.ts';
+import type { ClientAddress } from '../http/client-address.ts';
 import { bearerKey, hashApiKey, type Scope } from './api-keys.ts';
+import { type FailedAuthGuard, tooManyFailures } from './failed-auth.ts';
 
 interface AuthRow {
   key_id: string;
@@ -12,12 +14,25 @@ interface AuthRow {
   rate_limit_per_minute: number;
 }
 
-export function authenticate(db: DataPort) {
+/**
+ * Resolves the bearer key. A key that failed recently is refused from memory, and an address with
+ * too many failures gets 429 before its key is even hashed: unknown keys cost no database query.
+ */
+export function authenticate(db: DataPort, failed: FailedAuthGuard, clientAddress: ClientAddress) {
   return createMiddleware<AppEnv>(async function authenticate(c, next) {
+    const address = clientAddress(c);
+    const wait = failed.blockedFor(address);
+    if (wait > 0) throw tooManyFailures(wait);
+    const invalid = new ApiError('invalid_key', INVALID_KEY_MESSAGE);
     const key = bearerKey(c.req.header('authorization'));
-    if (!key) throw new ApiError('invalid_key', INVALID_KEY_MESSAGE);
-    const row = await db.rpc<AuthRow | null>('api_key_authenticate', { p_key_hash: await hashApiKey(key) });
-    if (!row) throw new ApiError('invalid_key', INVALID_KEY_MESSAGE);
+    if (!key) throw await failed.failure(address, invalid);
+    const hash = await hashApiKey(key);
+    if (failed.isKnownFailed(hash)) throw await failed.failure(address, invalid);
+    const row = await db.rpc<AuthRow | null>('api_key_authenticate', { p_key_hash: hash });
+    if (!row) {
+      failed.rememberFailed(hash);
+      throw await failed.failure(address, invalid);
+    }
     const principal: Principal = {
       keyId: row.key_id,
       workspaceId: row.workspace_id,

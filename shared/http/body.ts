@@ -6,6 +6,20 @@ import { ApiError } from './errors.ts';
 /** 20 MB, as the contract counts it. */
 export const MAX_BODY_BYTES = 20 * 1024 * 1024;
 
+/**
+ * The client stopped sending its body (hung up, reset, timed out). Not the server's failure: logged
+ * at info as status 499 (nginx's "client closed request"), never as a 500.
+ */
+export class ClientClosedRequest extends Error {
+  constructor(cause: unknown) {
+    super('the client closed the connection before sending the whole body', { cause });
+    this.name = 'ClientClosedRequest';
+  }
+}
+
+/** A status for logs only: nobody is left to read the answer. */
+export const CLIENT_CLOSED_STATUS = 499;
+
 export function payloadTooLarge(): ApiError {
   return new ApiError('payload_too_large', `The request body exceeds ${MAX_BODY_BYTES} bytes (20 MB).`);
 }
@@ -29,7 +43,10 @@ export async function readBody(c: Context<AppEnv>, limit = MAX_BODY_BYTES): Prom
     const chunks: Uint8Array[] = [];
     let size = 0;
     for (;;) {
-      const { done, value } = await reader.read();
+      // The request body stream fails only when the upload is cut off: that is the client leaving.
+      const { done, value } = await reader.read().catch((err: unknown) => {
+        throw new ClientClosedRequest(err);
+      });
       if (done) break;
       size += value.byteLength;
       if (size > limit) {

@@ -1,6 +1,8 @@
 /** @module The middleware chain of authenticated routes, in the documented order: auth → rate limit → scope → idempotency → body. */
 import type { MiddlewareHandler } from 'hono';
 import { authenticate, requireScope } from '../auth/authenticate.ts';
+import { createFailedAuthGuard } from '../auth/failed-auth.ts';
+import type { ClientAddress } from './client-address.ts';
 import type { AppEnv } from './env.ts';
 import type { Scope } from '../auth/api-keys.ts';
 import type { DataPort } from '../db/port.ts';
@@ -14,6 +16,7 @@ export interface GuardDeps {
   db: DataPort;
   limiter: RateLimiter;
   logger: Logger;
+  clientAddress: ClientAddress;
 }
 
 /**
@@ -21,8 +24,8 @@ export interface GuardDeps {
  * included, carries X-RateLimit-* and counts against the key; idempotency comes after both, so a
  * refused or throttled request never claims a key.
  */
-export function createGuards({ db, limiter, logger }: GuardDeps) {
-  const auth = authenticate(db);
+export function createGuards({ db, limiter, logger, clientAddress }: GuardDeps) {
+  const auth = authenticate(db, createFailedAuthGuard(limiter), clientAddress);
   const limit = rateLimit(limiter, logger);
   const idem = idempotency(db);
   return {

@@ -1,9 +1,10 @@
-/** @module Reads a JSON request body strictly: JSON content type, valid UTF-8, well-formed JSON. */
+/** @module Reads a JSON request body strictly: JSON content type, valid UTF-8, well-formed JSON of bounded depth. */
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from './env.ts';
 import { readBody } from './body.ts';
 import { ApiError } from './errors.ts';
+import { findUnstorableText, MAX_JSON_DEPTH, overDepthAt } from './json-shape.ts';
 
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -29,6 +30,12 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
   if (text.trim() === '') {
     throw new ApiError('validation_error', 'The request body is empty; a JSON object is required.', [{ path: '', message: 'empty body' }]);
   }
+  const deep = await overDepthAt(text);
+  if (deep >= 0) {
+    throw new ApiError('validation_error', `The request body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels.`, [
+      { path: '', message: `nesting deeper than ${MAX_JSON_DEPTH} levels at character ${deep}` },
+    ]);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -37,55 +44,13 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
       { path: '', message: (err as Error).message.slice(0, 200) },
     ]);
   }
-  const bad = findUnstorableText(parsed, '');
+  const bad = await findUnstorableText(parsed);
   if (bad) {
     throw new ApiError('validation_error', `The request body holds text that cannot be stored at ${bad.path || 'its top level'}: ${bad.what}.`, [
       { path: bad.path, message: bad.what },
     ]);
   }
   return parsed;
-}
-
-// PostgreSQL text cannot hold U+0000, and JSON escapes can smuggle in unpaired surrogates that no
-// UTF-8 text can represent; either would fail the whole write later as a 500.
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-function describeUnstorable(s: string): string | null {
-  const m = UNSTORABLE.exec(s);
-  if (!m) return null;
-  const what = m[0] === '\u0000' ? 'a NUL character (U+0000; is the file UTF-16? save it as UTF-8)' : 'an unpaired UTF-16 surrogate';
-  // Long texts (a CSV) are located by line, as a person would look for it.
-  if (s.length > 200) {
-    let line = 1;
-    for (let i = 0; i < m.index; i++) if (s.charCodeAt(i) === 10) line++;
-    return `${what} on line ${line}`;
-  }
-  return what;
-}
-
-/** The first string (value or key) that PostgreSQL could not store, with its path. */
-export function findUnstorableText(value: unknown, path: string): { path: string; what: string } | null {
-  if (typeof value === 'string') {
-    const what = describeUnstorable(value);
-    return what ? { path, what } : null;
-  }
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const bad = findUnstorableText(value[i], path ? `${path}.${i}` : String(i));
-      if (bad) return bad;
-    }
-    return null;
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      const keyIssue = describeUnstorable(k);
-      const here = path ? `${path}.${k}` : k;
-      if (keyIssue) return { path: here.replace(/[\u0000\ud800-\udfff]/g, '?'), what: `${keyIssue} in a field name` };
-      const bad = findUnstorableText(v, here);
-      if (bad) return bad;
-    }
-  }
-  return null;
 }
 
 function firstInvalidUtf8Offset(bytes: Uint8Array): number {

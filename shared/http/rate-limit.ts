@@ -4,6 +4,7 @@ import type { RateLimiter } from '../ratelimit/limiter.ts';
 import type { AppEnv } from './env.ts';
 import { ApiError } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { withTimeout } from './timeout.ts';
 
 export function rateLimit(limiter: RateLimiter, logger: Logger, timeoutMs = 750) {
   return createMiddleware<AppEnv>(async function rateLimit(c, next) {
@@ -34,14 +35,4 @@ export function rateLimit(limiter: RateLimiter, logger: Logger, timeoutMs = 750)
     await next();
     for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
   });
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout>;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]);
 }

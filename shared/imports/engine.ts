@@ -2,6 +2,7 @@
 import { ulid } from 'ulid';
 import type { DataPort } from '../db/port.ts';
 import { ApiError } from '../http/errors.ts';
+import { yieldToEventLoop } from '../http/json-shape.ts';
 import { countCsvRecords, CsvStructureError, parseCsv, type CsvRecord, type Delimiter } from './csv.ts';
 import { columnCountProblem, headerRecogniser, MappingError, recordToRow, resolveMapping, type ColumnMapping } from './mapping.ts';
 import { prepareRow, type PrepareOptions, type PreparedRow, type RowError } from './prepare.ts';
@@ -125,7 +126,7 @@ export async function runImport(
       const response = await db.rpc<QueuedResponse>('import_enqueue', {
         ...common,
         p_format: 'ndjson',
-        p_payload: body.rows.map((r) => JSON.stringify(r)).join('\n'),
+        p_payload: await toNdjson(body.rows),
         p_total_rows: body.rows.length,
       });
       return { kind: 'queued', response };
@@ -176,6 +177,18 @@ export async function runImport(
   const prepared = prepareCsvRecords(parsed.records, mapping, { now, tags, updateExisting: body.update_existing ?? false });
   return { kind: 'completed', response: await commitSync(db, { ...common, ...csvReport }, prepared) };
 }
+
+/** One JSON document per line, built in slices that give other requests a turn (a body may hold millions of rows). */
+async function toNdjson(rows: unknown[]): Promise<string> {
+  const slices: string[] = [];
+  for (let i = 0; i < rows.length; i += NDJSON_SLICE_ROWS) {
+    if (i > 0) await yieldToEventLoop();
+    slices.push(rows.slice(i, i + NDJSON_SLICE_ROWS).map((r) => JSON.stringify(r)).join('\n'));
+  }
+  return slices.join('\n');
+}
+
+const NDJSON_SLICE_ROWS = 20_000;
 
 function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;

@@ -7,6 +7,7 @@ import { WINDOW_MS, type LimitResult, type RateLimiter } from './limiter.ts';
  */
 export function createMemoryLimiter(now: () => number = Date.now): RateLimiter {
   const windows = new Map<string, number>();
+  let swept = -1;
   return {
     backend: 'memory',
     async limit(identifier: string, perMinute: number): Promise<LimitResult> {
@@ -20,10 +21,14 @@ export function createMemoryLimiter(now: () => number = Date.now): RateLimiter {
       const reset = (current + 1) * WINDOW_MS;
       if (used >= perMinute) return { success: false, limit: perMinute, remaining: 0, reset };
       windows.set(currentKey, currentCount + 1);
-      // Forget windows older than the previous one so the map stays small.
-      for (const k of windows.keys()) {
-        const w = Number(k.slice(k.lastIndexOf(':') + 1));
-        if (w < current - 1) windows.delete(k);
+      // Forget windows older than the previous one so the map stays small; once per window, so a
+      // request costs O(1) however many identifiers (keys, client addresses) are being counted.
+      if (current !== swept) {
+        swept = current;
+        for (const k of windows.keys()) {
+          const w = Number(k.slice(k.lastIndexOf(':') + 1));
+          if (w < current - 1) windows.delete(k);
+        }
       }
       return { success: true, limit: perMinute, remaining: Math.max(0, perMinute - used - 1), reset };
     },

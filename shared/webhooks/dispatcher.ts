@@ -5,6 +5,7 @@
  */
 import type { DataPort } from '../db/port.ts';
 import { type Logger, silentLogger } from '../http/logger.ts';
+import { type SecretBox, SecretBoxError } from './secret-box.ts';
 import { webhookHeaders } from './signing.ts';
 import { checkWebhookUrl, type ResolveHost } from './ssrf.ts';
 
@@ -18,6 +19,8 @@ export interface DispatchDeps {
   db: DataPort;
   fetch: typeof fetch;
   resolveHost: ResolveHost;
+  /** Opens the sealed signing secrets (WEBHOOK_SECRET_KEY and any previous keys); null when none is configured. */
+  secrets: SecretBox | null;
   /** WEBHOOK_ALLOW_LOOPBACK=1 (local development only). */
   allowLoopback: boolean;
   /** The clock passed to SQL as p_now (claim and record); tests drive it. */
@@ -43,7 +46,8 @@ interface ClaimedDelivery {
   event_id: string;
   attempt: number;
   url: string;
-  secret: string;
+  workspace_id: string;
+  secret_sealed: string;
   body: string;
 }
 
@@ -114,7 +118,7 @@ export async function dispatchDueWebhooks(deps: DispatchDeps): Promise<DispatchR
 /** One POST of a claimed delivery: the SSRF check, then the signed request without following redirects. */
 async function attemptDelivery(
   d: ClaimedDelivery,
-  deps: Pick<DispatchDeps, 'fetch' | 'resolveHost' | 'allowLoopback'> & { now: () => Date; timeoutMs: number },
+  deps: Pick<DispatchDeps, 'fetch' | 'resolveHost' | 'allowLoopback' | 'secrets'> & { now: () => Date; timeoutMs: number },
 ): Promise<AttemptResult> {
   const check = await withTimeout(
     checkWebhookUrl(d.url, { resolveHost: deps.resolveHost, allowLoopback: deps.allowLoopback }),
@@ -125,7 +129,15 @@ async function attemptDelivery(
     return { status_code: null, duration_ms: 0, error: cut(`blocked by the SSRF guard: ${check.reason}`), response_body: null };
   }
 
-  const headers = await webhookHeaders({ secret: d.secret, webhookId: d.event_id, deliveryId: d.delivery_id, body: d.body, at: deps.now() });
+  let secret: string;
+  try {
+    if (!deps.secrets) throw new SecretBoxError('WEBHOOK_SECRET_KEY is not configured');
+    secret = await deps.secrets.open(d.secret_sealed, d.workspace_id);
+  } catch (err) {
+    // An attempt that fails (and is retried) like any other, so the endpoint's owner sees why.
+    return { status_code: null, duration_ms: 0, error: cut(`the signing secret cannot be decrypted: ${(err as Error).message}`), response_body: null };
+  }
+  const headers = await webhookHeaders({ secret, webhookId: d.event_id, deliveryId: d.delivery_id, body: d.body, at: deps.now() });
   const started = performance.now();
   const elapsed = () => Math.max(0, Math.round(performance.now() - started));
   const signal = AbortSignal.timeout(deps.timeoutMs);

@@ -7,6 +7,7 @@ import type { Guards } from '../http/guards.ts';
 import { accessOf, errorResponses, jsonResponse, responseHeaders } from '../http/openapi.ts';
 import { PageMetaSchema } from '../contacts/routes.ts';
 import { WEBHOOK_EXAMPLES } from './examples.ts';
+import type { SecretBox } from './secret-box.ts';
 import { generateWebhookSecret } from './signing.ts';
 import { checkWebhookUrl, MAX_WEBHOOK_URL_LENGTH, type ResolveHost } from './ssrf.ts';
 
@@ -112,9 +113,11 @@ export interface WebhookRouteDeps {
   guards: Guards;
   resolveHost: ResolveHost;
   allowLoopback: boolean;
+  /** Encrypts signing secrets before they are stored; null when WEBHOOK_SECRET_KEY is not configured. */
+  secrets: SecretBox | null;
 }
 
-export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>, { db, guards, resolveHost, allowLoopback }: WebhookRouteDeps) {
+export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>, { db, guards, resolveHost, allowLoopback, secrets }: WebhookRouteDeps) {
   /** The URL as it will be fetched (WHATWG-normalised), after the SSRF guard accepted it. */
   async function acceptedUrl(url: string): Promise<string> {
     const check = await checkWebhookUrl(url, { resolveHost, allowLoopback });
@@ -140,13 +143,16 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>, { db, guards, re
 
   app.openapi(create, async (c) => {
     const body = c.req.valid('json');
+    // Refused rather than stored in plain text: the deployment must set WEBHOOK_SECRET_KEY.
+    if (!secrets) throw new ApiError('service_unavailable', 'Webhook endpoints cannot be created: the service has no key to encrypt their secrets (WEBHOOK_SECRET_KEY).');
     const url = await acceptedUrl(body.url);
+    const workspaceId = c.get('principal').workspaceId;
     const secret = generateWebhookSecret();
     const out = await db.rpc<CreateResult>('webhook_endpoint_create', {
-      p_workspace_id: c.get('principal').workspaceId,
+      p_workspace_id: workspaceId,
       p_url: url,
       p_events: [...new Set(body.events)],
-      p_secret: secret,
+      p_secret_sealed: await secrets.seal(secret, workspaceId),
       p_description: normalizeDescription(body.description),
       p_active: body.active ?? true,
     });

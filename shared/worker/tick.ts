@@ -2,6 +2,7 @@
 import type { DataPort } from '../db/port.ts';
 import type { Logger } from '../http/logger.ts';
 import { dispatchDueWebhooks, type DispatchResult } from '../webhooks/dispatcher.ts';
+import type { SecretBox } from '../webhooks/secret-box.ts';
 import type { ResolveHost } from '../webhooks/ssrf.ts';
 import { runImportWorker, type ImportTickResult, type ImportWorkerOptions } from './import-worker.ts';
 
@@ -12,6 +13,8 @@ export interface TickDeps {
   fetch: typeof fetch;
   resolveHost: ResolveHost;
   allowWebhookLoopback: boolean;
+  /** Opens webhook signing secrets (WEBHOOK_SECRET_KEY). */
+  webhookSecrets: SecretBox | null;
   imports?: Partial<Omit<ImportWorkerOptions, 'db' | 'workerId' | 'logger'>>;
 }
 
@@ -31,6 +34,7 @@ export async function runTick(deps: TickDeps): Promise<TickResult> {
     fetch: deps.fetch,
     resolveHost: deps.resolveHost,
     allowLoopback: deps.allowWebhookLoopback,
+    secrets: deps.webhookSecrets,
     logger: deps.logger,
     batchSize,
   });

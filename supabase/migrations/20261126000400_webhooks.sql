@@ -19,9 +19,11 @@ create table public.webhook_endpoints (
   active           boolean not null default true,
   -- Why the service (not the user) deactivated it, e.g. after a 410 Gone; null otherwise.
   disabled_reason  text,
-  -- whsec_ + base64 of 32 random bytes. Kept so deliveries can be signed; never returned by the
-  -- API after creation (no function below puts it in an endpoint's JSON).
-  secret           text not null check (secret ~ '^whsec_[A-Za-z0-9+/]{43}=$'),
+  -- The whsec_ signing secret, encrypted by the application (AES-256-GCM under WEBHOOK_SECRET_KEY,
+  -- shared/webhooks/secret-box.ts): enc:v1:<key id>:<base64>. The database never sees the
+  -- plaintext; the dispatcher decrypts to sign. Never returned by the API (no function below puts
+  -- it in an endpoint's JSON).
+  secret_sealed    text not null check (secret_sealed ~ '^enc:v1:[0-9a-f]{8}:[A-Za-z0-9+/]+={0,2}$'),
   created_at       timestamptz not null default now(),
   updated_at       timestamptz not null default now()
 );
@@ -191,7 +193,7 @@ create function public.webhook_endpoint_create(
   p_workspace_id uuid,
   p_url text,
   p_events jsonb,
-  p_secret text,
+  p_secret_sealed text,
   p_description text default null,
   p_active boolean default true
 ) returns jsonb
@@ -206,9 +208,9 @@ begin
   if (select count(*) from public.webhook_endpoints where workspace_id = p_workspace_id) >= max_endpoints then
     return jsonb_build_object('status', 'limit_reached', 'limit', max_endpoints);
   end if;
-  insert into public.webhook_endpoints (workspace_id, url, events, description, active, secret)
+  insert into public.webhook_endpoints (workspace_id, url, events, description, active, secret_sealed)
   values (p_workspace_id, p_url, array(select jsonb_array_elements_text(p_events)), p_description,
-          coalesce(p_active, true), p_secret)
+          coalesce(p_active, true), p_secret_sealed)
   returning * into e;
   return jsonb_build_object('status', 'created', 'endpoint', internal.webhook_endpoint_json(e));
 end
@@ -347,7 +349,8 @@ $$;
 -- lease ran out, of active endpoints only. Each claim increments attempt_count, takes a lease
 -- until p_now + p_lease_seconds and opens its attempt row. An attempt whose lease ran out without
 -- a result is closed with an error; on the last allowed attempt that fails the delivery.
--- Returns [{delivery_id, event_id, attempt, url, secret, body}] (the secret is for signing).
+-- Returns [{delivery_id, event_id, attempt, url, workspace_id, secret_sealed, body}]: the sealed
+-- secret is decrypted by the dispatcher to sign (the workspace id is its encryption context).
 create function public.webhook_deliveries_claim(
   p_now timestamptz default null,
   p_limit integer default 20,
@@ -405,7 +408,8 @@ begin
            'event_id', c.event_id,
            'attempt', c.attempt_count,
            'url', e.url,
-           'secret', e.secret,
+           'workspace_id', e.workspace_id,
+           'secret_sealed', e.secret_sealed,
            'body', ev.body
          ) order by c.id), '[]'::jsonb)
     into v_out

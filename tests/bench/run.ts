@@ -10,6 +10,7 @@ import { busyWarning, comparisons, currentCommit, machineInfo, machineLine, miss
 import type { BenchOptions, ScenarioGroup, ScenarioResult } from './scenario.ts';
 import * as breakdown from './scenarios-breakdown.ts';
 import * as neighbour from './scenarios-neighbour.ts';
+import * as hostile from './scenarios-hostile.ts';
 import * as overhead from './scenarios-overhead.ts';
 import * as parallel from './scenarios-parallel.ts';
 import * as queued from './scenarios-queued.ts';
@@ -19,7 +20,7 @@ import { round } from './stats.ts';
 
 /** In run order. A new group (e.g. queued imports) is one module exporting name, description and run. */
 /** The neighbour group runs last: it leaves a million-contact workspace behind. */
-export const GROUPS: ScenarioGroup[] = [sync, overhead, breakdown, queued, parallel, neighbour];
+export const GROUPS: ScenarioGroup[] = [sync, overhead, breakdown, queued, parallel, hostile, neighbour];
 
 const USAGE = `usage: npm run bench -- [--quick] [--only <group>[,<group>]] [--iterations N] [--warmup N]
 

@@ -5,9 +5,10 @@
  * nothing more.
  */
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
 import postgres from 'postgres';
 import { migrate } from '../../scripts/lib/migrate.ts';
+import { serveNode, socketAddress } from '../../scripts/lib/node-server.ts';
 import { createTcpRedis } from '../../scripts/lib/redis-requester.ts';
 import { createApp } from '../../shared/app.ts';
 import type { DataPort } from '../../shared/db/port.ts';
@@ -122,9 +123,9 @@ export async function startStack(options: StackOptions = {}): Promise<BenchStack
         if (level === 'warn' || level === 'error') faults.push(`${level}: ${msg} ${JSON.stringify(fields ?? {})}`);
       },
     };
-    const app = createApp({ db, limiter, logger });
-    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    const app = createApp({ db, limiter, logger, clientAddress: socketAddress });
+    const server = await new Promise<Server>((resolve) => {
+      const s = serveNode({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
     });
     cleanups.push(
       () =>

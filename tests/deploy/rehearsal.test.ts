@@ -19,6 +19,8 @@ import { freePort, ROOT, run, startServer, type Server } from '../support/proces
 
 const PROJECT_REF = 'rehearsalprojectrefx';
 const WORKER_SECRET = 'rehearsal-worker-secret-0123456789';
+/** The key webhook secrets are sealed with (base64 of 32 bytes), set like the README's deploy guide says. */
+const WEBHOOK_SECRET_KEY = Buffer.alloc(32, 5).toString('base64');
 const FUNCTIONS = ['api-gateway', 'import-worker'] as const;
 
 const db = await freshDatabase();
@@ -38,7 +40,7 @@ beforeAll(async () => {
   receiver = await startReceiver();
   key = await createKey(db.port, { workspace: 'rehearsal', scopes: ['read:contacts', 'write:contacts', 'admin:webhooks'] });
   // The guide's two commands that talk to the Management API, as a user runs them.
-  await supabaseCli(['secrets', 'set', `WORKER_SECRET=${WORKER_SECRET}`, 'WEBHOOK_ALLOW_LOOPBACK=1']);
+  await supabaseCli(['secrets', 'set', `WORKER_SECRET=${WORKER_SECRET}`, `WEBHOOK_SECRET_KEY=${WEBHOOK_SECRET_KEY}`, 'WEBHOOK_ALLOW_LOOPBACK=1']);
   deployLog = await supabaseCli(['functions', 'deploy', '--use-api']);
   for (const slug of FUNCTIONS) await writeTree(management.deploys.get(slug));
   // The gateway first: its boot fills the private Deno cache from the npm registry; the worker reuses it.
@@ -57,7 +59,7 @@ afterAll(async () => {
 
 describe('what `supabase functions deploy` uploads', () => {
   it('stores the secrets `supabase secrets set` sends', () => {
-    expect(Object.fromEntries(management.secrets)).toEqual({ WORKER_SECRET, WEBHOOK_ALLOW_LOOPBACK: '1' });
+    expect(Object.fromEntries(management.secrets)).toEqual({ WORKER_SECRET, WEBHOOK_SECRET_KEY, WEBHOOK_ALLOW_LOOPBACK: '1' });
   });
 
   it('uploads both functions with their entry, the deno.json import map and verify_jwt off', () => {

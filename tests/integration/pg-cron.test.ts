@@ -38,7 +38,7 @@ beforeAll(async () => {
     secrets: [SECRET],
     tick: async () => {
       calls++;
-      const r = await runTick({ db, workerId: 'cron-test', fetch, resolveHost, allowWebhookLoopback: false });
+      const r = await runTick({ db, workerId: 'cron-test', fetch, resolveHost, allowWebhookLoopback: false, webhookSecrets: null });
       return { ...r.imports };
     },
   });

@@ -1,8 +1,10 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../shared/app.ts';
 import type { RateLimiter } from '../../shared/ratelimit/limiter.ts';
+import { secretBoxFromEnv } from '../../shared/webhooks/secret-box.ts';
 import { freshDatabase } from '../support/db.ts';
-import { keyRing, memoryLogger, testApp, type KeyRing } from '../support/fixtures.ts';
+import { keyRing, memoryLogger, TEST_SECRET_BOX, testApp, type KeyRing } from '../support/fixtures.ts';
+import { run } from '../support/processes.ts';
 import { securitySuite } from '../support/security-suite.ts';
 
 const db = await freshDatabase();
@@ -64,8 +66,24 @@ describe('POST /v1/webhooks', () => {
       secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/),
     });
     expect(Buffer.from(res.json.data.secret.slice(6), 'base64')).toHaveLength(32);
-    const [row] = await db.sql`select workspace_id, secret from webhook_endpoints where id = ${res.json.data.id}`;
-    expect(row).toEqual({ workspace_id: keys.full.workspaceId, secret: res.json.data.secret });
+    // Stored encrypted (the plaintext is nowhere in the row), and the stored value opens to it.
+    const [row] = await db.sql`select workspace_id, secret_sealed, to_jsonb(e)::text as whole from webhook_endpoints e where id = ${res.json.data.id}`;
+    expect(row.workspace_id).toBe(keys.full.workspaceId);
+    expect(row.secret_sealed).toMatch(new RegExp(`^enc:v1:${TEST_SECRET_BOX.keyId}:`));
+    expect(row.whole).not.toContain(res.json.data.secret);
+    expect(row.whole).not.toContain(res.json.data.secret.slice(6));
+    expect(await TEST_SECRET_BOX.open(row.secret_sealed, keys.full.workspaceId)).toBe(res.json.data.secret);
+    // Bound to its workspace: copied to another, it does not open.
+    await expect(TEST_SECRET_BOX.open(row.secret_sealed, keys.other.workspaceId)).rejects.toThrow(/does not open/);
+  });
+
+  it('refuses to create an endpoint (503) when no key to encrypt its secret is configured, storing nothing', async () => {
+    const before = (await db.sql`select count(*)::int as n from webhook_endpoints`)[0].n;
+    const keyless = testApp(db.port, { limiter: unlimited, webhookSecrets: null });
+    const res = await keyless.call('POST', '/v1/webhooks', { key: keys.full.key, body: VALID });
+    expect(res.status).toBe(503);
+    expect(res.json.error).toMatchObject({ code: 'service_unavailable', message: expect.stringContaining('WEBHOOK_SECRET_KEY') });
+    expect((await db.sql`select count(*)::int as n from webhook_endpoints`)[0].n).toBe(before);
   });
 
   it('never shows the secret again: not in GET, the list, PATCH or the logs', async () => {
@@ -247,8 +265,9 @@ describe('PATCH /v1/webhooks/{id}', () => {
     expect(res.status).toBe(200);
     expect(res.json.data).toMatchObject({ id, url: 'https://other.example.com/new', description: null, active: false });
     expect(new Date(res.json.data.updated_at).getTime()).toBeGreaterThanOrEqual(new Date(res.json.data.created_at).getTime());
-    const [row] = await db.sql`select url, active, secret from webhook_endpoints where id = ${id}`;
-    expect(row).toEqual({ url: 'https://other.example.com/new', active: false, secret });
+    const [row] = await db.sql`select url, active, secret_sealed from webhook_endpoints where id = ${id}`;
+    expect(row).toMatchObject({ url: 'https://other.example.com/new', active: false });
+    expect(await TEST_SECRET_BOX.open(row.secret_sealed, keys.full.workspaceId)).toBe(secret);
     const back = await api.call('PATCH', `/v1/webhooks/${id}`, { key: keys.full.key, body: { active: true } });
     expect(back.json.data).toMatchObject({ url: 'https://other.example.com/new', active: true, description: null });
   });
@@ -399,7 +418,7 @@ describe('the three URL forms and the OpenAPI document', () => {
 
 describe('without a configured resolver', () => {
   it('refuses hostnames (they cannot be checked) but accepts a public IP literal', async () => {
-    const bare = createApp({ db: db.port, limiter: unlimited });
+    const bare = createApp({ db: db.port, limiter: unlimited, webhookSecrets: TEST_SECRET_BOX });
     const call = (url: string) =>
       bare.request('/v1/webhooks', {
         method: 'POST',
@@ -411,5 +430,23 @@ describe('without a configured resolver', () => {
     expect((await byName.json()).error.message).toContain('could not be resolved');
     expect((await call('https://93.184.216.34/x')).status).toBe(201);
     expect((await call('http://127.0.0.1:9/x')).status).toBe(400);
+  });
+});
+
+describe('rotating the webhook-secret key', () => {
+  it('npm run webhook-secrets:reseal re-encrypts every secret under the new key; the old key can then go', async () => {
+    const api = testApp(db.port, { limiter: unlimited, resolveHost });
+    const created = await api.call('POST', '/v1/webhooks', { key: keys.full.key, body: { ...VALID, url: 'https://hooks.example.com/rotate' } });
+    expect(created.status).toBe(201);
+    const b64 = (n: number) => Buffer.from(new Uint8Array(32).fill(n)).toString('base64');
+    const out = await run('npx', ['tsx', 'scripts/reseal-webhook-secrets.ts'], { DATABASE_URL: db.url, WEBHOOK_SECRET_KEY: b64(9), WEBHOOK_SECRET_KEYS_PREVIOUS: b64(7) });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/resealed [1-9]\d* webhook secret/);
+    const newOnly = await secretBoxFromEnv({ WEBHOOK_SECRET_KEY: b64(9) });
+    const [row] = await db.sql`select secret_sealed from webhook_endpoints where id = ${created.json.data.id}`;
+    expect(row.secret_sealed.startsWith(`enc:v1:${newOnly!.keyId}:`)).toBe(true);
+    expect(await newOnly!.open(row.secret_sealed, keys.full.workspaceId)).toBe(created.json.data.secret);
+    const left = await db.sql`select count(*)::int as n from webhook_endpoints where secret_sealed not like ${`enc:v1:${newOnly!.keyId}:%`}`;
+    expect(left[0].n).toBe(0);
   });
 });

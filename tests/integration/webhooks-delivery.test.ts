@@ -9,7 +9,8 @@ import { dispatchDueWebhooks, type DispatchDeps } from '../../shared/webhooks/di
 import { ImportCompletedEventSchema } from '../../shared/webhooks/event-doc.ts';
 import { resolveHost as nodeResolveHost } from '../../scripts/lib/resolve-host.ts';
 import { freshDatabase } from '../support/db.ts';
-import { keyRing, memoryLogger, type KeyRing } from '../support/fixtures.ts';
+import { createSecretBox } from '../../shared/webhooks/secret-box.ts';
+import { createKey, keyRing, memoryLogger, TEST_SECRET_BOX, type KeyRing } from '../support/fixtures.ts';
 
 const db = await freshDatabase();
 
@@ -103,7 +104,7 @@ const DATA = { job_id: 'imp_01JAAAAAAAAAAAAAAAAAAAAAAA', status: 'completed', to
 let receiver: Receiver;
 let keys: KeyRing;
 const logger = memoryLogger();
-const app = createApp({ db: db.port, limiter: unlimited, resolveHost: nodeResolveHost, allowWebhookLoopback: true, logger });
+const app = createApp({ db: db.port, limiter: unlimited, resolveHost: nodeResolveHost, allowWebhookLoopback: true, logger, webhookSecrets: TEST_SECRET_BOX });
 
 beforeAll(async () => {
   receiver = await startReceiver();
@@ -141,7 +142,7 @@ async function emit(workspaceId = keys.full.workspaceId, data: Record<string, un
 
 /** Dispatch with a driven clock and a short timeout (the default stays 10 s). */
 function dispatchAt(at: Date, extra: Partial<DispatchDeps> = {}) {
-  return dispatchDueWebhooks({ db: db.port, fetch, resolveHost: nodeResolveHost, allowLoopback: true, now: () => at, timeoutMs: 400, logger, ...extra });
+  return dispatchDueWebhooks({ db: db.port, fetch, resolveHost: nodeResolveHost, allowLoopback: true, secrets: TEST_SECRET_BOX, now: () => at, timeoutMs: 400, logger, ...extra });
 }
 
 async function delivery(id?: string) {
@@ -441,5 +442,34 @@ describe('the outbox and the claim', () => {
   it('uses the default 10 s timeout unless told otherwise', async () => {
     const { WEBHOOK_TIMEOUT_MS } = await import('../../shared/webhooks/dispatcher.ts');
     expect(WEBHOOK_TIMEOUT_MS).toBe(10_000);
+  });
+});
+
+describe('signing secrets encrypted at rest', () => {
+  it('signs with the secret shown at creation, across a key rotation; a missing key is a recorded, retried attempt', async () => {
+    const owner = await createKey(db.port, { workspace: 'sealed-secrets', scopes: ['admin:webhooks'] });
+    const { secret } = await register('/sealed', {}, owner.key);
+    const [row] = await db.sql`select secret_sealed from webhook_endpoints where url = ${`${receiver.base}/sealed`}`;
+    expect(row.secret_sealed).not.toContain(secret.slice(6));
+    receiver.on('/sealed', { status: 200, body: 'ok' });
+
+    // Rotated: a new current key, the old one kept for decryption only.
+    const rotated = await createSecretBox(new Uint8Array(32).fill(9), [new Uint8Array(32).fill(7)]);
+    expect(rotated.keyId).not.toBe(TEST_SECRET_BOX.keyId);
+    // The old key dropped too early: the attempt fails, says why, and is retried.
+    const withoutOld = await createSecretBox(new Uint8Array(32).fill(9));
+
+    await emit(owner.workspaceId);
+    const t0 = new Date();
+    expect(await dispatchAt(t0, { secrets: withoutOld })).toMatchObject({ claimed: 1, retried: 1 });
+    const failed = await delivery((await db.sql`select d.id from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id where e.workspace_id = ${owner.workspaceId}`)[0].id);
+    expect(failed.last_error).toContain('the signing secret cannot be decrypted');
+    expect(receiver.at('/sealed')).toHaveLength(0);
+
+    expect(await dispatchAt(plus(t0, 3_600_000), { secrets: rotated })).toMatchObject({ claimed: 1, succeeded: 1 });
+    const [got] = receiver.at('/sealed');
+    expect(verifyLeadLex(secret, got.body, got.headers['x-leadlex-signature'])).toBe(true);
+    const sentAt = new Date(Number(got.headers['webhook-timestamp']) * 1000);
+    expect(new Webhook(secret).sign(got.headers['webhook-id'], sentAt, got.body)).toBe(got.headers['webhook-signature']);
   });
 });

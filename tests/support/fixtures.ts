@@ -4,6 +4,7 @@ import { generateApiKey, type Scope } from '../../shared/auth/api-keys.ts';
 import type { DataPort } from '../../shared/db/port.ts';
 import type { Logger } from '../../shared/http/logger.ts';
 import { assertConformsToDocument } from './openapi-conformance.ts';
+import { createSecretBox } from '../../shared/webhooks/secret-box.ts';
 
 export interface KeyOptions {
   workspace: string;
@@ -57,9 +58,12 @@ export function memoryLogger(): Logger & { lines: string[] } {
   };
 }
 
+/** The tests' webhook-secret key (fixed, so an app and a dispatcher made separately agree). */
+export const TEST_SECRET_BOX = await createSecretBox(new Uint8Array(32).fill(7));
+
 /** The gateway app over `db`, with any other dependency a test needs to inject, and a request helper. */
 export function testApp(db: DataPort, opts: Omit<AppDeps, 'db'> = {}) {
-  const app = createApp({ db, ...opts });
+  const app = createApp({ db, webhookSecrets: TEST_SECRET_BOX, ...opts });
   return {
     app,
     async call(method: string, path: string, init: { key?: string; body?: unknown; headers?: Record<string, string>; raw?: BodyInit } = {}) {

@@ -1,0 +1,29 @@
+/** @module The webhook-secret key on Node: WEBHOOK_SECRET_KEY when set, else a development key generated once and kept in .local (like the dev API key). */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bytesToBase64 } from '../../shared/webhooks/signing.ts';
+import { type SecretBox, secretBoxFromEnv } from '../../shared/webhooks/secret-box.ts';
+import { LOCAL_DIR } from './embedded-db.ts';
+
+const FILE = join(LOCAL_DIR, 'webhook-secret-key');
+
+export interface WebhookKey {
+  box: SecretBox;
+  /** For banners: where the key came from (never the key). */
+  source: string;
+}
+
+export async function webhookSecretKey(env: NodeJS.ProcessEnv): Promise<WebhookKey> {
+  const configured = await secretBoxFromEnv(env);
+  if (configured) return { box: configured, source: `WEBHOOK_SECRET_KEY (key ${configured.keyId})` };
+  if (!existsSync(FILE)) {
+    await mkdir(LOCAL_DIR, { recursive: true });
+    // wx: two processes starting at once keep the first key rather than overwrite each other's.
+    await writeFile(FILE, bytesToBase64(crypto.getRandomValues(new Uint8Array(32))) + '\n', { mode: 0o600, flag: 'wx' }).catch((err) => {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    });
+  }
+  const box = (await secretBoxFromEnv({ ...env, WEBHOOK_SECRET_KEY: (await readFile(FILE, 'utf8')).trim() }))!;
+  return { box, source: `development key in .local/webhook-secret-key (key ${box.keyId})` };
+}

@@ -1,0 +1,113 @@
+/** @module Shape checks on JSON bodies that must never recurse: nesting depth (on the text) and text PostgreSQL cannot store (on the value). */
+
+/** Deepest nesting of objects and arrays a JSON body may have; the top-level object counts as 1. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Gives other requests (and /health) a turn: a big body is checked in slices, not in one block of the event loop. */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Characters scanned, or values visited, between two turns given to other requests. */
+const SLICE = 1 << 20;
+const VALUES_PER_SLICE = 50_000;
+
+/**
+ * The offset of the first `{` or `[` that opens level `max + 1`, or -1. Runs on the text before it
+ * is parsed, so a body of a million brackets never becomes a million nested values, and any later
+ * walk over the value is bounded. Linear, no recursion, in slices.
+ */
+export async function overDepthAt(text: string, max = MAX_JSON_DEPTH): Promise<number> {
+  let depth = 0;
+  let inString = false;
+  let i = 0;
+  while (i < text.length) {
+    const end = Math.min(text.length, i + SLICE);
+    for (; i < end; i++) {
+      const ch = text.charCodeAt(i);
+      if (inString) {
+        if (ch === 0x5c) i++; // backslash: the next character is escaped, whatever it is
+        else if (ch === 0x22) inString = false;
+      } else if (ch === 0x22) {
+        inString = true;
+      } else if (ch === 0x7b || ch === 0x5b) {
+        if (++depth > max) return i;
+      } else if (ch === 0x7d || ch === 0x5d) {
+        depth--;
+      }
+    }
+    if (i < text.length) await yieldToEventLoop();
+  }
+  return -1;
+}
+
+// PostgreSQL text cannot hold U+0000, and JSON escapes can smuggle in unpaired surrogates that no
+// UTF-8 text can represent; either would fail the whole write later as a 500.
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** What is wrong with `s` for PostgreSQL text, or null; a long text (a CSV) is located by line. */
+export function describeUnstorable(s: string): string | null {
+  const m = UNSTORABLE.exec(s);
+  if (!m) return null;
+  const what = m[0] === '\u0000' ? 'a NUL character (U+0000; is the file UTF-16? save it as UTF-8)' : 'an unpaired UTF-16 surrogate';
+  if (s.length > 200) {
+    let line = 1;
+    for (let i = 0; i < m.index; i++) if (s.charCodeAt(i) === 10) line++;
+    return `${what} on line ${line}`;
+  }
+  return what;
+}
+
+interface Frame {
+  value: object;
+  keys: string[] | null; // null for arrays
+  next: number;
+  /** This container's key in its parent, and the parent, so a path is built only when something is wrong. */
+  key: string;
+  parent: Frame | null;
+}
+
+function pathOf(frame: Frame | null, last: string): string {
+  const parts = [last];
+  for (let f = frame; f && f.parent; f = f.parent) parts.push(f.key);
+  return parts.reverse().join('.');
+}
+
+function frameFor(value: object, key: string, parent: Frame | null): Frame {
+  return { value, keys: Array.isArray(value) ? null : Object.keys(value), next: 0, key, parent };
+}
+
+/**
+ * The first string (value or key), in document order, that PostgreSQL could not store, with its
+ * dotted path. Depth-first with an explicit stack: a deep body cannot overflow the call stack.
+ */
+export async function findUnstorableText(root: unknown): Promise<{ path: string; what: string } | null> {
+  if (typeof root === 'string') {
+    const what = describeUnstorable(root);
+    return what ? { path: '', what } : null;
+  }
+  if (root === null || typeof root !== 'object') return null;
+  const stack: Frame[] = [frameFor(root, '', null)];
+  let visited = 0;
+  while (stack.length > 0) {
+    if (++visited % VALUES_PER_SLICE === 0) await yieldToEventLoop();
+    const frame = stack[stack.length - 1];
+    const size = frame.keys ? frame.keys.length : (frame.value as unknown[]).length;
+    if (frame.next >= size) {
+      stack.pop();
+      continue;
+    }
+    const i = frame.next++;
+    const key = frame.keys ? frame.keys[i] : String(i);
+    if (frame.keys) {
+      const keyIssue = describeUnstorable(key);
+      if (keyIssue) return { path: pathOf(frame, key).replace(/[\u0000\ud800-\udfff]/g, '?'), what: `${keyIssue} in a field name` };
+    }
+    const v = (frame.value as Record<string, unknown>)[key];
+    if (typeof v === 'string') {
+      const what = describeUnstorable(v);
+      if (what) return { path: pathOf(frame, key), what };
+    } else if (v !== null && typeof v === 'object') {
+      stack.push(frameFor(v, key, frame));
+    }
+  }
+  return null;
+}

@@ -62,12 +62,15 @@ export function deadlineExceeded(name: string, ms: number): DatabaseError {
 export function withDeadline<T>(name: string, ms: number, work: PromiseLike<T>, onExpire: () => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let done = false;
-    const timer = setTimeout(() => {
+    const expire = () => {
       if (done) return;
       done = true;
       reject(deadlineExceeded(name, ms));
       onExpire();
-    }, ms);
+    };
+    // The verdict waits one more turn of the event loop: when other work held the loop past the
+    // deadline, timers run before pending I/O, and an answer already waiting in the socket must win.
+    const timer = setTimeout(() => setTimeout(expire, 0), ms);
     work.then(
       (value) => {
         if (done) return;

@@ -115,9 +115,10 @@ export function responseHeaders(access: Access, status: number) {
 
 /** Statuses every route with this access can answer with the error envelope, before its own (400, 404, 409 …). */
 // 413 on every route: a declared Content-Length over 20 MB is refused before routing (shared/app.ts).
+// 400 on every route too: an unreadable query string (NUL, bad percent-encoding) is refused before routing.
 const GUARD_STATUSES: Record<Access, number[]> = {
-  public: [413, 500],
-  read: [401, 403, 413, 429, 500, 503],
+  public: [400, 413, 500],
+  read: [400, 401, 403, 413, 429, 500, 503],
   write: [400, 401, 403, 413, 415, 429, 500, 503],
   idempotent: [400, 401, 403, 409, 413, 415, 422, 429, 500, 503],
 };

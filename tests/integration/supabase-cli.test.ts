@@ -46,8 +46,8 @@ describe('the migrations through the Supabase CLI onto a hosted-like database', 
     expect(inPublic).toEqual([]);
     const jobs = await sql`select jobname, username from cron.job order by jobname`;
     expect(jobs).toEqual([
-      { jobname: 'leadlex-idempotency-purge', username: 'postgres' },
       { jobname: 'leadlex-import-worker', username: 'postgres' },
+      { jobname: 'leadlex-retention-purge', username: 'postgres' },
     ]);
   });
 

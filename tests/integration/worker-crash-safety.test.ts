@@ -40,6 +40,21 @@ async function enqueue(workspace: string) {
 type KillPlan = { at: 'never' } | { at: 'claim'; delayMs: number } | { at: 'chunks'; chunks: number; delayMs: number };
 
 const CHUNK_ROWS = 500;
+/** The application_name of the worker's database sessions, so the test can wait for a killed one's to end. */
+const WORKER_APP = 'crash-safety-worker';
+
+/**
+ * A killed worker's database session lives on until the server notices, and a statement it had
+ * already sent still runs: a chunk commit landing then would renew the dead worker's lease for two
+ * minutes. Once no session of the worker is left, nothing more can change the job behind the test's back.
+ */
+async function workerSessionsGone(): Promise<void> {
+  for (;;) {
+    const [{ n }] = await db.sql`select count(*)::int as n from pg_stat_activity where datname = ${db.name} and application_name = ${WORKER_APP}`;
+    if (n === 0) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 async function processedRows(jobId: string): Promise<number> {
   const [job] = await db.sql`select processed_rows from import_jobs where id = ${jobId}`;
@@ -56,7 +71,7 @@ async function worker(jobId: string, plan: KillPlan): Promise<'exited' | 'killed
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...args, '--once'], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: db.url, CHUNK_ROWS: String(CHUNK_ROWS), LOG_LEVEL: 'info' },
+      env: { ...process.env, DATABASE_URL: db.url, CHUNK_ROWS: String(CHUNK_ROWS), LOG_LEVEL: 'info', PGAPPNAME: WORKER_APP },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -138,6 +153,7 @@ describe('crash safety of queued imports', () => {
       claimKillsInARow = plan.at === 'claim' ? claimKillsInARow + 1 : 0;
       if (result === 'killed') {
         kills++;
+        await workerSessionsGone();
         // The dead worker's lease would run out in two minutes; let that time pass now.
         await db.sql`update import_jobs set locked_until = now() - interval '1 second' where id = ${run.jobId} and locked_until is not null`;
       }

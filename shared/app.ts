@@ -5,13 +5,13 @@ import type { DataPort } from './db/port.ts';
 import { DatabaseError } from './db/port.ts';
 import type { AppEnv } from './http/env.ts';
 import { ApiError, ERROR_STATUS, errorBody, type ErrorCode } from './http/errors.ts';
-import { type Logger, silentLogger } from './http/logger.ts';
+import { type Logger, silentLogger } from './lib/logger.ts';
 import { corsForOrigins } from './http/cors.ts';
 import { BASE_PATHS } from './http/paths.ts';
 import { documentServiceIndex, registerServiceIndex } from './http/service-index.ts';
 import { type ClientAddress, unknownAddress } from './http/client-address.ts';
 import { queryText } from './http/query-text.ts';
-import { requestIdFrom } from './http/request-id.ts';
+import { requestIdFrom } from './lib/request-id.ts';
 import { throwOnInvalid } from './http/validation.ts';
 import { CLIENT_CLOSED_STATUS, ClientClosedRequest, declaredTooLarge, payloadTooLarge } from './http/body.ts';
 import { createGuards } from './http/guards.ts';
@@ -57,7 +57,13 @@ export const SERVICE_NAME = 'LeadLex contact-import API';
 export function createApp(deps: AppDeps) {
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? (() => new Date());
-  const guards = createGuards({ db: deps.db, limiter: deps.limiter ?? createMemoryLimiter(), logger, clientAddress: deps.clientAddress ?? unknownAddress });
+  const guards = createGuards({
+    db: deps.db,
+    limiter: deps.limiter ?? createMemoryLimiter(),
+    logger,
+    clientAddress: deps.clientAddress ?? unknownAddress,
+    responseSealer: deps.webhookSecrets ?? null,
+  });
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid });
   registerOpenApiComponents(api);

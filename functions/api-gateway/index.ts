@@ -3,7 +3,7 @@ import { createApp } from '../../shared/app.ts';
 import { dataPortFromEnv } from '../../shared/db/from-env.ts';
 import { parseOrigins } from '../../shared/http/cors.ts';
 import { forwardedForAddress } from '../../shared/http/client-address.ts';
-import { createJsonLogger } from '../../shared/http/logger.ts';
+import { createJsonLogger } from '../../shared/lib/logger.ts';
 import { limiterFromEnv } from '../../shared/ratelimit/from-env.ts';
 import { secretBoxFromEnv } from '../../shared/webhooks/secret-box.ts';
 import { kickWorker, resolveHost } from '../_deno/runtime.ts';

@@ -187,6 +187,36 @@ describe('POST /v1/webhooks', () => {
     expect(await endpointCount()).toBe(1);
   });
 
+  it('keeps the replayable response sealed: the signing secret is nowhere in the stored idempotency row', async () => {
+    const headers = { 'idempotency-key': 'create-hook-sealed' };
+    const first = await api.call('POST', '/v1/webhooks', { key: keys.full.key, body: VALID, headers });
+    expect(first.status).toBe(201);
+    const secret: string = first.json.data.secret;
+    const [row] = await db.sql`select state, response_status, response_body, to_jsonb(k)::text as whole
+                                 from idempotency_keys k where workspace_id = ${keys.full.workspaceId} and key = 'create-hook-sealed'`;
+    expect(row.state).toBe('completed');
+    expect(row.response_status).toBe(201);
+    expect(row.whole).not.toContain(secret);
+    expect(row.whole).not.toContain(secret.slice(6));
+    expect(JSON.parse(row.response_body)).toEqual({ sealed_response: expect.stringMatching(new RegExp(`^enc:v1:${TEST_SECRET_BOX.keyId}:`)) });
+    // The replay is still the original response, byte for byte, secret included (contract: stored body replayed).
+    const again = await api.call('POST', '/v1/webhooks', { key: keys.full.key, body: VALID, headers });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.text).toBe(first.text);
+    // Sealed for this workspace and key: the stored copy does not open as another key's.
+    const sealed = JSON.parse(row.response_body).sealed_response;
+    await expect(TEST_SECRET_BOX.open(sealed, `idempotency:${keys.full.workspaceId}:another-key`)).rejects.toThrow(/does not open/);
+  });
+
+  it('stores responses without a secret as they are (a refused creation replays its 400)', async () => {
+    const headers = { 'idempotency-key': 'create-hook-refused' };
+    const first = await api.call('POST', '/v1/webhooks', { key: keys.full.key, body: { ...VALID, url: 'http://hooks.example.com/x' }, headers });
+    expect(first.status).toBe(400);
+    const [row] = await db.sql`select response_body from idempotency_keys where workspace_id = ${keys.full.workspaceId} and key = 'create-hook-refused'`;
+    expect(JSON.parse(row.response_body)).toEqual(first.json);
+  });
+
   describe('security', () =>
     securitySuite(ctx, { method: 'POST', path: '/v1/webhooks', body: VALID, forbidden: ['readOnly', 'writeOnly'] }));
 });

@@ -479,4 +479,20 @@ describe('rotating the webhook-secret key', () => {
     const left = await db.sql`select count(*)::int as n from webhook_endpoints where secret_sealed not like ${`enc:v1:${newOnly!.keyId}:%`}`;
     expect(left[0].n).toBe(0);
   });
+
+  it('reseals the stored copy of a creation too: its replay still works with the new key alone', async () => {
+    const b64 = (n: number) => Buffer.from(new Uint8Array(32).fill(n)).toString('base64');
+    const headers = { 'idempotency-key': 'create-hook-rotate' };
+    const before = testApp(db.port, { limiter: unlimited, resolveHost });
+    const created = await before.call('POST', '/v1/webhooks', { key: keys.full.key, body: { ...VALID, url: 'https://hooks.example.com/rotate-idem' }, headers });
+    expect(created.status).toBe(201);
+    const out = await run('npx', ['tsx', 'scripts/reseal-webhook-secrets.ts'], { DATABASE_URL: db.url, WEBHOOK_SECRET_KEY: b64(9), WEBHOOK_SECRET_KEYS_PREVIOUS: b64(7) });
+    expect(out.code, out.stderr).toBe(0);
+    const newOnly = await secretBoxFromEnv({ WEBHOOK_SECRET_KEY: b64(9) });
+    const after = testApp(db.port, { limiter: unlimited, resolveHost, webhookSecrets: newOnly });
+    const replay = await after.call('POST', '/v1/webhooks', { key: keys.full.key, body: { ...VALID, url: 'https://hooks.example.com/rotate-idem' }, headers });
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.text).toBe(created.text);
+  });
 });

@@ -1,17 +1,22 @@
 import { defineConfig } from 'vitest/config';
 
-// Test files that need no database, and the integration files that run ONCE rather than once per
-// data port: they test no adapter (SQL grants, the CLI's migrations, cron) or start processes whose
-// data port is fixed (the keys CLI, `npm start` on the embedded database, the worker crash test, Deno,
-// the deploy rehearsal, the OpenAPI document's tools), or test what no adapter changes (the import
-// command's splitting and reruns, the executed plans of the matching queries).
+// Four projects, named for what they hold (README: "Tests"):
+//   unit                  no database, no process: seconds.
+//   integration:postgres  every HTTP integration test over the postgres.js data port,
+//   integration:supabase  ... and again over supabase-js, so a defect in either adapter fails CI.
+//   integration:once      quick integration tests that run once because no single adapter is under
+//                         test: SQL grants, both adapters side by side, the document through its linters.
+//   slow                  what starts processes, clusters or browsers, or loads a million rows: crash
+//                         safety, `npm start`, the CLIs, Deno, the deploy rehearsal, the Supabase CLI,
+//                         pg_cron on a private cluster, the executed matching plans, the generated client
+//                         and /docs in Chromium.
+// `npx vitest run --project 'integration:*'` runs the three integration projects.
 const UNIT = ['tests/unit/**/*.test.ts'];
-const ONCE = [
-  'tests/contract/**/*.test.ts',
+const ONCE = ['tests/contract/openapi-lint.test.ts', 'tests/integration/data-ports.test.ts', 'tests/integration/grants.test.ts'];
+const SLOW = [
+  'tests/contract/openapi-live.test.ts',
   'tests/deno/**/*.test.ts',
   'tests/deploy/**/*.test.ts',
-  'tests/integration/data-ports.test.ts',
-  'tests/integration/grants.test.ts',
   'tests/integration/import-cli.test.ts',
   'tests/integration/import-cli-large.test.ts',
   'tests/integration/keys-cli.test.ts',
@@ -30,14 +35,13 @@ export default defineConfig({
     ...TIMEOUTS,
     // Two cores: two test files at a time keeps Postgres and the runner from starving each other.
     maxWorkers: 2,
-    // Every HTTP integration test runs once per data port, so a defect in either adapter fails CI.
-    // `npx vitest run --project integration:supabase` runs one of them.
     projects: [
       // No database: not extending the root config keeps the template database out of it.
       { test: { name: 'unit', include: UNIT, ...TIMEOUTS } },
-      { extends: true, test: { name: 'integration:postgres', include: PER_PORT, exclude: ONCE, provide: { dataPort: 'postgres' } } },
-      { extends: true, test: { name: 'integration:supabase', include: PER_PORT, exclude: ONCE, provide: { dataPort: 'supabase' } } },
-      { extends: true, test: { name: 'once', include: ONCE } },
+      { extends: true, test: { name: 'integration:postgres', include: PER_PORT, exclude: [...ONCE, ...SLOW], provide: { dataPort: 'postgres' } } },
+      { extends: true, test: { name: 'integration:supabase', include: PER_PORT, exclude: [...ONCE, ...SLOW], provide: { dataPort: 'supabase' } } },
+      { extends: true, test: { name: 'integration:once', include: ONCE } },
+      { extends: true, test: { name: 'slow', include: SLOW } },
     ],
   },
 });

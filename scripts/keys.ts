@@ -54,8 +54,12 @@ function describe(k: KeyRow): string {
   return `${k.prefix}…  ${k.id}  workspace=${k.workspace}  scopes=${k.scopes.join(',')}  rate=${k.rate_limit_per_minute}/min  ${state}${k.expires_at ? `  expires=${k.expires_at}` : ''}${k.last_used_at ? `  last_used=${k.last_used_at}` : ''}`;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+type Values = ReturnType<typeof parseCommandLine>['values'];
+type Runtime = Awaited<ReturnType<typeof openRuntime>>;
+type Output = (human: string, json: unknown) => void;
+
+function parseCommandLine(argv: string[]) {
+  return parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
@@ -68,58 +72,69 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
+}
+
+/** Runs `work` against the configured database, closing it whatever happens. */
+async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>): Promise<T> {
+  const runtime = await openRuntime(process.env);
+  try {
+    return await work(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function create(values: Values, out: Output): Promise<number> {
+  const opts = parseCreate(values);
+  return withRuntime(async (runtime) => {
+    const key = await generateApiKey();
+    const row = await runtime.db.rpc<KeyRow>('api_key_create', {
+      p_workspace_name: opts.workspace,
+      p_name: opts.name ?? null,
+      p_key_hash: key.hash,
+      p_prefix: key.prefix,
+      p_scopes: opts.scopes,
+      p_expires_at: opts.expiresAt ?? null,
+      p_rate_limit_per_minute: opts.rateLimit ?? null,
+    });
+    out(`${key.plaintext}\n\nCreated ${describe(row)}\nStore the key now: it is not shown again.`, { key: key.plaintext, ...row });
+    return 0;
+  });
+}
+
+function list(values: Values, out: Output): Promise<number> {
+  return withRuntime(async (runtime) => {
+    const rows = await runtime.db.rpc<KeyRow[]>('api_key_list', { p_workspace_name: values.workspace ?? null });
+    out(rows.length ? rows.map(describe).join('\n') : 'No keys.', rows);
+    return 0;
+  });
+}
+
+function revoke(args: string[], out: Output): Promise<number> {
+  if (args.length !== 1) throw new UsageError('revoke takes exactly one key id or display prefix');
+  const ref = args[0];
+  return withRuntime(async (runtime) => {
+    const res = await runtime.db.rpc<{ status: string; matches?: number; key?: KeyRow }>('api_key_revoke', { p_key_ref: ref });
+    if (res.status !== 'revoked') {
+      out(res.status === 'ambiguous' ? `${res.matches} keys match "${ref}"; use the key id.` : `No key matches "${ref}".`, res);
+      return 1;
+    }
+    out(`Revoked ${describe(res.key!)}`, res.key);
+    return 0;
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv);
   const [command, ...rest] = positionals;
   if (values.help || !command) {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
   }
-  const out = (human: string, json: unknown) => console.log(values.json ? JSON.stringify(json, null, 2) : human);
-
-  if (command === 'create') {
-    const opts = parseCreate(values);
-    const runtime = await openRuntime(process.env);
-    try {
-      const key = await generateApiKey();
-      const row = await runtime.db.rpc<KeyRow>('api_key_create', {
-        p_workspace_name: opts.workspace,
-        p_name: opts.name ?? null,
-        p_key_hash: key.hash,
-        p_prefix: key.prefix,
-        p_scopes: opts.scopes,
-        p_expires_at: opts.expiresAt ?? null,
-        p_rate_limit_per_minute: opts.rateLimit ?? null,
-      });
-      out(`${key.plaintext}\n\nCreated ${describe(row)}\nStore the key now: it is not shown again.`, { key: key.plaintext, ...row });
-    } finally {
-      await runtime.close();
-    }
-    return 0;
-  }
-  if (command === 'list') {
-    const runtime = await openRuntime(process.env);
-    try {
-      const rows = await runtime.db.rpc<KeyRow[]>('api_key_list', { p_workspace_name: values.workspace ?? null });
-      out(rows.length ? rows.map(describe).join('\n') : 'No keys.', rows);
-    } finally {
-      await runtime.close();
-    }
-    return 0;
-  }
-  if (command === 'revoke') {
-    if (rest.length !== 1) throw new UsageError('revoke takes exactly one key id or display prefix');
-    const runtime = await openRuntime(process.env);
-    try {
-      const res = await runtime.db.rpc<{ status: string; matches?: number; key?: KeyRow }>('api_key_revoke', { p_key_ref: rest[0] });
-      if (res.status !== 'revoked') {
-        out(res.status === 'ambiguous' ? `${res.matches} keys match "${rest[0]}"; use the key id.` : `No key matches "${rest[0]}".`, res);
-        return 1;
-      }
-      out(`Revoked ${describe(res.key!)}`, res.key);
-    } finally {
-      await runtime.close();
-    }
-    return 0;
-  }
+  const out: Output = (human, json) => console.log(values.json ? JSON.stringify(json, null, 2) : human);
+  if (command === 'create') return create(values, out);
+  if (command === 'list') return list(values, out);
+  if (command === 'revoke') return revoke(rest, out);
   throw new UsageError(`unknown command "${command}"`);
 }
 

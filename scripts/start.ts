@@ -1,7 +1,7 @@
 /** @module `npm start`: serves the gateway on Node with zero configuration (embedded PostgreSQL) or the configured backends. */
 import { createApp } from '../shared/app.ts';
 import { parseOrigins } from '../shared/http/cors.ts';
-import { createJsonLogger } from '../shared/http/logger.ts';
+import { createJsonLogger } from '../shared/lib/logger.ts';
 import { ensureDevKey } from './lib/dev-key.ts';
 import { serveNode, socketAddress } from './lib/node-server.ts';
 import { webhookSecretKey } from './lib/webhook-key.ts';

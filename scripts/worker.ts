@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { createPostgresPort } from '../shared/db/postgres-port.ts';
-import { createJsonLogger } from '../shared/http/logger.ts';
+import { createJsonLogger } from '../shared/lib/logger.ts';
 import { webhookSecretKey } from './lib/webhook-key.ts';
 import { nodeTick, startNodeWorkerLoop } from './lib/worker-runtime.ts';
 

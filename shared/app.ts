@@ -1,17 +1,18 @@
 /** @module The gateway's Hono app, built by one factory so Deno (production) and Node (local, tests) serve the same thing. */
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { ErrorHandler, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { DataPort } from './db/port.ts';
 import { DatabaseError } from './db/port.ts';
 import type { AppEnv } from './http/env.ts';
 import { ApiError, ERROR_STATUS, errorBody, type ErrorCode } from './http/errors.ts';
-import { type Logger, silentLogger } from './http/logger.ts';
+import { type Logger, silentLogger } from './lib/logger.ts';
 import { corsForOrigins } from './http/cors.ts';
 import { BASE_PATHS } from './http/paths.ts';
 import { documentServiceIndex, registerServiceIndex } from './http/service-index.ts';
 import { type ClientAddress, unknownAddress } from './http/client-address.ts';
 import { queryText } from './http/query-text.ts';
-import { requestIdFrom } from './http/request-id.ts';
+import { requestIdFrom } from './lib/request-id.ts';
 import { throwOnInvalid } from './http/validation.ts';
 import { CLIENT_CLOSED_STATUS, ClientClosedRequest, declaredTooLarge, payloadTooLarge } from './http/body.ts';
 import { createGuards } from './http/guards.ts';
@@ -54,11 +55,15 @@ export interface AppDeps {
 export const API_VERSION = '0.1.0';
 export const SERVICE_NAME = 'LeadLex contact-import API';
 
-export function createApp(deps: AppDeps) {
-  const logger = deps.logger ?? silentLogger;
-  const now = deps.now ?? (() => new Date());
-  const guards = createGuards({ db: deps.db, limiter: deps.limiter ?? createMemoryLimiter(), logger, clientAddress: deps.clientAddress ?? unknownAddress });
-
+/** The documented API: every route and the OpenAPI document, registered once and mounted under each base path. */
+function createApi(deps: AppDeps, logger: Logger, now: () => Date) {
+  const guards = createGuards({
+    db: deps.db,
+    limiter: deps.limiter ?? createMemoryLimiter(),
+    logger,
+    clientAddress: deps.clientAddress ?? unknownAddress,
+    responseSealer: deps.webhookSecrets ?? null,
+  });
   const api = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid });
   registerOpenApiComponents(api);
   registerHealthRoute(api, deps.db);
@@ -68,10 +73,12 @@ export function createApp(deps: AppDeps) {
   registerWebhookRoutes(api, { db: deps.db, guards, resolveHost: deps.resolveHost ?? unconfiguredResolver, allowLoopback: deps.allowWebhookLoopback ?? false, secrets: deps.webhookSecrets ?? null });
   registerWebhookEvents(api);
   documentServiceIndex(api, { name: SERVICE_NAME, version: API_VERSION });
+  return api;
+}
 
-  const app = new OpenAPIHono<AppEnv>();
-
-  app.use(async function requestContext(c, next) {
+/** Sets the request id and logger, and logs one line per request once it is answered. */
+function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
+  return async function requestContext(c, next) {
     const requestId = requestIdFrom(c.req.header('x-request-id'));
     c.set('requestId', requestId);
     c.set('logger', logger);
@@ -86,27 +93,12 @@ export function createApp(deps: AppDeps) {
       duration_ms: Math.round((performance.now() - started) * 10) / 10,
       workspace_id: c.get('principal')?.workspaceId,
     });
-  });
+  };
+}
 
-  app.use(corsForOrigins(deps.corsOrigins ?? []));
-
-  // A declared size over the limit is refused before anything else, without reading the body.
-  app.use(async function payloadLimit(c, next) {
-    if (declaredTooLarge(c)) throw payloadTooLarge();
-    await next();
-  });
-
-  app.use(queryText());
-
-
-  registerServiceIndex(app, { name: SERVICE_NAME, version: API_VERSION });
-  for (const base of BASE_PATHS) app.route(base || '/', api);
-
-  app.notFound((c) =>
-    c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`, c.get('requestId')), 404),
-  );
-
-  app.onError((err, c) => {
+/** Every thrown error as the contract's envelope with X-Request-ID; unexpected ones are logged. */
+function errorResponder(logger: Logger): ErrorHandler<AppEnv> {
+  return (err, c) => {
     const requestId = c.get('requestId') ?? requestIdFrom(null);
     if (err instanceof ClientClosedRequest) {
       // No one will read this answer; it exists so the request log shows 499 at level info.
@@ -125,8 +117,25 @@ export function createApp(deps: AppDeps) {
     for (const [k, v] of Object.entries(headers ?? {})) res.headers.set(k, v);
     res.headers.set('X-Request-ID', requestId);
     return res;
-  });
+  };
+}
 
+export function createApp(deps: AppDeps) {
+  const logger = deps.logger ?? silentLogger;
+  const api = createApi(deps, logger, deps.now ?? (() => new Date()));
+  const app = new OpenAPIHono<AppEnv>();
+  app.use(requestContext(logger));
+  app.use(corsForOrigins(deps.corsOrigins ?? []));
+  // A declared size over the limit is refused before anything else, without reading the body.
+  app.use(async function payloadLimit(c, next) {
+    if (declaredTooLarge(c)) throw payloadTooLarge();
+    await next();
+  });
+  app.use(queryText());
+  registerServiceIndex(app, { name: SERVICE_NAME, version: API_VERSION });
+  for (const base of BASE_PATHS) app.route(base || '/', api);
+  app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`, c.get('requestId')), 404));
+  app.onError(errorResponder(logger));
   return app;
 }
 

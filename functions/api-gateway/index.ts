@@ -2,8 +2,8 @@
 import { createApp } from '../../shared/app.ts';
 import { dataPortFromEnv } from '../../shared/db/from-env.ts';
 import { parseOrigins } from '../../shared/http/cors.ts';
-import { forwardedForAddress } from '../../shared/http/client-address.ts';
-import { createJsonLogger } from '../../shared/http/logger.ts';
+import { cloudflareConnectingAddress } from '../../shared/http/client-address.ts';
+import { createJsonLogger } from '../../shared/lib/logger.ts';
 import { limiterFromEnv } from '../../shared/ratelimit/from-env.ts';
 import { secretBoxFromEnv } from '../../shared/webhooks/secret-box.ts';
 import { kickWorker, resolveHost } from '../_deno/runtime.ts';
@@ -19,7 +19,7 @@ const app = createApp({
   limiter: limiterFromEnv(env),
   logger,
   resolveHost,
-  clientAddress: forwardedForAddress,
+  clientAddress: cloudflareConnectingAddress,
   webhookSecrets: await secretBoxFromEnv(env),
   allowWebhookLoopback: env.WEBHOOK_ALLOW_LOOPBACK === '1',
   corsOrigins: parseOrigins(env.CORS_ORIGINS),

@@ -1,7 +1,7 @@
 /** @module Supabase Edge Function entry for the import worker, invoked by pg_cron (through pg_net), by the gateway after an enqueue, or from the dashboard. */
 import { dataPortFromEnv, serverKeysFrom } from '../../shared/db/from-env.ts';
 import { parseOrigins } from '../../shared/http/cors.ts';
-import { createJsonLogger } from '../../shared/http/logger.ts';
+import { createJsonLogger } from '../../shared/lib/logger.ts';
 import { createWorkerApp } from '../../shared/worker/app.ts';
 import { secretBoxFromEnv } from '../../shared/webhooks/secret-box.ts';
 import { runTick } from '../../shared/worker/tick.ts';

@@ -7,8 +7,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { ClientAddress } from '../../shared/http/client-address.ts';
 import { errorBody } from '../../shared/http/errors.ts';
-import { type Logger, silentLogger } from '../../shared/http/logger.ts';
-import { requestIdFrom } from '../../shared/http/request-id.ts';
+import { type Logger, silentLogger } from '../../shared/lib/logger.ts';
+import { requestIdFrom } from '../../shared/lib/request-id.ts';
 
 export interface NodeServeOptions {
   fetch: (request: Request) => Response | Promise<Response>;

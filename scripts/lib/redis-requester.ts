@@ -22,11 +22,14 @@ export interface TcpRedis {
   close(): Promise<void>;
 }
 
-/** Connects (waiting up to the connect timeout; a Redis that is down is not fatal: commands then fail fast). */
-export async function createTcpRedis(url: string, options: { commandTimeoutMs?: number; connectTimeoutMs?: number } = {}): Promise<TcpRedis> {
+type Reply = { result?: unknown; error?: string };
+type TimeoutOptions = { commandTimeoutMs?: number; connectTimeoutMs?: number };
+
+/** An ioredis client that fails fast while Redis is down (the rate limiter must fail open quickly); resolves once ready or after the connect timeout. */
+async function connect(url: string, options: TimeoutOptions): Promise<IORedis> {
   const client = new IORedis(url, {
     lazyConnect: false,
-    // Fail fast instead of queueing while Redis is down: the rate limiter must fail open quickly.
+    // Fail fast instead of queueing while Redis is down.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: options.connectTimeoutMs ?? 1000,
@@ -44,10 +47,14 @@ export async function createTcpRedis(url: string, options: { commandTimeoutMs?: 
     const timer = setTimeout(done, options.connectTimeoutMs ?? 1000);
     client.once('ready', done);
   });
+  return client;
+}
+
+/** Rewrites Upstash's scripts for a stock Redis: EVAL without the shebang, EVALSHA to the stripped script's hash. */
+function scriptRewriter(): (cmd: Command) => Command {
   /** Upstash script hash → hash of the same script without its shebang line. */
   const stripped = new Map<string, string>();
-
-  const rewrite = (cmd: Command): Command => {
+  return (cmd) => {
     const name = String(cmd[0]).toUpperCase();
     if (name === 'EVAL' || name === 'EVAL_RO') {
       const script = String(cmd[1]);
@@ -60,32 +67,36 @@ export async function createTcpRedis(url: string, options: { commandTimeoutMs?: 
     }
     return cmd;
   };
+}
 
-  const call = async (cmd: Command): Promise<{ result?: unknown; error?: string }> => {
-    const [name, ...args] = rewrite(cmd);
+const argsOf = (cmd: Command) => cmd.slice(1).map((a) => (a === null ? '' : a));
+
+/** The @upstash/redis requester over `client`: single commands, pipelines and MULTI/EXEC. */
+function tcpRequester(client: IORedis): Requester {
+  const rewrite = scriptRewriter();
+  const call = async (cmd: Command): Promise<Reply> => {
+    const c = rewrite(cmd);
     try {
-      return { result: await client.call(String(name), ...args.map((a) => (a === null ? '' : a))) };
+      return { result: await client.call(String(c[0]), ...argsOf(c)) };
     } catch (err) {
-      const message = (err as Error).message;
       // A reply error is the command's answer; a connection failure is an outage and must throw.
-      if ((err as { name?: string }).name === 'ReplyError') return { error: message };
+      if ((err as { name?: string }).name === 'ReplyError') return { error: (err as Error).message };
       throw err;
     }
   };
-
-  const requester: Requester = {
+  const multiExec = async (commands: Command[]): Promise<Reply[]> => {
+    const tx = client.multi();
+    for (const c of commands.map(rewrite)) tx.call(String(c[0]), ...argsOf(c));
+    const replies = (await tx.exec()) ?? [];
+    return replies.map(([err, result]) => (err ? { error: err.message } : { result }));
+  };
+  return {
     async request<T>(req: { path?: string[]; body?: unknown }) {
       const path = req.path?.[0];
-      if (path === 'pipeline' || path === 'multi-exec') {
-        const commands = req.body as Command[];
-        if (path === 'multi-exec') {
-          const tx = client.multi();
-          for (const c of commands.map(rewrite)) tx.call(String(c[0]), ...c.slice(1).map((a) => (a === null ? '' : a)));
-          const replies = (await tx.exec()) ?? [];
-          return replies.map(([err, result]) => (err ? { error: err.message } : { result })) as unknown as { result: T };
-        }
+      if (path === 'multi-exec') return (await multiExec(req.body as Command[])) as unknown as { result: T };
+      if (path === 'pipeline') {
         const replies = [];
-        for (const c of commands) replies.push(await call(c));
+        for (const c of req.body as Command[]) replies.push(await call(c));
         return replies as unknown as { result: T };
       }
       const res = await call(req.body as Command);
@@ -93,9 +104,13 @@ export async function createTcpRedis(url: string, options: { commandTimeoutMs?: 
       return res as { result: T };
     },
   };
+}
 
+/** Connects (waiting up to the connect timeout; a Redis that is down is not fatal: commands then fail fast). */
+export async function createTcpRedis(url: string, options: TimeoutOptions = {}): Promise<TcpRedis> {
+  const client = await connect(url, options);
   return {
-    redis: new Redis(requester),
+    redis: new Redis(tcpRequester(client)),
     client,
     close: async () => {
       client.disconnect();

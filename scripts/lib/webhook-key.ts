@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bytesToBase64 } from '../../shared/webhooks/signing.ts';
+import { bytesToBase64 } from '../../shared/lib/bytes.ts';
 import { type SecretBox, secretBoxFromEnv } from '../../shared/webhooks/secret-box.ts';
 import { LOCAL_DIR } from './embedded-db.ts';
 

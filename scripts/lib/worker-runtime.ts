@@ -1,6 +1,6 @@
 /** @module Node wiring of the worker tick and its local scheduler (the part pg_cron plays on Supabase). */
 import type { DataPort } from '../../shared/db/port.ts';
-import type { Logger } from '../../shared/http/logger.ts';
+import type { Logger } from '../../shared/lib/logger.ts';
 import { runTick, type TickResult } from '../../shared/worker/tick.ts';
 import { startLoop, type Loop } from '../../shared/worker/loop.ts';
 import { runRetentionPurge } from '../../shared/worker/purge.ts';

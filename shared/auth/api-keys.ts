@@ -1,4 +1,5 @@
 /** @module API key format: generation, hashing and parsing of `wbk_` bearer keys. Runtime-neutral (Web Crypto). */
+import { sha256Hex } from '../lib/bytes.ts';
 
 export const KEY_PREFIX = 'wbk_';
 const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -28,9 +29,8 @@ export async function generateApiKey(): Promise<GeneratedKey> {
   return { plaintext, hash: await hashApiKey(plaintext), prefix: plaintext.slice(0, DISPLAY_PREFIX_LENGTH) };
 }
 
-export async function hashApiKey(plaintext: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(plaintext));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+export function hashApiKey(plaintext: string): Promise<string> {
+  return sha256Hex(plaintext);
 }
 
 /** Returns the key from `Authorization: Bearer wbk_…`, or null when the header is missing or malformed. */

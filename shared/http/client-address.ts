@@ -7,12 +7,17 @@ export type ClientAddress = (c: Context) => string | null;
 const MAX_ADDRESS_LENGTH = 64;
 
 /**
- * Supabase: the first hop of X-Forwarded-For, which the platform's gateway sets from the connecting
- * client. Only trust this behind such a gateway: anywhere else the client writes the header itself.
+ * Supabase (hosted): CF-Connecting-IP. The platform's API gateway sits behind Cloudflare, which sets
+ * this header to the address that connected to its edge. X-Forwarded-For is not used: its first hop
+ * is whatever the client sent (a spoofed value reaches the function), so an attacker could rotate it
+ * to escape the per-address limit. Neither is X-Real-IP as a fallback: a request that somehow arrives
+ * without CF-Connecting-IP would then be keyed by a header nobody vouches for. Without the header the
+ * answer is null: no per-address limit, while the negative cache of failed keys still applies.
+ * Evidence (URLs) is in the routes-lib report of issue 15; re-check it if Supabase documents a header.
  */
-export const forwardedForAddress: ClientAddress = (c) => {
-  const first = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-  return first ? first.slice(0, MAX_ADDRESS_LENGTH) : null;
+export const cloudflareConnectingAddress: ClientAddress = (c) => {
+  const address = c.req.header('cf-connecting-ip')?.trim();
+  return address ? address.slice(0, MAX_ADDRESS_LENGTH) : null;
 };
 
 export const unknownAddress: ClientAddress = () => null;

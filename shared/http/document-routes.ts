@@ -1,5 +1,5 @@
 /** @module GET /v1/openapi.json (the OpenAPI 3.1 document, built from the zod schemas that validate) and GET /docs (Scalar's interactive reference of it). */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, z, type OpenAPIHono, type RouteHandler } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { AppEnv } from './env.ts';
 import { publicBasePath } from './paths.ts';
@@ -29,29 +29,55 @@ const text = (mediaType: string, description: string) => ({
   content: { [mediaType]: { schema: z.string(), example: mediaType === 'text/html' ? '<!doctype html>…' : '(function(){…' } },
 });
 
-export function registerDocumentRoutes(api: OpenAPIHono<AppEnv>, deps: DocumentRouteDeps): void {
-  let document: unknown;
-  const documentRoute = createRoute({
+const TAGS = ['Service'];
+
+/** The document route; its example names the service, so it is made per app. */
+function documentRoute({ title, version }: DocumentRouteDeps) {
+  return createRoute({
     method: 'get',
     path: '/v1/openapi.json',
     operationId: 'getOpenApiDocument',
-    tags: ['Service'],
+    tags: TAGS,
     summary: 'This OpenAPI 3.1 document',
     ...accessOf('public'),
     responses: {
       200: {
         description: 'The document',
         headers: responseHeaders('public', 200),
-        content: { 'application/json': { schema: z.object({ openapi: z.string() }).catchall(z.unknown()), example: { openapi: '3.1.0', info: { title: deps.title, version: deps.version } } } },
+        content: { 'application/json': { schema: z.object({ openapi: z.string() }).catchall(z.unknown()), example: { openapi: '3.1.0', info: { title, version } } } },
       },
       ...errorResponses('public'),
     },
   });
-  api.openapi(documentRoute, (c) => {
-    // Built on first use: the registry is complete once the app is, and the document never changes after.
-    document ??= api.getOpenAPI31Document({
+}
+
+export const docsRoute = createRoute({
+  method: 'get',
+  path: '/docs',
+  operationId: 'getDocs',
+  tags: TAGS,
+  summary: 'This reference, as an interactive page',
+  ...accessOf('public'),
+  responses: { 200: text('text/html', 'The page'), ...errorResponses('public') },
+});
+
+export const docsScriptRoute = createRoute({
+  method: 'get',
+  path: '/docs/scalar.js',
+  operationId: 'getDocsScript',
+  tags: TAGS,
+  summary: "The reference page's script (Scalar API Reference, served locally)",
+  ...accessOf('public'),
+  responses: { 200: text('text/javascript', 'The script'), ...errorResponses('public') },
+});
+
+/** The whole document of `api`, built on first use: the registry is complete once the app is, and the document never changes after. */
+function documentOf(api: OpenAPIHono<AppEnv>, { title, version }: DocumentRouteDeps): () => unknown {
+  let document: unknown;
+  return () =>
+    (document ??= api.getOpenAPI31Document({
       openapi: '3.1.0',
-      info: { title: deps.title, version: deps.version, description: DESCRIPTION },
+      info: { title, version, description: DESCRIPTION },
       servers: [
         { url: '/functions/v1/api-gateway', description: 'Supabase, relative to the project URL' },
         { url: '/', description: 'Local (npm start)' },
@@ -62,33 +88,32 @@ export function registerDocumentRoutes(api: OpenAPIHono<AppEnv>, deps: DocumentR
         { name: 'Webhooks', description: 'Endpoints that receive events, and their deliveries' },
         { name: 'Service', description: 'Health, this document and its reference page' },
       ],
-    });
-    return c.json(document as { openapi: string }, 200);
-  });
+    }));
+}
 
-  api.openapi(
-    createRoute({ method: 'get', path: '/docs', operationId: 'getDocs', tags: ['Service'], summary: 'This reference, as an interactive page', ...accessOf('public'), responses: { 200: text('text/html', 'The page'), ...errorResponses('public') } }),
-    (c) =>
-      Scalar({
-        pageTitle: `${deps.title} reference`,
-        // Relative to /docs, so the page works under every base path.
-        url: 'v1/openapi.json',
-        // "Try it" calls the server that served this page, under the path it is published at.
-        servers: [{ url: publicBasePath(c.req.path.slice(0, -'/docs'.length)) || '/', description: 'This server' }],
-        showDeveloperTools: 'never',
-        cdn: deps.docsScript ? 'docs/scalar.js' : SCALAR_CDN_URL,
-        // Offline-capable: no web fonts, no Scalar services.
-        withDefaultFonts: false,
-        telemetry: false,
-        agent: { disabled: true },
-        mcp: { disabled: true },
-      } as Parameters<typeof Scalar>[0])(c as never, async () => {}) as never,
-  );
+function docsHandler(deps: DocumentRouteDeps): RouteHandler<typeof docsRoute, AppEnv> {
+  return (c) =>
+    Scalar({
+      pageTitle: `${deps.title} reference`,
+      // Relative to /docs, so the page works under every base path.
+      url: 'v1/openapi.json',
+      // "Try it" calls the server that served this page, under the path it is published at.
+      servers: [{ url: publicBasePath(c.req.path.slice(0, -'/docs'.length)) || '/', description: 'This server' }],
+      showDeveloperTools: 'never',
+      cdn: deps.docsScript ? 'docs/scalar.js' : SCALAR_CDN_URL,
+      // Offline-capable: no web fonts, no Scalar services.
+      withDefaultFonts: false,
+      telemetry: false,
+      agent: { disabled: true },
+      mcp: { disabled: true },
+    } as Parameters<typeof Scalar>[0])(c as never, async () => {}) as never;
+}
 
-  if (!deps.docsScript) return;
+export function registerDocumentRoutes(api: OpenAPIHono<AppEnv>, deps: DocumentRouteDeps): void {
+  const document = documentOf(api, deps);
+  api.openapi(documentRoute(deps), (c) => c.json(document() as { openapi: string }, 200));
+  api.openapi(docsRoute, docsHandler(deps));
   const script = deps.docsScript;
-  api.openapi(
-    createRoute({ method: 'get', path: '/docs/scalar.js', operationId: 'getDocsScript', tags: ['Service'], summary: "The reference page's script (Scalar API Reference, served locally)", ...accessOf('public'), responses: { 200: text('text/javascript', 'The script'), ...errorResponses('public') } }),
-    async (c) => c.body(await script(), 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }),
-  );
+  if (!script) return;
+  api.openapi(docsScriptRoute, async (c) => c.body(await script(), 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
 }

@@ -1,21 +1,7 @@
-/** @module The typed Hono context every route sees: request id, logger and the authenticated key. */
-import type { Scope } from '../auth/api-keys.ts';
-import type { Logger } from './logger.ts';
-
-export interface Principal {
-  keyId: string;
-  workspaceId: string;
-  scopes: Scope[];
-  rateLimitPerMinute: number;
-}
-
-/** A claimed Idempotency-Key; a handler that stores the response in its own transaction sets `stored`. */
-export interface IdempotencyState {
-  key: string;
-  /** The claim's token: only its holder may complete or release the key. */
-  token: string;
-  stored: boolean;
-}
+/** @module The typed Hono context every route sees: request id, logger, the authenticated key, the claimed Idempotency-Key and the body read once. */
+import type { Principal } from '../auth/principal.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { IdempotencyState } from './idempotency.ts';
 
 export interface AppEnv {
   Variables: {

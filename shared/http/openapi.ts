@@ -23,11 +23,11 @@ export const ErrorSchema = z
 export type Access =
   /** No key: /health, /v1/openapi.json. */
   | 'public'
-  /** guards.read: authentication, rate limit, scope. */
-  | 'read'
-  /** guards.write without idempotency (PATCH): adds the JSON body checks. */
-  | 'write'
-  /** guards.write on a POST: adds the Idempotency-Key claim. */
+  /** guards.noBody (GET, DELETE): authentication, rate limit, scope. */
+  | 'noBody'
+  /** guards.jsonBody on a PATCH: adds the JSON body checks. */
+  | 'jsonBody'
+  /** guards.jsonBody on a POST: adds the Idempotency-Key claim. */
   | 'idempotent';
 
 const ref = (kind: 'headers' | 'parameters' | 'securitySchemes', name: string) => ({ $ref: `#/components/${kind}/${name}` });
@@ -118,8 +118,8 @@ export function responseHeaders(access: Access, status: number) {
 // 400 on every route too: an unreadable query string (NUL, bad percent-encoding) is refused before routing.
 const GUARD_STATUSES: Record<Access, number[]> = {
   public: [400, 413, 500],
-  read: [400, 401, 403, 413, 429, 500, 503],
-  write: [400, 401, 403, 413, 415, 429, 500, 503],
+  noBody: [400, 401, 403, 413, 429, 500, 503],
+  jsonBody: [400, 401, 403, 413, 415, 429, 500, 503],
   idempotent: [400, 401, 403, 409, 413, 415, 422, 429, 500, 503],
 };
 

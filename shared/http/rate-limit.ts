@@ -3,8 +3,8 @@ import { createMiddleware } from 'hono/factory';
 import type { RateLimiter } from '../ratelimit/limiter.ts';
 import type { AppEnv } from './env.ts';
 import { ApiError } from './errors.ts';
-import type { Logger } from './logger.ts';
-import { withTimeout } from './timeout.ts';
+import type { Logger } from '../lib/logger.ts';
+import { withTimeout } from '../lib/timeout.ts';
 
 export function rateLimit(limiter: RateLimiter, logger: Logger, timeoutMs = 750) {
   return createMiddleware<AppEnv>(async function rateLimit(c, next) {

@@ -1,11 +1,12 @@
 /** @module POST /v1/import/contacts and GET /v1/import/jobs/{job_id}. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, z, type OpenAPIHono, type RouteHandler } from '@hono/zod-openapi';
 import { DatabaseError, type DataPort } from '../db/port.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ApiError } from '../http/errors.ts';
 import type { Guards } from '../http/guards.ts';
 import { accessOf, errorResponses, jsonResponse } from '../http/openapi.ts';
-import { PageMetaSchema } from '../contacts/routes.ts';
+import { idParams, JOB_ID, lookupById } from '../http/resource-ids.ts';
+import { pageFields, pageMeta, PageMetaSchema } from '../http/pagination.ts';
 import { runImport } from './engine.ts';
 import { registerErrorsCsvRoute } from './errors-csv-route.ts';
 import { ImportRequestSchema, SYNC_ROW_LIMIT } from './request.ts';
@@ -66,9 +67,52 @@ const JobSchema = z
   .catchall(z.unknown())
   .openapi('ImportJob');
 
-const JobParams = z.object({ job_id: z.string().openapi({ param: { name: 'job_id', in: 'path', example: 'imp_01KB8ZQ4N2V6X7Y8Z9A0B1C2D3' } }) });
+const JobParams = idParams('job_id', 'imp_01KB8ZQ4N2V6X7Y8Z9A0B1C2D3');
+const TAGS = ['Imports'];
 
-const JOB_ID = /^imp_[0-9A-HJKMNP-TV-Z]{26}$/;
+export const importContactsRoute = createRoute({
+  method: 'post',
+  path: '/v1/import/contacts',
+  operationId: 'importContacts',
+  tags: TAGS,
+  summary: 'Bulk-import contacts from JSON rows or CSV',
+  description: `Exactly one of \`rows\` or \`csv\`. Up to ${SYNC_ROW_LIMIT} data rows are imported in the request (\`200\`); more are queued (\`202\`) and tracked at \`GET /v1/import/jobs/{job_id}\`.`,
+  ...accessOf('idempotent'),
+  request: { body: { required: true, content: { 'application/json': { schema: ImportRequestSchema, examples: IMPORT_EXAMPLES.request } } } },
+  responses: {
+    200: jsonResponse('idempotent', 200, `Imported in the request (at most ${SYNC_ROW_LIMIT} rows)`, z.object({ data: ImportResultSchema }).strict(), IMPORT_EXAMPLES.completed),
+    202: jsonResponse('idempotent', 202, `Queued (more than ${SYNC_ROW_LIMIT} rows); track it at /v1/import/jobs/{job_id}`, z.object({ data: ImportResultSchema }).strict(), IMPORT_EXAMPLES.queued),
+    ...errorResponses('idempotent'),
+  },
+});
+
+export const getImportJobRoute = createRoute({
+  method: 'get',
+  path: '/v1/import/jobs/{job_id}',
+  operationId: 'getImportJob',
+  tags: TAGS,
+  summary: 'Status and results of an import job',
+  ...accessOf('noBody'),
+  request: { params: JobParams },
+  responses: {
+    200: jsonResponse('noBody', 200, 'The job', z.object({ data: JobSchema }).strict(), IMPORT_EXAMPLES.job),
+    ...errorResponses('noBody', [404]),
+  },
+});
+
+export const listImportJobErrorsRoute = createRoute({
+  method: 'get',
+  path: '/v1/import/jobs/{job_id}/errors',
+  operationId: 'listImportJobErrors',
+  tags: TAGS,
+  summary: 'Every row error of an import job, a page at a time',
+  ...accessOf('noBody'),
+  request: { params: JobParams, query: z.object(pageFields({ maxPage: 1_000_000, defaultPerPage: 100 })).strict() },
+  responses: {
+    200: jsonResponse('noBody', 200, 'A page of row errors, by row number', z.object({ data: z.array(RowErrorSchema), meta: PageMetaSchema }).strict(), IMPORT_EXAMPLES.errorsPage),
+    ...errorResponses('noBody', [400, 404]),
+  },
+});
 
 /** The import found its Idempotency-Key claim taken over (its lease ran out before it started): a retry is running it. */
 function claimLostAsInUse(err: unknown): unknown {
@@ -84,25 +128,10 @@ export interface ImportRouteDeps {
   onQueued?: (jobId: string) => void;
 }
 
-export function registerImportRoutes(app: OpenAPIHono<AppEnv>, { db, guards, now, onQueued }: ImportRouteDeps) {
-  const importRoute = createRoute({
-    method: 'post',
-    path: '/v1/import/contacts',
-    operationId: 'importContacts',
-    tags: ['Imports'],
-    summary: 'Bulk-import contacts from JSON rows or CSV',
-    description: `Exactly one of \`rows\` or \`csv\`. Up to ${SYNC_ROW_LIMIT} data rows are imported in the request (\`200\`); more are queued (\`202\`) and tracked at \`GET /v1/import/jobs/{job_id}\`.`,
-    ...accessOf('idempotent'),
-    middleware: guards.write('write:contacts'),
-    request: { body: { required: true, content: { 'application/json': { schema: ImportRequestSchema, examples: IMPORT_EXAMPLES.request } } } },
-    responses: {
-      200: jsonResponse('idempotent', 200, `Imported in the request (at most ${SYNC_ROW_LIMIT} rows)`, z.object({ data: ImportResultSchema }).strict(), IMPORT_EXAMPLES.completed),
-      202: jsonResponse('idempotent', 202, `Queued (more than ${SYNC_ROW_LIMIT} rows); track it at /v1/import/jobs/{job_id}`, z.object({ data: ImportResultSchema }).strict(), IMPORT_EXAMPLES.queued),
-      ...errorResponses('idempotent'),
-    },
-  });
+const jobNotFound = () => new ApiError('not_found', 'No import job with this id.');
 
-  app.openapi(importRoute, async (c) => {
+function importHandler({ db, now, onQueued }: ImportRouteDeps): RouteHandler<typeof importContactsRoute, AppEnv> {
+  return async (c) => {
     const body = c.req.valid('json');
     const idem = c.get('idempotency');
     const outcome = await runImport(db, c.get('principal').workspaceId, body, now(), idem).catch((err) => {
@@ -115,69 +144,36 @@ export function registerImportRoutes(app: OpenAPIHono<AppEnv>, { db, guards, now
       return c.json(outcome.response, 202);
     }
     return c.json(outcome.response, 200);
-  });
+  };
+}
 
-  const jobRoute = createRoute({
-    method: 'get',
-    path: '/v1/import/jobs/{job_id}',
-    operationId: 'getImportJob',
-    tags: ['Imports'],
-    summary: 'Status and results of an import job',
-    ...accessOf('read'),
-    middleware: guards.read('read:contacts', 'write:contacts'),
-    request: { params: JobParams },
-    responses: {
-      200: jsonResponse('read', 200, 'The job', z.object({ data: JobSchema }).strict(), IMPORT_EXAMPLES.job),
-      ...errorResponses('read', [404]),
-    },
-  });
-
-  app.openapi(jobRoute, async (c) => {
-    const { job_id } = c.req.valid('param');
-    const job = JOB_ID.test(job_id)
-      ? await db.rpc<z.infer<typeof JobSchema> | null>('import_job_get', { p_workspace_id: c.get('principal').workspaceId, p_job_id: job_id })
-      : null;
-    if (!job) throw new ApiError('not_found', 'No import job with this id.');
+function jobHandler({ db }: ImportRouteDeps): RouteHandler<typeof getImportJobRoute, AppEnv> {
+  return async (c) => {
+    const workspaceId = c.get('principal').workspaceId;
+    const job = await lookupById(c.req.valid('param').job_id, JOB_ID, (id) =>
+      db.rpc<z.infer<typeof JobSchema> | null>('import_job_get', { p_workspace_id: workspaceId, p_job_id: id }),
+    );
+    if (!job) throw jobNotFound();
     return c.json({ data: job }, 200);
-  });
+  };
+}
 
-  const errorsRoute = createRoute({
-    method: 'get',
-    path: '/v1/import/jobs/{job_id}/errors',
-    operationId: 'listImportJobErrors',
-    tags: ['Imports'],
-    summary: 'Every row error of an import job, a page at a time',
-    ...accessOf('read'),
-    middleware: guards.read('read:contacts', 'write:contacts'),
-    request: {
-      params: JobParams,
-      query: z
-        .object({
-          page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-          per_page: z.coerce.number().int().min(1).max(100).default(100),
-        })
-        .strict(),
-    },
-    responses: {
-      200: jsonResponse('read', 200, 'A page of row errors, by row number', z.object({ data: z.array(RowErrorSchema), meta: PageMetaSchema }).strict(), IMPORT_EXAMPLES.errorsPage),
-      ...errorResponses('read', [400, 404]),
-    },
-  });
-
-  app.openapi(errorsRoute, async (c) => {
-    const { job_id } = c.req.valid('param');
+function errorsHandler({ db }: ImportRouteDeps): RouteHandler<typeof listImportJobErrorsRoute, AppEnv> {
+  return async (c) => {
     const { page, per_page } = c.req.valid('query');
-    const out = JOB_ID.test(job_id)
-      ? await db.rpc<{ items: z.infer<typeof RowErrorSchema>[]; total: number } | null>('import_job_errors_page', {
-          p_workspace_id: c.get('principal').workspaceId,
-          p_job_id: job_id,
-          p_page: page,
-          p_per_page: per_page,
-        })
-      : null;
-    if (!out) throw new ApiError('not_found', 'No import job with this id.');
-    return c.json({ data: out.items, meta: { page, per_page, total: out.total, total_pages: Math.ceil(out.total / per_page) } }, 200);
-  });
+    const args = { p_workspace_id: c.get('principal').workspaceId, p_page: page, p_per_page: per_page };
+    const out = await lookupById(c.req.valid('param').job_id, JOB_ID, (id) =>
+      db.rpc<{ items: z.infer<typeof RowErrorSchema>[]; total: number } | null>('import_job_errors_page', { ...args, p_job_id: id }),
+    );
+    if (!out) throw jobNotFound();
+    return c.json({ data: out.items, meta: pageMeta(page, per_page, out.total) }, 200);
+  };
+}
 
-  registerErrorsCsvRoute(app, { db, guards, jobId: JOB_ID });
+export function registerImportRoutes(app: OpenAPIHono<AppEnv>, deps: ImportRouteDeps) {
+  const read = deps.guards.noBody('readContacts');
+  app.openapi({ ...importContactsRoute, middleware: deps.guards.jsonBody('writeContacts') }, importHandler(deps));
+  app.openapi({ ...getImportJobRoute, middleware: read }, jobHandler(deps));
+  app.openapi({ ...listImportJobErrorsRoute, middleware: read }, errorsHandler(deps));
+  registerErrorsCsvRoute(app, deps);
 }

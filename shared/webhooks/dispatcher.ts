@@ -4,7 +4,8 @@
  * Runtime-neutral: fetch and DNS resolution are injected.
  */
 import type { DataPort } from '../db/port.ts';
-import { type Logger, silentLogger } from '../http/logger.ts';
+import { type Logger, silentLogger } from '../lib/logger.ts';
+import { orAfter } from '../lib/timeout.ts';
 import { type SecretBox, SecretBoxError } from './secret-box.ts';
 import { webhookHeaders } from './signing.ts';
 import { checkWebhookUrl, type ResolveHost } from './ssrf.ts';
@@ -120,7 +121,7 @@ async function attemptDelivery(
   d: ClaimedDelivery,
   deps: Pick<DispatchDeps, 'fetch' | 'resolveHost' | 'allowLoopback' | 'secrets'> & { now: () => Date; timeoutMs: number },
 ): Promise<AttemptResult> {
-  const check = await withTimeout(
+  const check = await orAfter(
     checkWebhookUrl(d.url, { resolveHost: deps.resolveHost, allowLoopback: deps.allowLoopback }),
     deps.timeoutMs,
     { ok: false, reason: `resolving the host took longer than ${deps.timeoutMs} ms` } as const,
@@ -212,14 +213,6 @@ function describeFetchError(err: unknown, timeoutMs: number): string {
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `timed out after ${timeoutMs} ms`;
   const cause = e?.cause?.code ?? e?.cause?.message;
   return `request failed: ${e?.message ?? String(err)}${cause ? ` (${cause})` : ''}`;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(fallback), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 function cut(s: string): string {

@@ -2,7 +2,7 @@
  * @module Webhook signing secrets encrypted at rest: AES-256-GCM (Web Crypto, so Node and Deno alike) under
  * WEBHOOK_SECRET_KEY, with older keys still accepted for decryption so the key can be rotated.
  */
-import { base64ToBytes, bytesToBase64 } from './signing.ts';
+import { base64ToBytes, bytesToBase64, sha256, toHex } from '../lib/bytes.ts';
 
 /** `enc:v1:<key id>:<base64 of IV ‖ ciphertext ‖ tag>`; the key id says which key opens it. */
 const SEALED = /^enc:v1:([0-9a-f]{8}):([A-Za-z0-9+/]+={0,2})$/;
@@ -40,8 +40,7 @@ export function decodeSecretKey(b64: string, setting: string): Uint8Array {
 
 /** The first 4 bytes of the key's SHA-256, in hex: names the key without revealing it. */
 async function keyIdOf(raw: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', raw as BufferSource));
-  return Array.from(digest.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex((await sha256(raw)).subarray(0, 4));
 }
 
 /** `current` seals; `current` and every key in `previous` open. */

@@ -1,5 +1,6 @@
 /** @module Webhook secrets and signatures: `whsec_` secrets, the LeadLex `sha256=` signature and the Standard Webhooks `v1,` signature. Runtime-neutral (Web Crypto). */
-import { timingSafeEqualStrings } from '../http/constant-time.ts';
+import { base64ToBytes, bytesToBase64, toHex } from '../lib/bytes.ts';
+import { timingSafeEqualStrings } from '../lib/constant-time.ts';
 
 export const WEBHOOK_SECRET_PREFIX = 'whsec_';
 const SECRET_BYTES = 32;
@@ -7,23 +8,6 @@ const SECRET_SHAPE = /^whsec_([A-Za-z0-9+/]+={0,2})$/;
 export const WEBHOOK_USER_AGENT = 'LeadLex-Webhook/1.0';
 
 const encoder = new TextEncoder();
-
-export function bytesToBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
-
-export function base64ToBytes(b64: string): Uint8Array {
-  const binary = atob(b64);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** `whsec_` + base64 of 32 random bytes. */
 export function generateWebhookSecret(): string {

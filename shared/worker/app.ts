@@ -1,10 +1,10 @@
 /** @module The import-worker's HTTP face: authenticates its caller (cron's shared secret or the service role key) and runs one tick. */
 import { Hono } from 'hono';
-import { timingSafeEqualStrings } from '../http/constant-time.ts';
+import { timingSafeEqualStrings } from '../lib/constant-time.ts';
 import { corsForOrigins } from '../http/cors.ts';
 import { errorBody } from '../http/errors.ts';
-import { type Logger, silentLogger } from '../http/logger.ts';
-import { requestIdFrom } from '../http/request-id.ts';
+import { type Logger, silentLogger } from '../lib/logger.ts';
+import { requestIdFrom } from '../lib/request-id.ts';
 
 export interface WorkerTickResult {
   [key: string]: unknown;

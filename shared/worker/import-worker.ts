@@ -4,8 +4,8 @@
  * time and CPU budget so an Edge Function invocation always ends cleanly.
  */
 import type { DataPort } from '../db/port.ts';
-import type { Logger } from '../http/logger.ts';
-import { silentLogger } from '../http/logger.ts';
+import type { Logger } from '../lib/logger.ts';
+import { silentLogger } from '../lib/logger.ts';
 import { CsvStructureError, streamCsvFrom, type PositionedCsvRecord } from '../imports/csv.ts';
 import { mappingFromSettings, prepareCsvRecords, prepareJsonRows, type CsvSettings } from '../imports/engine.ts';
 import type { PreparedRow, RowError } from '../imports/prepare.ts';

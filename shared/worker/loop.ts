@@ -1,6 +1,6 @@
 /** @module A scheduler loop for processes that are not driven by pg_cron (the embedded default, a self-hosted worker): tick at once while work remains, else every interval. */
-import type { Logger } from '../http/logger.ts';
-import { silentLogger } from '../http/logger.ts';
+import type { Logger } from '../lib/logger.ts';
+import { silentLogger } from '../lib/logger.ts';
 
 export interface LoopOptions {
   tick: () => Promise<{ more: boolean }>;

@@ -1,6 +1,6 @@
 /** @module One worker tick, as pg_cron (through the import-worker function) or the local loop runs it: queued imports, then due webhooks. */
 import type { DataPort } from '../db/port.ts';
-import type { Logger } from '../http/logger.ts';
+import type { Logger } from '../lib/logger.ts';
 import { dispatchDueWebhooks, type DispatchResult } from '../webhooks/dispatcher.ts';
 import type { SecretBox } from '../webhooks/secret-box.ts';
 import type { ResolveHost } from '../webhooks/ssrf.ts';

@@ -13,7 +13,7 @@ import { createTcpRedis } from '../../scripts/lib/redis-requester.ts';
 import { createApp } from '../../shared/app.ts';
 import type { DataPort } from '../../shared/db/port.ts';
 import { createPostgresPort } from '../../shared/db/postgres-port.ts';
-import type { Logger } from '../../shared/http/logger.ts';
+import type { Logger } from '../../shared/lib/logger.ts';
 import type { RateLimiter } from '../../shared/ratelimit/limiter.ts';
 import { createUpstashLimiter } from '../../shared/ratelimit/upstash.ts';
 import { createKey, type TestKey } from '../support/fixtures.ts';

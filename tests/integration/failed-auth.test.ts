@@ -4,7 +4,7 @@ import { serveNode, socketAddress } from '../../scripts/lib/node-server.ts';
 import { createTcpRedis, type TcpRedis } from '../../scripts/lib/redis-requester.ts';
 import { createApp } from '../../shared/app.ts';
 import { generateApiKey } from '../../shared/auth/api-keys.ts';
-import { FAILED_AUTH_LIMITS } from '../../shared/auth/failed-auth.ts';
+import { FAILED_AUTH_LIMITS } from '../../shared/http/failed-auth.ts';
 import type { DataPort } from '../../shared/db/port.ts';
 import { createUpstashLimiter } from '../../shared/ratelimit/upstash.ts';
 import { freshDatabase } from '../support/db.ts';

@@ -187,6 +187,36 @@ describe('POST /v1/webhooks', () => {
     expect(await endpointCount()).toBe(1);
   });
 
+  it('keeps the replayable response sealed: the signing secret is nowhere in the stored idempotency row', async () => {
+    const headers = { 'idempotency-key': 'create-hook-sealed' };
+    const first = await api.call('POST', '/v1/webhooks', { key: keys.full.key, body: VALID, headers });
+    expect(first.status).toBe(201);
+    const secret: string = first.json.data.secret;
+    const [row] = await db.sql`select state, response_status, response_body, to_jsonb(k)::text as whole
+                                 from idempotency_keys k where workspace_id = ${keys.full.workspaceId} and key = 'create-hook-sealed'`;
+    expect(row.state).toBe('completed');
+    expect(row.response_status).toBe(201);
+    expect(row.whole).not.toContain(secret);
+    expect(row.whole).not.toContain(secret.slice(6));
+    expect(JSON.parse(row.response_body)).toEqual({ sealed_response: expect.stringMatching(new RegExp(`^enc:v1:${TEST_SECRET_BOX.keyId}:`)) });
+    // The replay is still the original response, byte for byte, secret included (contract: stored body replayed).
+    const again = await api.call('POST', '/v1/webhooks', { key: keys.full.key, body: VALID, headers });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.text).toBe(first.text);
+    // Sealed for this workspace and key: the stored copy does not open as another key's.
+    const sealed = JSON.parse(row.response_body).sealed_response;
+    await expect(TEST_SECRET_BOX.open(sealed, `idempotency:${keys.full.workspaceId}:another-key`)).rejects.toThrow(/does not open/);
+  });
+
+  it('stores responses without a secret as they are (a refused creation replays its 400)', async () => {
+    const headers = { 'idempotency-key': 'create-hook-refused' };
+    const first = await api.call('POST', '/v1/webhooks', { key: keys.full.key, body: { ...VALID, url: 'http://hooks.example.com/x' }, headers });
+    expect(first.status).toBe(400);
+    const [row] = await db.sql`select response_body from idempotency_keys where workspace_id = ${keys.full.workspaceId} and key = 'create-hook-refused'`;
+    expect(JSON.parse(row.response_body)).toEqual(first.json);
+  });
+
   describe('security', () =>
     securitySuite(ctx, { method: 'POST', path: '/v1/webhooks', body: VALID, forbidden: ['readOnly', 'writeOnly'] }));
 });
@@ -448,5 +478,21 @@ describe('rotating the webhook-secret key', () => {
     expect(await newOnly!.open(row.secret_sealed, keys.full.workspaceId)).toBe(created.json.data.secret);
     const left = await db.sql`select count(*)::int as n from webhook_endpoints where secret_sealed not like ${`enc:v1:${newOnly!.keyId}:%`}`;
     expect(left[0].n).toBe(0);
+  });
+
+  it('reseals the stored copy of a creation too: its replay still works with the new key alone', async () => {
+    const b64 = (n: number) => Buffer.from(new Uint8Array(32).fill(n)).toString('base64');
+    const headers = { 'idempotency-key': 'create-hook-rotate' };
+    const before = testApp(db.port, { limiter: unlimited, resolveHost });
+    const created = await before.call('POST', '/v1/webhooks', { key: keys.full.key, body: { ...VALID, url: 'https://hooks.example.com/rotate-idem' }, headers });
+    expect(created.status).toBe(201);
+    const out = await run('npx', ['tsx', 'scripts/reseal-webhook-secrets.ts'], { DATABASE_URL: db.url, WEBHOOK_SECRET_KEY: b64(9), WEBHOOK_SECRET_KEYS_PREVIOUS: b64(7) });
+    expect(out.code, out.stderr).toBe(0);
+    const newOnly = await secretBoxFromEnv({ WEBHOOK_SECRET_KEY: b64(9) });
+    const after = testApp(db.port, { limiter: unlimited, resolveHost, webhookSecrets: newOnly });
+    const replay = await after.call('POST', '/v1/webhooks', { key: keys.full.key, body: { ...VALID, url: 'https://hooks.example.com/rotate-idem' }, headers });
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.text).toBe(created.text);
   });
 });

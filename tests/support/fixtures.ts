@@ -2,7 +2,7 @@
 import { createApp, type AppDeps } from '../../shared/app.ts';
 import { generateApiKey, type Scope } from '../../shared/auth/api-keys.ts';
 import type { DataPort } from '../../shared/db/port.ts';
-import type { Logger } from '../../shared/http/logger.ts';
+import type { Logger } from '../../shared/lib/logger.ts';
 import { assertConformsToDocument } from './openapi-conformance.ts';
 import { createSecretBox } from '../../shared/webhooks/secret-box.ts';
 

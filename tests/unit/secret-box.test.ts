@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSecretBox, secretBoxFromEnv } from '../../shared/webhooks/secret-box.ts';
-import { bytesToBase64, generateWebhookSecret } from '../../shared/webhooks/signing.ts';
+import { bytesToBase64 } from '../../shared/lib/bytes.ts';
+import { generateWebhookSecret } from '../../shared/webhooks/signing.ts';
 
 const key = (n: number) => new Uint8Array(32).fill(n);
 const b64 = (n: number) => bytesToBase64(key(n));

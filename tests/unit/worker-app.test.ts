@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createWorkerApp } from '../../shared/worker/app.ts';
-import { timingSafeEqualStrings } from '../../shared/http/constant-time.ts';
+import { timingSafeEqualStrings } from '../../shared/lib/constant-time.ts';
 
 const SECRET = 'worker-secret-0123456789abcdef';
 const SERVICE = 'service-role-key-0123456789abcdef';

@@ -1,10 +1,11 @@
 /** @module Middleware factories: resolve the bearer key to a workspace, and require scopes. */
 import { createMiddleware } from 'hono/factory';
 import type { DataPort } from '../db/port.ts';
-import { ApiError, INVALID_KEY_MESSAGE } from '../http/errors.ts';
-import type { AppEnv, Principal } from '../http/env.ts';
-import type { ClientAddress } from '../http/client-address.ts';
-import { bearerKey, hashApiKey, type Scope } from './api-keys.ts';
+import { ApiError, INVALID_KEY_MESSAGE } from './errors.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { AppEnv } from './env.ts';
+import type { ClientAddress } from './client-address.ts';
+import { bearerKey, hashApiKey, type Scope } from '../auth/api-keys.ts';
 import { type FailedAuthGuard, tooManyFailures } from './failed-auth.ts';
 
 interface AuthRow {

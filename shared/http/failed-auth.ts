@@ -2,8 +2,8 @@
  * @module Throttles failed authentications: a bounded negative cache of key hashes that failed recently
  * (a repeat costs no database query) and a per-address limit on failures in the rate limiter's backend.
  */
-import { ApiError } from '../http/errors.ts';
-import { withTimeout } from '../http/timeout.ts';
+import { ApiError } from './errors.ts';
+import { withTimeout } from '../lib/timeout.ts';
 import type { RateLimiter } from '../ratelimit/limiter.ts';
 
 export interface FailedAuthLimits {

@@ -167,35 +167,19 @@ begin
 end
 $$;
 
--- The set-based heart of every import. p_rows is an array of valid, normalised rows
--- `{"n": row_number, "l": line (CSV), "c": contact for insert, "u": patch for update}` (n ascending).
--- Semantics are those of processing the rows one by one in order: match by email first, then
--- phone; an email matching one contact and a phone another is ambiguous_match; with
--- update_existing a match is updated, else skipped; later rows see contacts earlier rows made.
--- Rows whose keys and matched contacts no other row of the batch touches cannot influence each
--- other, so they are decided by one statement and written by one insert and one update; only the
--- rest (in-batch duplicates) go one by one, in order, afterwards.
-create function public.import_contacts_batch(p_workspace_id uuid, p_rows jsonb, p_update_existing boolean)
-returns jsonb
-language plpgsql volatile
+-- The decision of import_contacts_batch for every row of a batch, in one statement: rows that
+-- depend on others (in-batch duplicates, to go one by one), ambiguous ones (as row errors, with
+-- the skipped), the contacts to create, and the contacts to update with their rows' positions
+-- and patches.
+create function internal.import_batch_decide(
+  p_workspace_id uuid, p_rows jsonb, p_update_existing boolean,
+  out skipped integer, out errors jsonb, out dependent integer[], out new_contacts jsonb,
+  out update_ids uuid[], out update_pos integer[], out patches jsonb[]
+)
+language plpgsql stable
 set search_path = ''
 as $$
-declare
-  v_created integer := 0;
-  v_updated integer := 0;
-  v_skipped integer;
-  v_errors jsonb;
-  v_dependent integer[];
-  v_new jsonb;
-  v_ids uuid[];
-  v_patches jsonb[];
-  v_upd_pos integer[];
-  v_pos integer;
-  v_row jsonb;
-  v_out jsonb;
 begin
-  perform internal.lock_workspace_contacts(p_workspace_id);
-
   -- Only the matching keys travel through the joins and window sorts; each row's contact and
   -- patch are read from p_rows by position where they are needed.
   with input as (
@@ -242,26 +226,57 @@ begin
          array_agg(coalesce(em_id, ph_id) order by pos) filter (where action = 'update'),
          array_agg(pos order by pos) filter (where action = 'update'),
          array_agg(coalesce(p_rows -> (pos - 1) -> 'u', '{}'::jsonb) order by pos) filter (where action = 'update')
-    into v_skipped, v_errors, v_dependent, v_new, v_ids, v_upd_pos, v_patches
+    into skipped, errors, dependent, new_contacts, update_ids, update_pos, patches
     from decided;
 
-  if v_new is not null then
-    select count(*) into v_created from internal.contacts_insert(p_workspace_id, v_new);
+end
+$$;
+
+-- The set-based heart of every import. p_rows is an array of valid, normalised rows
+-- `{"n": row_number, "l": line (CSV), "c": contact for insert, "u": patch for update}` (n ascending).
+-- Semantics are those of processing the rows one by one in order: match by email first, then
+-- phone; an email matching one contact and a phone another is ambiguous_match; with
+-- update_existing a match is updated, else skipped; later rows see contacts earlier rows made.
+-- Rows whose keys and matched contacts no other row of the batch touches cannot influence each
+-- other, so they are decided by one statement and written by one insert and one update; only the
+-- rest (in-batch duplicates) go one by one, in order, afterwards.
+create function public.import_contacts_batch(p_workspace_id uuid, p_rows jsonb, p_update_existing boolean)
+returns jsonb
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  d record;
+  v_created integer := 0;
+  v_updated integer := 0;
+  v_skipped integer;
+  v_errors jsonb;
+  v_pos integer;
+  v_row jsonb;
+  v_out jsonb;
+begin
+  perform internal.lock_workspace_contacts(p_workspace_id);
+
+  d := internal.import_batch_decide(p_workspace_id, p_rows, p_update_existing);
+  v_skipped := d.skipped;
+  v_errors := d.errors;
+  if d.new_contacts is not null then
+    select count(*) into v_created from internal.contacts_insert(p_workspace_id, d.new_contacts);
   end if;
-  if v_ids is not null then
+  if d.update_ids is not null then
     -- An update that would break the contact limits becomes a row error instead. Each contact
     -- here is reached by one row only (others are dependent), so its id names the row.
     select coalesce(jsonb_agg(internal.row_error_json((p_rows -> (u.pos - 1) ->> 'n')::integer,
                       (p_rows -> (u.pos - 1) ->> 'l')::integer, 'invalid_field', x.problem)::jsonb), '[]'::jsonb)
       into v_out
-      from internal.contacts_patch(v_ids, v_patches) x
-      join unnest(v_ids, v_upd_pos) as u(id, pos) on u.id = x.contact_id;
-    v_updated := cardinality(v_ids) - jsonb_array_length(v_out);
+      from internal.contacts_patch(d.update_ids, d.patches) x
+      join unnest(d.update_ids, d.update_pos) as u(id, pos) on u.id = x.contact_id;
+    v_updated := cardinality(d.update_ids) - jsonb_array_length(v_out);
     v_skipped := v_skipped + jsonb_array_length(v_out);
     v_errors := v_errors || v_out;
   end if;
 
-  foreach v_pos in array v_dependent loop
+  foreach v_pos in array d.dependent loop
     v_row := p_rows -> (v_pos - 1);
     v_out := internal.import_one(p_workspace_id, v_row, p_update_existing);
     case v_out ->> 'action'

@@ -264,24 +264,19 @@ set search_path = ''
 as $$
 declare
   c public.contacts;
-  existing_id uuid;
-  p_email text := lower(p_contact ->> 'email');
-  p_phone text := p_contact ->> 'phone';
+  v_em uuid;
+  v_ph uuid;
 begin
   perform internal.lock_workspace_contacts(p_workspace_id);
-  if p_email is not null then
-    select id into existing_id from public.contacts
-     where ((workspace_id::text || ':' || email_normalized) collate "C") = p_workspace_id::text || ':' || p_email;
-    if found then
-      return jsonb_build_object('status', 'duplicate', 'field', 'email', 'contact_id', existing_id);
-    end if;
-  end if;
-  if p_phone is not null then
-    select id into existing_id from public.contacts
-     where ((workspace_id::text || ':' || phone) collate "C") = p_workspace_id::text || ':' || p_phone;
-    if found then
-      return jsonb_build_object('status', 'duplicate', 'field', 'phone', 'contact_id', existing_id);
-    end if;
+  -- Keyed probes (see contacts_workspace_email_key); a key without its field is null and finds nothing.
+  select (select id from public.contacts
+           where ((workspace_id::text || ':' || email_normalized) collate "C") = p_workspace_id::text || ':' || lower(p_contact ->> 'email')),
+         (select id from public.contacts
+           where ((workspace_id::text || ':' || phone) collate "C") = p_workspace_id::text || ':' || (p_contact ->> 'phone'))
+    into v_em, v_ph;
+  if coalesce(v_em, v_ph) is not null then
+    return jsonb_build_object('status', 'duplicate', 'field', case when v_em is not null then 'email' else 'phone' end,
+                              'contact_id', coalesce(v_em, v_ph));
   end if;
   select * into c from internal.contacts_insert(p_workspace_id, jsonb_build_array(p_contact));
   return jsonb_build_object('status', 'created', 'contact', internal.contact_json(c));

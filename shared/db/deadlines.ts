@@ -30,7 +30,6 @@ export const DEADLINES_MS: Readonly<Record<string, number>> = {
   webhook_delivery_record: WORKER_DEADLINE_MS,
   // Batch-bounded, but each batch is a real delete.
   retention_purge: WORKER_DEADLINE_MS,
-  idempotency_purge: WORKER_DEADLINE_MS,
   // The keys CLI (an operator waiting at a terminal), not a route.
   api_key_create: 15_000,
   api_key_list: 15_000,

@@ -50,13 +50,15 @@ create table public.contacts (
   check (coalesce(full_name, first_name, last_name, email) is not null)
 );
 -- Matching keys carry their workspace: `<workspace uuid>:<email>` (a uuid's text is always 36
--- characters, so the key is unambiguous). A probe `(workspace_id::text || ':' || email_normalized)
--- = $1` fits no other index, so however stale the statistics (a young tenant beside a big one
--- looks empty), matching is one unique-index lookup and never a scan of the workspace's rows
--- through contacts_workspace_created_idx. Every probe must spell the key exactly like this.
-create unique index contacts_workspace_email_key on public.contacts ((workspace_id::text || ':' || email_normalized))
+-- characters, so the key is unambiguous), compared bytewise (collate "C": a key is an identity, not
+-- something to sort for people, and the database's collation would cost every probe and insert).
+-- A probe `((workspace_id::text || ':' || email_normalized) collate "C") = $1` fits no other index,
+-- so however stale the statistics (a young tenant beside a big one looks empty), matching is one
+-- unique-index lookup and never a scan of the workspace's rows through
+-- contacts_workspace_created_idx. Every probe must spell the key exactly like this.
+create unique index contacts_workspace_email_key on public.contacts (((workspace_id::text || ':' || email_normalized) collate "C"))
   where email_normalized is not null;
-create unique index contacts_workspace_phone_key on public.contacts ((workspace_id::text || ':' || phone))
+create unique index contacts_workspace_phone_key on public.contacts (((workspace_id::text || ':' || phone) collate "C"))
   where phone is not null;
 -- Listing order within a workspace (contact_list); never a matching probe (see above).
 create index contacts_workspace_created_idx on public.contacts (workspace_id, created_at, id);
@@ -65,8 +67,10 @@ alter table public.workspaces enable row level security;
 alter table public.api_keys enable row level security;
 alter table public.contacts enable row level security;
 
+create schema if not exists internal;
+
 -- The JSON shape of a contact in every response.
-create function public.contact_json(c public.contacts) returns jsonb
+create function internal.contact_json(c public.contacts) returns jsonb
 language sql immutable
 set search_path = ''
 as $$
@@ -124,7 +128,7 @@ begin
 end
 $$;
 
-create function public.workspace_ensure(p_name text) returns jsonb
+create function internal.workspace_ensure(p_name text) returns jsonb
 language plpgsql volatile
 set search_path = ''
 as $$
@@ -138,7 +142,7 @@ begin
 end
 $$;
 
-create function public.api_key_json(k public.api_keys, p_workspace_name text) returns jsonb
+create function internal.api_key_json(k public.api_keys, p_workspace_name text) returns jsonb
 language sql immutable
 set search_path = ''
 as $$
@@ -175,7 +179,7 @@ declare
   w_id uuid;
   k public.api_keys;
 begin
-  w_id := (public.workspace_ensure(p_workspace_name) ->> 'id')::uuid;
+  w_id := (internal.workspace_ensure(p_workspace_name) ->> 'id')::uuid;
   insert into public.api_keys (workspace_id, name, key_hash, prefix, scopes, expires_at, rate_limit_per_minute)
   values (
     w_id, p_name, p_key_hash, p_prefix,
@@ -184,7 +188,7 @@ begin
     coalesce(p_rate_limit_per_minute, 60)
   )
   returning * into k;
-  return public.api_key_json(k, p_workspace_name);
+  return internal.api_key_json(k, p_workspace_name);
 end
 $$;
 
@@ -192,7 +196,7 @@ create function public.api_key_list(p_workspace_name text default null) returns 
 language sql stable
 set search_path = ''
 as $$
-  select coalesce(jsonb_agg(public.api_key_json(k, w.name) order by w.name, k.created_at), '[]'::jsonb)
+  select coalesce(jsonb_agg(internal.api_key_json(k, w.name) order by w.name, k.created_at), '[]'::jsonb)
     from public.api_keys k
     join public.workspaces w on w.id = k.workspace_id
    where p_workspace_name is null or w.name = p_workspace_name
@@ -219,33 +223,26 @@ begin
    where id::text = p_key_ref or prefix = p_key_ref
   returning * into k;
   select name into w_name from public.workspaces where id = k.workspace_id;
-  return jsonb_build_object('status', 'revoked', 'key', public.api_key_json(k, w_name));
+  return jsonb_build_object('status', 'revoked', 'key', internal.api_key_json(k, w_name));
 end
 $$;
 
 -- Writers of a workspace's contacts take this lock first, so matching by email and phone sees a
 -- stable table and two writers (imports, single creates) never both create the same person.
-create schema if not exists internal;
 
 create function internal.lock_workspace_contacts(p_workspace_id uuid) returns void
 language sql volatile
 set search_path = ''
 as $$ select pg_advisory_xact_lock(hashtextextended('contacts:' || p_workspace_id::text, 0)) $$;
 
--- Creates one contact from a normalised record (keys absent when not supplied). A contact with the
--- same email or phone in the workspace is not an error in SQL: the result names it so the route can
--- answer 409 duplicate_contact with its id.
-create function public.contact_create(p_workspace_id uuid, p_contact jsonb) returns jsonb
-language plpgsql volatile
+-- The one place that turns normalised contact records (jsonb, keys absent when not supplied) into
+-- rows of a workspace: every function that creates contacts inserts through this, so a new
+-- contact field is added here and in the table only. Matching and the workspace lock are the
+-- caller's; rows are inserted in the array's order.
+create function internal.contacts_insert(p_workspace_id uuid, p_contacts jsonb) returns setof public.contacts
+language sql volatile
 set search_path = ''
 as $$
-declare
-  c public.contacts;
-  existing_id uuid;
-  p_email text := lower(p_contact ->> 'email');
-  p_phone text := p_contact ->> 'phone';
-begin
-  perform internal.lock_workspace_contacts(p_workspace_id);
   insert into public.contacts (
     workspace_id, full_name, first_name, last_name, email, phone, job_title, company,
     related_company_id, linkedin_url, priority, tags, custom_fields, created_date
@@ -253,24 +250,36 @@ begin
   select p_workspace_id, r.full_name, r.first_name, r.last_name, r.email, r.phone, r.job_title, r.company,
          r.related_company_id, r.linkedin_url, r.priority, coalesce(r.tags, '{}'),
          coalesce(r.custom_fields, '{}'), coalesce(r.created_date, now())
-    from jsonb_populate_record(null::public.contacts, p_contact) r
-  on conflict do nothing
-  returning * into c;
+    from jsonb_populate_recordset(null::public.contacts, p_contacts) r
+  returning *
+$$;
 
-  if c.id is not null then
-    return jsonb_build_object('status', 'created', 'contact', public.contact_json(c));
+-- Creates one contact from a normalised record (keys absent when not supplied). A contact with the
+-- same email or phone in the workspace is not an error in SQL: the result names it so the route can
+-- answer 409 duplicate_contact with its id. Under the workspace's lock the probes see every writer's
+-- contacts, so nothing can take the keys between the probes and the insert.
+create function public.contact_create(p_workspace_id uuid, p_contact jsonb) returns jsonb
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  c public.contacts;
+  v_em uuid;
+  v_ph uuid;
+begin
+  perform internal.lock_workspace_contacts(p_workspace_id);
+  -- Keyed probes (see contacts_workspace_email_key); a key without its field is null and finds nothing.
+  select (select id from public.contacts
+           where ((workspace_id::text || ':' || email_normalized) collate "C") = p_workspace_id::text || ':' || lower(p_contact ->> 'email')),
+         (select id from public.contacts
+           where ((workspace_id::text || ':' || phone) collate "C") = p_workspace_id::text || ':' || (p_contact ->> 'phone'))
+    into v_em, v_ph;
+  if coalesce(v_em, v_ph) is not null then
+    return jsonb_build_object('status', 'duplicate', 'field', case when v_em is not null then 'email' else 'phone' end,
+                              'contact_id', coalesce(v_em, v_ph));
   end if;
-
-  if p_email is not null then
-    select id into existing_id from public.contacts
-     where (workspace_id::text || ':' || email_normalized) = p_workspace_id::text || ':' || p_email;
-    if found then
-      return jsonb_build_object('status', 'duplicate', 'field', 'email', 'contact_id', existing_id);
-    end if;
-  end if;
-  select id into existing_id from public.contacts
-   where (workspace_id::text || ':' || phone) = p_workspace_id::text || ':' || p_phone;
-  return jsonb_build_object('status', 'duplicate', 'field', 'phone', 'contact_id', existing_id);
+  select * into c from internal.contacts_insert(p_workspace_id, jsonb_build_array(p_contact));
+  return jsonb_build_object('status', 'created', 'contact', internal.contact_json(c));
 end
 $$;
 
@@ -278,9 +287,21 @@ create function public.contact_get(p_workspace_id uuid, p_id uuid) returns jsonb
 language sql stable
 set search_path = ''
 as $$
-  select public.contact_json(c) from public.contacts c
+  select internal.contact_json(c) from public.contacts c
    where c.workspace_id = p_workspace_id and c.id = p_id
 $$;
+
+-- Page clamping for every paged list: per_page within 1..100, page from 1 (the contract's bounds,
+-- also for direct callers); the offset is bigint so no page number overflows it.
+create function internal.page_limit(p_per_page integer) returns integer
+language sql immutable
+set search_path = ''
+as $$ select greatest(1, least(p_per_page, 100)) $$;
+
+create function internal.page_offset(p_page integer, p_per_page integer) returns bigint
+language sql immutable
+set search_path = ''
+as $$ select (greatest(p_page, 1) - 1)::bigint * internal.page_limit(p_per_page) $$;
 
 create function public.contact_list(
   p_workspace_id uuid,
@@ -298,11 +319,10 @@ as $$
   ), page as (
     select f.* from filtered f
      order by f.created_at, f.id
-     limit greatest(1, least(p_per_page, 100))
-    offset (greatest(p_page, 1) - 1) * greatest(1, least(p_per_page, 100))
+     limit internal.page_limit(p_per_page) offset internal.page_offset(p_page, p_per_page)
   )
   select jsonb_build_object(
-    'items', coalesce((select jsonb_agg(public.contact_json(p) order by p.created_at, p.id) from page p), '[]'::jsonb),
+    'items', coalesce((select jsonb_agg(internal.contact_json(p) order by p.created_at, p.id) from page p), '[]'::jsonb),
     'total', (select count(*) from filtered)
   )
 $$;

@@ -160,7 +160,7 @@ $$;
 
 -- Expired keys, oldest first, at most p_batch of them (index-backed by idempotency_keys_created_idx).
 -- Run by the scheduler through public.retention_purge (pg_cron where present, the local loop otherwise).
-create function public.idempotency_purge(p_batch integer default 10000) returns jsonb
+create function internal.idempotency_purge(p_batch integer default 10000) returns jsonb
 language sql volatile
 set search_path = ''
 as $$

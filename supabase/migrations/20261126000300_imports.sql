@@ -43,44 +43,6 @@ alter table public.import_job_errors enable row level security;
 revoke all on public.import_jobs, public.import_job_errors from public, anon, authenticated;
 grant select, insert, update, delete on public.import_jobs, public.import_job_errors to service_role;
 
--- A contact with an import row's patch applied: fields the row supplied overwrite, tags are
--- unioned (first spelling kept), custom_fields merged, and full_name recomposed when only first or
--- last name changed. One definition for the set-based and the row-by-row update.
-create function internal.contact_patched(t public.contacts, u jsonb) returns public.contacts
-language plpgsql immutable
-set search_path = ''
-as $$
-begin
-  if u ? 'full_name' then
-    t.full_name := u ->> 'full_name';
-  end if;
-  if u ? 'first_name' then t.first_name := u ->> 'first_name'; end if;
-  if u ? 'last_name' then t.last_name := u ->> 'last_name'; end if;
-  if not u ? 'full_name' and (u ? 'first_name' or u ? 'last_name') then
-    t.full_name := nullif(concat_ws(' ', t.first_name, t.last_name), '');
-  end if;
-  if u ? 'email' then t.email := u ->> 'email'; end if;
-  if u ? 'phone' then t.phone := u ->> 'phone'; end if;
-  if u ? 'job_title' then t.job_title := u ->> 'job_title'; end if;
-  if u ? 'company' then t.company := u ->> 'company'; end if;
-  if u ? 'related_company_id' then t.related_company_id := u ->> 'related_company_id'; end if;
-  if u ? 'linkedin_url' then t.linkedin_url := u ->> 'linkedin_url'; end if;
-  if u ? 'priority' then t.priority := (u ->> 'priority')::smallint; end if;
-  if u ? 'created_date' then t.created_date := (u ->> 'created_date')::timestamptz; end if;
-  if u ? 'tags' then
-    t.tags := array(
-      select s.tag from (
-        select distinct on (lower(x.tag)) x.tag, x.pos
-          from unnest(t.tags || array(select jsonb_array_elements_text(u -> 'tags'))) with ordinality as x(tag, pos)
-         order by lower(x.tag), x.pos) s
-       order by s.pos);
-  end if;
-  if u ? 'custom_fields' then t.custom_fields := t.custom_fields || (u -> 'custom_fields'); end if;
-  t.updated_at := now();
-  return t;
-end
-$$;
-
 -- The size of a jsonb value as compact JSON (no spaces), the form the API measures custom_fields
 -- in: jsonb's text form adds one space after every ':' and ','; those are counted and taken off.
 create function internal.jsonb_compact_size(j jsonb) returns integer
@@ -94,39 +56,75 @@ as $$
     from jsonb_path_query(j, 'strict $.**') v
 $$;
 
--- Why applying an import row's patch to a contact would break the contact limits (50 tags,
--- 16 KiB of custom_fields: the limits a created contact meets, MAX in shared/contacts/model.ts),
--- or null when it would not.
--- A row that breaks them is a row error and the contact stays as it was, so no sequence of
--- merges can grow a contact without bound.
-create function internal.contact_patch_problem(t public.contacts, u jsonb) returns text
-language plpgsql immutable
+-- The one place that applies import rows' patches to contacts (p_ids[i] gets p_patches[i]; the
+-- workspace lock and the matching are the caller's). A patch's fields overwrite (the contact's
+-- row type says which fields there are, so a new field needs no change here but the column list
+-- of the update), tags are unioned (first spelling kept), custom_fields merged, and full_name
+-- recomposed when only first or last name changed.
+-- A patch that would break the contact limits (50 tags, 16 KiB of custom_fields: the limits a
+-- created contact meets, MAX in shared/contacts/model.ts) is not applied: its contact is
+-- returned with the reason, so no sequence of merges can grow a contact without bound.
+-- Set-based: one statement for the whole batch, every contact reached by primary key.
+create function internal.contacts_patch(p_ids uuid[], p_patches jsonb[])
+returns table (contact_id uuid, problem text)
+language sql volatile
 set search_path = ''
 as $$
-declare
-  v_tags integer;
-  v_fields jsonb;
-  v_bytes integer;
-begin
-  if u ? 'tags' then
-    select count(distinct lower(x)) into v_tags
-      from unnest(t.tags || array(select jsonb_array_elements_text(u -> 'tags'))) x;
-    if v_tags > 50 then
-      return format('tags: merging them into contact %s would give it %s tags; at most 50 are allowed', t.id, v_tags);
-    end if;
-  end if;
-  if u ? 'custom_fields' then
-    v_fields := t.custom_fields || (u -> 'custom_fields');
-    -- The text form is never shorter than the compact one: measure exactly only near the limit.
-    if octet_length(v_fields::text) > 16384 then
-      v_bytes := internal.jsonb_compact_size(v_fields);
-      if v_bytes > 16384 then
-        return format('custom_fields: merging them into contact %s would make them %s bytes as JSON; at most 16384 are allowed', t.id, v_bytes);
-      end if;
-    end if;
-  end if;
-  return null;
-end
+  with patched as materialized (
+    select t.id, x.u, jsonb_populate_record(t, x.u || jsonb_build_object(
+               'full_name', case
+                 when x.u ? 'full_name' then x.u -> 'full_name'
+                 when x.u ? 'first_name' or x.u ? 'last_name' then to_jsonb(nullif(concat_ws(' ',
+                   case when x.u ? 'first_name' then x.u ->> 'first_name' else t.first_name end,
+                   case when x.u ? 'last_name' then x.u ->> 'last_name' else t.last_name end), ''))
+                 else to_jsonb(t.full_name) end,
+               'tags', case when x.u ? 'tags' then to_jsonb(array(
+                   select s.tag from (
+                     select distinct on (lower(y.tag)) y.tag, y.pos
+                       from unnest(t.tags || array(select jsonb_array_elements_text(x.u -> 'tags'))) with ordinality as y(tag, pos)
+                      order by lower(y.tag), y.pos) s
+                    order by s.pos))
+                 else to_jsonb(t.tags) end,
+               'custom_fields', case when x.u ? 'custom_fields' then t.custom_fields || (x.u -> 'custom_fields') else t.custom_fields end,
+               'updated_at', now())) as p
+      from unnest(p_ids, p_patches) as x(id, u)
+      join public.contacts t on t.id = x.id
+  ), checked as materialized (
+    select id, p, case
+             when u ? 'tags' and cardinality((p).tags) > 50 then
+               format('tags: merging them into contact %s would give it %s tags; at most 50 are allowed', id, cardinality((p).tags))
+             -- The text form is never shorter than the compact one: measure exactly only near the limit.
+             when u ? 'custom_fields' and octet_length((p).custom_fields::text) > 16384
+                  and internal.jsonb_compact_size((p).custom_fields) > 16384 then
+               format('custom_fields: merging them into contact %s would make them %s bytes as JSON; at most 16384 are allowed',
+                      id, internal.jsonb_compact_size((p).custom_fields))
+           end as problem
+      from patched
+  ), written as (
+    -- By id alone t is a primary-key lookup (the ids were found by this workspace's keys), where a
+    -- workspace_id predicate would let stale statistics choose a scan of the workspace.
+    update public.contacts t set (
+      full_name, first_name, last_name, email, phone, job_title, company, related_company_id,
+      linkedin_url, priority, created_date, tags, custom_fields, updated_at
+    ) = (
+      (c.p).full_name, (c.p).first_name, (c.p).last_name, (c.p).email, (c.p).phone, (c.p).job_title, (c.p).company,
+      (c.p).related_company_id, (c.p).linkedin_url, (c.p).priority, (c.p).created_date, (c.p).tags, (c.p).custom_fields,
+      (c.p).updated_at
+    )
+      from checked c
+     where c.problem is null and t.id = c.id
+    returning 1
+  )
+  select id, problem from checked where problem is not null
+$$;
+
+-- The JSON shape of a row error wherever one is shown (json, not jsonb: keys in the published
+-- order); absent line (JSON rows) left out.
+create function internal.row_error_json(p_row_number integer, p_line integer, p_code text, p_message text) returns json
+language sql immutable
+set search_path = ''
+as $$
+  select json_strip_nulls(json_build_object('row_number', p_row_number, 'line', p_line, 'code', p_code, 'message', p_message))
 $$;
 
 -- One row of an import whose outcome depends on rows before it: matched against the table as it
@@ -139,90 +137,63 @@ declare
   v_em uuid;
   v_ph uuid;
   v_problem text;
-  p public.contacts;
 begin
   -- Keyed probes (the key carries the workspace; see contacts_workspace_email_key).
   if p_row -> 'c' ? 'email' then
     select id into v_em from public.contacts
-     where (workspace_id::text || ':' || email_normalized) = p_workspace_id::text || ':' || lower(p_row -> 'c' ->> 'email');
+     where ((workspace_id::text || ':' || email_normalized) collate "C") = p_workspace_id::text || ':' || lower(p_row -> 'c' ->> 'email');
   end if;
   if p_row -> 'c' ? 'phone' then
     select id into v_ph from public.contacts
-     where (workspace_id::text || ':' || phone) = p_workspace_id::text || ':' || (p_row -> 'c' ->> 'phone');
+     where ((workspace_id::text || ':' || phone) collate "C") = p_workspace_id::text || ':' || (p_row -> 'c' ->> 'phone');
   end if;
   if v_em is not null and v_ph is not null and v_em <> v_ph then
     return jsonb_build_object('action', 'ambiguous',
       'message', format('email matches contact %s but phone matches contact %s', v_em, v_ph));
   end if;
   if coalesce(v_em, v_ph) is null then
-    insert into public.contacts (
-      workspace_id, full_name, first_name, last_name, email, phone, job_title, company,
-      related_company_id, linkedin_url, priority, tags, custom_fields, created_date
-    )
-    select p_workspace_id, r.full_name, r.first_name, r.last_name, r.email, r.phone, r.job_title, r.company,
-           r.related_company_id, r.linkedin_url, r.priority, coalesce(r.tags, '{}'),
-           coalesce(r.custom_fields, '{}'), coalesce(r.created_date, now())
-      from jsonb_populate_record(null::public.contacts, p_row -> 'c') r;
+    perform internal.contacts_insert(p_workspace_id, jsonb_build_array(p_row -> 'c'));
     return jsonb_build_object('action', 'create');
   end if;
   if not p_update_existing then
     return jsonb_build_object('action', 'skip');
   end if;
-  select * into p from public.contacts t where t.id = coalesce(v_em, v_ph);
-  v_problem := internal.contact_patch_problem(p, coalesce(p_row -> 'u', '{}'::jsonb));
+  select problem into v_problem
+    from internal.contacts_patch(array[coalesce(v_em, v_ph)], array[coalesce(p_row -> 'u', '{}'::jsonb)]);
   if v_problem is not null then
     return jsonb_build_object('action', 'invalid', 'code', 'invalid_field', 'message', v_problem);
   end if;
-  p := internal.contact_patched(p, coalesce(p_row -> 'u', '{}'::jsonb));
-  update public.contacts set
-    full_name = p.full_name, first_name = p.first_name, last_name = p.last_name, email = p.email,
-    phone = p.phone, job_title = p.job_title, company = p.company, related_company_id = p.related_company_id,
-    linkedin_url = p.linkedin_url, priority = p.priority, created_date = p.created_date, tags = p.tags,
-    custom_fields = p.custom_fields, updated_at = p.updated_at
-   where id = p.id;
   return jsonb_build_object('action', 'update');
 end
 $$;
 
--- The set-based heart of every import. p_rows is an array of valid, normalised rows
--- `{"n": row_number, "c": contact for insert, "u": patch for update}` (n ascending).
--- Semantics are those of processing the rows one by one in order: match by email first, then
--- phone; an email matching one contact and a phone another is ambiguous_match; with
--- update_existing a match is updated, else skipped; later rows see contacts earlier rows made.
--- Rows whose keys and matched contacts no other row of the batch touches cannot influence each
--- other, so one statement decides and writes them all; only the rest (in-batch duplicates) go one
--- by one, in order, afterwards.
-create function public.import_contacts_batch(p_workspace_id uuid, p_rows jsonb, p_update_existing boolean)
-returns jsonb
-language plpgsql volatile
+-- The decision of import_contacts_batch for every row of a batch, in one statement: rows that
+-- depend on others (in-batch duplicates, to go one by one), ambiguous ones (as row errors, with
+-- the skipped), the contacts to create, and the contacts to update with their rows' positions
+-- and patches.
+create function internal.import_batch_decide(
+  p_workspace_id uuid, p_rows jsonb, p_update_existing boolean,
+  out skipped integer, out errors jsonb, out dependent integer[], out new_contacts jsonb,
+  out update_ids uuid[], out update_pos integer[], out patches jsonb[]
+)
+language plpgsql stable
 set search_path = ''
 as $$
-declare
-  v_created integer;
-  v_updated integer;
-  v_skipped integer;
-  v_errors jsonb;
-  v_dependent integer[];
-  v_pos integer;
-  v_row jsonb;
-  v_out jsonb;
 begin
-  perform internal.lock_workspace_contacts(p_workspace_id);
-
   -- Only the matching keys travel through the joins and window sorts; each row's contact and
-  -- patch are read from p_rows by position where they are written.
+  -- patch are read from p_rows by position where they are needed.
   with input as (
     -- Matching keys carry the workspace (see contacts_workspace_email_key): null without the field.
     select x.pos::integer as pos, (x.r ->> 'n')::integer as n,
-           p_workspace_id::text || ':' || lower(x.r -> 'c' ->> 'email') as em,
-           p_workspace_id::text || ':' || (x.r -> 'c' ->> 'phone') as ph
+           (p_workspace_id::text || ':' || lower(x.r -> 'c' ->> 'email')) collate "C" as em,
+           (p_workspace_id::text || ':' || (x.r -> 'c' ->> 'phone')) collate "C" as ph
       from jsonb_array_elements(p_rows) with ordinality as x(r, pos)
   ), matched as (
     -- One unique-index probe per key: a hash join would read every contact of the workspace per
     -- batch, and a workspace_id predicate here would let stale statistics pick a workspace scan.
     select i.*,
-           (select e.id from public.contacts e where (e.workspace_id::text || ':' || e.email_normalized) = i.em) as em_id,
-           (select p.id from public.contacts p where (p.workspace_id::text || ':' || p.phone) = i.ph) as ph_id
+           (select e.id from public.contacts e where ((e.workspace_id::text || ':' || e.email_normalized) collate "C") = i.em) as em_id,
+           (select p.id from public.contacts p where ((p.workspace_id::text || ':' || p.phone) collate "C") = i.ph) as ph_id
       from input i
   ), refs as (
     -- How many rows reach each matched contact, by email or by phone.
@@ -245,49 +216,67 @@ begin
       from matched m
       left join refs re on re.id = m.em_id
       left join refs rp on rp.id = m.ph_id
-  ), checked as (
-    -- An update that would break the contact limits becomes a row error instead.
-    select d.*, case when d.action = 'update'
-                     then internal.contact_patch_problem(cur, coalesce(p_rows -> (d.pos - 1) -> 'u', '{}'::jsonb)) end as problem
-      from decided d
-      left join public.contacts cur on d.action = 'update' and cur.id = coalesce(d.em_id, d.ph_id)
-  ), created as (
-    insert into public.contacts (
-      workspace_id, full_name, first_name, last_name, email, phone, job_title, company,
-      related_company_id, linkedin_url, priority, tags, custom_fields, created_date
-    )
-    select p_workspace_id, r.full_name, r.first_name, r.last_name, r.email, r.phone, r.job_title, r.company,
-           r.related_company_id, r.linkedin_url, r.priority, coalesce(r.tags, '{}'),
-           coalesce(r.custom_fields, '{}'), coalesce(r.created_date, now())
-      from decided d
-      cross join lateral jsonb_populate_record(null::public.contacts, p_rows -> (d.pos - 1) -> 'c') r
-     where d.action = 'create'
-    returning 1
-  ), updated as (
-    update public.contacts t set
-      full_name = p.full_name, first_name = p.first_name, last_name = p.last_name, email = p.email,
-      phone = p.phone, job_title = p.job_title, company = p.company, related_company_id = p.related_company_id,
-      linkedin_url = p.linkedin_url, priority = p.priority, created_date = p.created_date, tags = p.tags,
-      custom_fields = p.custom_fields, updated_at = p.updated_at
-      from checked d
-      join public.contacts cur on cur.id = coalesce(d.em_id, d.ph_id)
-      cross join lateral internal.contact_patched(cur, coalesce(p_rows -> (d.pos - 1) -> 'u', '{}'::jsonb)) p
-     -- cur was found by this workspace's keys; by id alone t is a primary-key lookup, where a
-     -- workspace_id predicate would let stale statistics choose a scan of the workspace.
-     where d.action = 'update' and d.problem is null and t.id = cur.id
-    returning 1
   )
-  select (select count(*) from created), (select count(*) from updated),
-         count(*) filter (where action in ('skip', 'ambiguous') or problem is not null),
-         coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object('row_number', n, 'line', (p_rows -> (pos - 1) ->> 'l')::integer,
-                    'code', case when problem is null then 'ambiguous_match' else 'invalid_field' end,
-                    'message', coalesce(problem, format('email matches contact %s but phone matches contact %s', em_id, ph_id)))) order by n)
-                  filter (where action = 'ambiguous' or problem is not null), '[]'::jsonb),
-         coalesce(array_agg(pos order by pos) filter (where action = 'dependent'), '{}')
-    into v_created, v_updated, v_skipped, v_errors, v_dependent
-    from checked;
+  select count(*) filter (where action in ('skip', 'ambiguous')),
+         coalesce(jsonb_agg(internal.row_error_json(n, (p_rows -> (pos - 1) ->> 'l')::integer, 'ambiguous_match',
+                    format('email matches contact %s but phone matches contact %s', em_id, ph_id))::jsonb order by n)
+                  filter (where action = 'ambiguous'), '[]'::jsonb),
+         coalesce(array_agg(pos order by pos) filter (where action = 'dependent'), '{}'),
+         jsonb_agg(p_rows -> (pos - 1) -> 'c' order by pos) filter (where action = 'create'),
+         array_agg(coalesce(em_id, ph_id) order by pos) filter (where action = 'update'),
+         array_agg(pos order by pos) filter (where action = 'update'),
+         array_agg(coalesce(p_rows -> (pos - 1) -> 'u', '{}'::jsonb) order by pos) filter (where action = 'update')
+    into skipped, errors, dependent, new_contacts, update_ids, update_pos, patches
+    from decided;
 
-  foreach v_pos in array v_dependent loop
+end
+$$;
+
+-- The set-based heart of every import. p_rows is an array of valid, normalised rows
+-- `{"n": row_number, "l": line (CSV), "c": contact for insert, "u": patch for update}` (n ascending).
+-- Semantics are those of processing the rows one by one in order: match by email first, then
+-- phone; an email matching one contact and a phone another is ambiguous_match; with
+-- update_existing a match is updated, else skipped; later rows see contacts earlier rows made.
+-- Rows whose keys and matched contacts no other row of the batch touches cannot influence each
+-- other, so they are decided by one statement and written by one insert and one update; only the
+-- rest (in-batch duplicates) go one by one, in order, afterwards.
+create function public.import_contacts_batch(p_workspace_id uuid, p_rows jsonb, p_update_existing boolean)
+returns jsonb
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  d record;
+  v_created integer := 0;
+  v_updated integer := 0;
+  v_skipped integer;
+  v_errors jsonb;
+  v_pos integer;
+  v_row jsonb;
+  v_out jsonb;
+begin
+  perform internal.lock_workspace_contacts(p_workspace_id);
+
+  d := internal.import_batch_decide(p_workspace_id, p_rows, p_update_existing);
+  v_skipped := d.skipped;
+  v_errors := d.errors;
+  if d.new_contacts is not null then
+    select count(*) into v_created from internal.contacts_insert(p_workspace_id, d.new_contacts);
+  end if;
+  if d.update_ids is not null then
+    -- An update that would break the contact limits becomes a row error instead. Each contact
+    -- here is reached by one row only (others are dependent), so its id names the row.
+    select coalesce(jsonb_agg(internal.row_error_json((p_rows -> (u.pos - 1) ->> 'n')::integer,
+                      (p_rows -> (u.pos - 1) ->> 'l')::integer, 'invalid_field', x.problem)::jsonb), '[]'::jsonb)
+      into v_out
+      from internal.contacts_patch(d.update_ids, d.patches) x
+      join unnest(d.update_ids, d.update_pos) as u(id, pos) on u.id = x.contact_id;
+    v_updated := cardinality(d.update_ids) - jsonb_array_length(v_out);
+    v_skipped := v_skipped + jsonb_array_length(v_out);
+    v_errors := v_errors || v_out;
+  end if;
+
+  foreach v_pos in array d.dependent loop
     v_row := p_rows -> (v_pos - 1);
     v_out := internal.import_one(p_workspace_id, v_row, p_update_existing);
     case v_out ->> 'action'
@@ -296,14 +285,13 @@ begin
       when 'skip' then v_skipped := v_skipped + 1;
       else
         v_skipped := v_skipped + 1;
-        v_errors := v_errors || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
-          'row_number', (v_row ->> 'n')::integer, 'line', (v_row ->> 'l')::integer,
-          'code', coalesce(v_out ->> 'code', 'ambiguous_match'), 'message', v_out ->> 'message')));
+        v_errors := v_errors || jsonb_build_array(internal.row_error_json((v_row ->> 'n')::integer, (v_row ->> 'l')::integer,
+          coalesce(v_out ->> 'code', 'ambiguous_match'), v_out ->> 'message')::jsonb);
     end case;
   end loop;
 
-  -- Dependent rows' errors come after the others; keep the list ordered by row.
-  if jsonb_array_length(v_errors) > 1 and array_length(v_dependent, 1) > 0 then
+  -- Errors come from three places (ambiguous, over the limits, dependent rows): keep them by row.
+  if jsonb_array_length(v_errors) > 1 then
     select jsonb_agg(e order by (e ->> 'row_number')::integer) into v_errors from jsonb_array_elements(v_errors) e;
   end if;
   return jsonb_build_object('created', v_created, 'updated', v_updated, 'skipped', v_skipped, 'errors', v_errors);
@@ -349,6 +337,31 @@ begin
 end
 $$;
 
+-- Books one batch of a job's rows on the job, the one place for the counters: the batch upsert
+-- (workspace and update_existing from the job), its row errors and those validation found
+-- (`p_errors`, counted as skipped), and p_rows_read more processed rows. Returns the job as it is now.
+create function internal.import_job_apply(j public.import_jobs, p_rows jsonb, p_errors jsonb, p_rows_read integer)
+returns public.import_jobs
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  b jsonb := public.import_contacts_batch(j.workspace_id, coalesce(p_rows, '[]'::jsonb), j.update_existing);
+  all_errors jsonb := coalesce(p_errors, '[]'::jsonb) || (b -> 'errors');
+begin
+  perform internal.import_record_errors(j.id, all_errors);
+  update public.import_jobs set
+    processed_rows = processed_rows + p_rows_read,
+    created_count = created_count + (b ->> 'created')::integer,
+    updated_count = updated_count + (b ->> 'updated')::integer,
+    skipped_count = skipped_count + (b ->> 'skipped')::integer + jsonb_array_length(coalesce(p_errors, '[]'::jsonb)),
+    error_count = error_count + jsonb_array_length(all_errors)
+   where id = j.id
+  returning * into j;
+  return j;
+end
+$$;
+
 -- mapping_used arrives as [column, field] pairs (a jsonb array keeps their order) and is kept as a
 -- json object in that order.
 create function internal.csv_mapping_json(p_pairs jsonb) returns json
@@ -361,7 +374,7 @@ as $$
 $$;
 
 -- json, not jsonb: keys (and the columns of mapping_used) stay in the published order.
-create function public.import_job_json(j public.import_jobs, p_error_limit integer default 100) returns json
+create function internal.import_job_json(j public.import_jobs, p_error_limit integer default 100) returns json
 language sql stable
 set search_path = ''
 as $$
@@ -376,7 +389,7 @@ as $$
     'skipped_count', j.skipped_count,
     'error_count', j.error_count,
     'errors', coalesce((
-      select json_agg(json_strip_nulls(json_build_object('row_number', e.row_number, 'line', e.line, 'code', e.code, 'message', e.message)) order by e.row_number)
+      select json_agg(internal.row_error_json(e.row_number, e.line, e.code, e.message) order by e.row_number)
         from (select * from public.import_job_errors where job_id = j.id order by row_number limit p_error_limit) e
     ), '[]'::json),
     'errors_truncated', j.error_count > p_error_limit,
@@ -416,27 +429,22 @@ language plpgsql volatile
 set search_path = ''
 as $$
 declare
-  b jsonb;
   j public.import_jobs;
-  all_errors jsonb;
   response json;
 begin
   perform internal.idempotency_hold(p_workspace_id, p_idempotency);
-  b := public.import_contacts_batch(p_workspace_id, p_rows, p_update_existing);
-  all_errors := coalesce(p_errors, '[]'::jsonb) || (b -> 'errors');
   insert into public.import_jobs (
     id, workspace_id, status, source, update_existing, tags, mapping_used, unmapped_columns, preamble_lines_skipped,
-    total_rows, processed_rows, created_count, updated_count, skipped_count, error_count, started_at, finished_at
+    total_rows, started_at
   ) values (
-    p_job_id, p_workspace_id, 'completed', p_source, p_update_existing,
+    p_job_id, p_workspace_id, 'processing', p_source, p_update_existing,
     array(select jsonb_array_elements_text(coalesce(p_tags, '[]'::jsonb))),
     internal.csv_mapping_json(p_mapping_used), p_unmapped_columns, p_preamble_lines_skipped,
-    p_total_rows, p_total_rows,
-    (b ->> 'created')::integer, (b ->> 'updated')::integer,
-    (b ->> 'skipped')::integer + jsonb_array_length(coalesce(p_errors, '[]'::jsonb)),
-    jsonb_array_length(all_errors), now(), now()
+    p_total_rows, now()
   ) returning * into j;
-  perform internal.import_record_errors(p_job_id, all_errors);
+  j := internal.import_job_apply(j, p_rows, p_errors, p_total_rows);
+  update public.import_jobs set status = 'completed', finished_at = now() where id = p_job_id
+  returning * into j;
 
   -- json, not jsonb: keys stay in the published order.
   response := json_build_object('data', json_strip_nulls(json_build_object(
@@ -446,8 +454,7 @@ begin
     'created_count', j.created_count,
     'updated_count', j.updated_count,
     'skipped_count', j.skipped_count,
-    'errors', (select coalesce(json_agg(json_strip_nulls(json_build_object(
-                 'row_number', e.row_number, 'line', e.line, 'code', e.code, 'message', e.message)) order by e.row_number), '[]'::json)
+    'errors', (select coalesce(json_agg(internal.row_error_json(e.row_number, e.line, e.code, e.message) order by e.row_number), '[]'::json)
                  from public.import_job_errors e where e.job_id = j.id),
     'mapping_used', j.mapping_used,
     'unmapped_columns', j.unmapped_columns,
@@ -462,7 +469,7 @@ create function public.import_job_get(p_workspace_id uuid, p_job_id text) return
 language sql stable
 set search_path = ''
 as $$
-  select public.import_job_json(j) from public.import_jobs j
+  select internal.import_job_json(j) from public.import_jobs j
    where j.workspace_id = p_workspace_id and j.id = p_job_id
 $$;
 

@@ -232,8 +232,7 @@ as $$
     select e.* from public.webhook_endpoints e
      where e.workspace_id = p_workspace_id
      order by e.created_at, e.id
-     limit greatest(1, least(p_per_page, 100))
-    offset (greatest(p_page, 1) - 1) * greatest(1, least(p_per_page, 100))
+     limit internal.page_limit(p_per_page) offset internal.page_offset(p_page, p_per_page)
   )
   select jsonb_build_object(
     'items', coalesce((select jsonb_agg(internal.webhook_endpoint_json(p) order by p.created_at, p.id) from page p), '[]'::jsonb),
@@ -333,8 +332,7 @@ as $$
     select d.* from public.webhook_deliveries d
      where d.endpoint_id = p_endpoint_id
      order by d.created_at desc, d.id desc
-     limit greatest(1, least(p_per_page, 100))
-    offset (greatest(p_page, 1) - 1) * greatest(1, least(p_per_page, 100))
+     limit internal.page_limit(p_per_page) offset internal.page_offset(p_page, p_per_page)
   )
   select case when exists (
     select 1 from public.webhook_endpoints e where e.id = p_endpoint_id and e.workspace_id = p_workspace_id

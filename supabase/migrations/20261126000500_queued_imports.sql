@@ -236,8 +236,6 @@ set search_path = ''
 as $$
 declare
   j public.import_jobs;
-  b jsonb;
-  all_errors jsonb;
 begin
   select * into j from public.import_jobs where id = p_job_id for update;
   if not found or j.status <> 'processing' or j.lease_token is distinct from p_lease_token
@@ -248,16 +246,9 @@ begin
   if not p_done then
     perform set_config('synchronous_commit', 'off', true);
   end if;
-  b := public.import_contacts_batch(j.workspace_id, coalesce(p_rows, '[]'::jsonb), j.update_existing);
-  all_errors := coalesce(p_errors, '[]'::jsonb) || (b -> 'errors');
-  perform internal.import_record_errors(p_job_id, all_errors);
+  j := internal.import_job_apply(j, p_rows, p_errors, p_rows_read);
 
   update public.import_jobs set
-    processed_rows = processed_rows + p_rows_read,
-    created_count = created_count + (b ->> 'created')::integer,
-    updated_count = updated_count + (b ->> 'updated')::integer,
-    skipped_count = skipped_count + (b ->> 'skipped')::integer + jsonb_array_length(coalesce(p_errors, '[]'::jsonb)),
-    error_count = error_count + jsonb_array_length(all_errors),
     cursor_offset = p_next_offset,
     cursor_line = p_next_line,
     -- Progress: only this claim counts now, should it still fail.
@@ -326,10 +317,10 @@ set search_path = ''
 as $$
   select case when j.id is null then null else jsonb_build_object(
     'items', coalesce((
-      select jsonb_agg(jsonb_strip_nulls(jsonb_build_object('row_number', e.row_number, 'line', e.line, 'code', e.code, 'message', e.message)) order by e.row_number)
+      select jsonb_agg(internal.row_error_json(e.row_number, e.line, e.code, e.message)::jsonb order by e.row_number)
         from (select * from public.import_job_errors
                where job_id = j.id order by row_number
-               limit p_per_page offset (greatest(p_page, 1) - 1) * p_per_page) e), '[]'::jsonb),
+               limit internal.page_limit(p_per_page) offset internal.page_offset(p_page, p_per_page)) e), '[]'::jsonb),
     -- What can be paged through: the stored errors (the job counts the rest by code).
     'total', least(j.error_count, internal.import_error_cap())) end
   from (select null) x

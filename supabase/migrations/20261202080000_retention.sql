@@ -60,7 +60,7 @@ language plpgsql volatile
 set search_path = ''
 as $$
 declare
-  keys jsonb := public.idempotency_purge(p_batch);
+  keys jsonb := internal.idempotency_purge(p_batch);
   jobs jsonb := internal.import_jobs_purge(p_batch);
 begin
   return jsonb_build_object(

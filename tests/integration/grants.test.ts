@@ -1,7 +1,40 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freshDatabase } from '../support/db.ts';
 
 const db = await freshDatabase();
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/**
+ * Public functions no application code calls, each with its reason. import_contacts_batch is the
+ * batch upsert that imports written in SQL (migrations of other import paths) call by this name.
+ */
+const SQL_ENTRY_POINTS = ['import_contacts_batch'];
+
+async function sourceFiles(dir: string, ext: RegExp): Promise<string[]> {
+  const entries = await readdir(join(ROOT, dir), { withFileTypes: true, recursive: true });
+  return entries
+    // scripts/tools holds installed binaries (Deno, the Supabase CLI), not the application.
+    .filter((e) => e.isFile() && ext.test(e.name) && !/\/(node_modules|tools)(\/|$)/.test(e.parentPath))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+/** Every function name the application calls: `rpc('name'` in its TypeScript, `select public.name(` in pg_cron jobs. */
+async function calledFunctions(): Promise<Set<string>> {
+  const names = new Set<string>();
+  for (const dir of ['shared', 'scripts', 'functions']) {
+    for (const file of await sourceFiles(dir, /\.ts$/)) {
+      const text = await readFile(file, 'utf8');
+      for (const m of text.matchAll(/\brpc(?:<[^()]*?>)?\(\s*['"]([a-z_0-9]+)['"]/g)) names.add(m[1]);
+    }
+  }
+  for (const file of await sourceFiles('supabase/migrations', /\.sql$/)) {
+    const text = await readFile(file, 'utf8');
+    for (const m of text.matchAll(/cron\.schedule\([^;]*?'select public\.([a-z_0-9]+)\(/g)) names.add(m[1]);
+  }
+  return names;
+}
 
 describe('least privilege', () => {
   it('lets neither anon nor authenticated execute any function in public or internal, and service_role all it calls', async () => {
@@ -18,6 +51,17 @@ describe('least privilege', () => {
       // The lock-down helper itself is for migrations (the owner) only.
       expect({ sig: f.sig, service: f.service }).toEqual({ sig: f.sig, service: f.sig !== 'internal.lock_down_public_functions()' });
     }
+  });
+
+  it('keeps in public exactly the functions the application calls; every helper lives in internal', async () => {
+    const called = await calledFunctions();
+    expect(called.size).toBeGreaterThanOrEqual(20);
+    const rows = await db.sql<{ name: string }[]>`
+      select distinct p.proname as name from pg_proc p where p.pronamespace = 'public'::regnamespace order by 1`;
+    const inPublic = rows.map((r) => r.name);
+    expect(inPublic.filter((n) => !called.has(n) && !SQL_ENTRY_POINTS.includes(n))).toEqual([]);
+    expect([...called].filter((n) => !inPublic.includes(n)).sort()).toEqual([]);
+    expect(SQL_ENTRY_POINTS.filter((n) => !inPublic.includes(n) || called.has(n))).toEqual([]);
   });
 
   it.each(['anon', 'authenticated'])('refuses %s when it actually calls a function or reads a table', async (role) => {

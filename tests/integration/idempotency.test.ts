@@ -121,10 +121,11 @@ describe('Idempotency-Key', () => {
     expect(later.headers.get('idempotent-replayed')).toBeNull();
     expect(later.json.data.job_id).not.toBe(first.json.data.job_id);
     expect(later.json.data.skipped_count).toBe(1); // the contact exists from the first run
-    const purged = await db.port.rpc<{ purged: number }>('idempotency_purge');
-    expect(purged.purged).toBe(0); // the fresh claim restarted its 24 hours
+    // The scheduled purge (retention_purge) removes expired keys.
+    const purged = await db.port.rpc<{ idempotency_keys: number }>('retention_purge');
+    expect(purged.idempotency_keys).toBe(0); // the fresh claim restarted its 24 hours
     await db.sql`update idempotency_keys set created_at = now() - interval '25 hours'`;
-    expect((await db.port.rpc<{ purged: number }>('idempotency_purge')).purged).toBe(1);
+    expect((await db.port.rpc<{ idempotency_keys: number }>('retention_purge')).idempotency_keys).toBe(1);
   });
 
   it.each([

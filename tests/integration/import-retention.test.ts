@@ -127,7 +127,7 @@ describe('retention purge', () => {
                    from generate_series(1, 20000) i`;
     await db.sql`analyze import_jobs, idempotency_keys, import_job_errors`;
     const plan = async (q: string) => (await db.sql.unsafe(`explain ${q}`)).map((r) => r['QUERY PLAN']).join('\n');
-    // The statements of internal.import_jobs_purge and public.idempotency_purge, as written there.
+    // The statements of internal.import_jobs_purge and internal.idempotency_purge, as written there.
     const jobs = await plan(`select id from public.import_jobs
        where status in ('completed', 'failed') and finished_at < now() - internal.import_job_retention()
        order by finished_at limit 10000`);

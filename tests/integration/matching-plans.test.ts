@@ -139,9 +139,10 @@ describe('matching plans beside a 1,000,000-contact workspace, with stale statis
         // The set-based statement and the row-by-row path (import_one) each probed both keys.
         expect(used(/^with input as/, 'contacts_workspace_email_key')).toBe(true);
         expect(used(/^with input as/, 'contacts_workspace_phone_key')).toBe(true);
-        expect(used(/email_normalized\) =/, 'contacts_workspace_email_key')).toBe(true);
-        expect(used(/\|\| phone\) =/, 'contacts_workspace_phone_key')).toBe(true);
-        if (update) expect(scans.some((s) => /^update public\.contacts/.test(s.query) && s.index === 'contacts_pkey')).toBe(true);
+        expect(used(/email_normalized\) collate "C"\) =/, 'contacts_workspace_email_key')).toBe(true);
+        expect(used(/\|\| phone\) collate "C"\) =/, 'contacts_workspace_phone_key')).toBe(true);
+        // Updates (internal.contacts_patch, set-based and row by row) read and write contacts by primary key.
+        if (update) expect(scans.filter((s) => /^\s*with patched as/.test(s.query)).map((s) => s.index)).toEqual(expect.arrayContaining(['contacts_pkey']));
       }
     });
 

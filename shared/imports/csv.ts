@@ -1,5 +1,6 @@
 /** @module Turns CSV text (whole, or chunk by chunk for the background worker) into numbered records, so that every row error and every structural error can point at the data row and the physical line a person sees in their editor. */
 import { parse } from 'csv-parse';
+import { Turns } from './turns.ts';
 
 export type Delimiter = ',' | ';' | '\t' | '|';
 
@@ -40,6 +41,7 @@ export interface CsvParseResult {
 }
 
 export type CsvStructureErrorCode =
+  | 'too_many_columns'
   | 'unterminated_quote'
   | 'invalid_closing_quote'
   | 'invalid_opening_quote'
@@ -58,6 +60,14 @@ export class CsvStructureError extends Error {
 }
 
 const DELIMITERS: readonly Delimiter[] = [',', ';', '\t', '|'];
+
+/**
+ * Most columns a record may have: twice the widest sheet Excel writes (16,384 columns), room for
+ * the 30,000-column exports issue 15 was reported with. A wider record makes the file unreadable as
+ * a whole (like a broken quote): each of its cells would cost work in every later step (header
+ * matching, mapping, each row), so it is refused as soon as the parser hands it over.
+ */
+export const MAX_CSV_COLUMNS = 32_768;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -338,6 +348,7 @@ class CsvEngine {
       // The BOM is removed before the text reaches the parser, so byte offsets start at the data.
       bom: false,
       on_record: (fields: string[], context) => {
+        if (fields.length > MAX_CSV_COLUMNS) throw this.tooWide(fields.length, context.bytes);
         this.onRecord(fields.map(unwrapExcelGuard), context.bytes);
         // Records are collected above; nothing is pushed into the stream, so it never back-pressures.
         return null;
@@ -345,6 +356,15 @@ class CsvEngine {
     }) as unknown as ParserStream;
     // Errors are taken from the write callbacks; the listener only keeps the emitter from throwing.
     this.parser.on('error', () => {});
+  }
+
+  private tooWide(columns: number, end: number): CsvStructureError {
+    const line = this.lineAt(this.skipLineBreaks(this.lastEnd, end));
+    return new CsvStructureError(
+      'too_many_columns',
+      line,
+      `the record starting at line ${line} has ${columns} columns; at most ${MAX_CSV_COLUMNS} are allowed`,
+    );
   }
 
   private onRecord(fields: string[], end: number): void {
@@ -487,7 +507,7 @@ class CsvEngine {
       this.stopped = true;
       return;
     }
-    this.error = this.toStructureError(err);
+    this.error = err instanceof CsvStructureError ? err : this.toStructureError(err);
   }
 
   private toStructureError(err: unknown): CsvStructureError {
@@ -558,8 +578,11 @@ export async function parseCsv(text: string, options: CsvParseOptions): Promise<
     }
   };
 
+  // csv-parse calls back without giving I/O a turn, so the turns are given here.
+  const turns = new Turns();
   let fed = 0;
   while (fed < body.length && !engine.stopped && !engine.error) {
+    await turns.give();
     const next = Math.min(body.length, fed + SLICE_CHARS);
     await engine.write(body.slice(fed, next));
     fed = next;
@@ -699,14 +722,16 @@ function isSpace(c: number): boolean {
  * request, where the queued total is announced; the worker's parse remains the authority (it
  * differs only for a broken file).
  */
-export function countCsvRecords(text: string, delimiter: Delimiter, recordsBeforeData: number): number {
+export async function countCsvRecords(text: string, delimiter: Delimiter, recordsBeforeData: number): Promise<number> {
   const delim = delimiter.charCodeAt(0);
+  const turns = new Turns();
   let records = 0;
   let inQuotes = false;
   let justClosed = false;
   let fieldStart = true;
   let blank = true;
   for (let i = 0; i < text.length; i++) {
+    if ((i & 0xffff) === 0) await turns.give();
     const c = text.charCodeAt(i);
     if (inQuotes) {
       if (c === 0x22) {

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { CsvStructureError, parseCsv, streamCsv, type CsvParseResult, type CsvRecord } from '../../shared/imports/csv.ts';
-import { columnCountProblem, recordToRow, resolveMapping, type ColumnMapping } from '../../shared/imports/mapping.ts';
+import { resolveMapping, type ColumnMapping } from '../../shared/imports/mapping.ts';
+import { columnCountProblem, recordToRow } from '../../shared/imports/record-row.ts';
 
 const FIXTURES = new URL('../fixtures/csv/', import.meta.url);
 

@@ -85,6 +85,7 @@ export const MAX_TAG_ENTRIES = 1000;
 
 /**
  * custom_fields up to this size (a lower bound of its JSON, found by a walk that stops here) are
- * serialised to report their exact size; beyond it the answer says "more than" this.
+ * serialised to report their exact size; beyond it the answer says "more than" this, and a CSV
+ * row stops collecting custom fields once they pass it (the row is refused either way).
  */
-export const CUSTOM_FIELDS_MEASURED_BYTES = 1 << 20;
+export const CUSTOM_FIELDS_MEASURED_BYTES = 1 << 16;

@@ -1,13 +1,13 @@
 /** @module Shape checks on JSON bodies that must never recurse: nesting depth and keys per object (on the text) and text PostgreSQL cannot store (on the value). */
 
-import { yieldToEventLoop } from '../imports/turns.ts';
+import { Turns } from '../imports/turns.ts';
 
 /** Deepest nesting of objects and arrays a JSON body may have; the top-level object counts as 1. */
 export const MAX_JSON_DEPTH = 64;
 
-/** Characters scanned, or values visited, between two turns given to other requests. */
-const SLICE = 1 << 20;
-const VALUES_PER_SLICE = 50_000;
+/** Characters scanned, or values visited, between two looks at the clock (Turns decides when to give one). */
+const SLICE = 1 << 16;
+const VALUES_PER_LOOK = 1024;
 
 /**
  * Most keys one JSON object in a request body may have. Enumerating the keys of a huge object is
@@ -32,6 +32,7 @@ export interface ShapeProblem {
 export async function shapeProblemAt(text: string, maxDepth = MAX_JSON_DEPTH, maxKeys = MAX_OBJECT_KEYS): Promise<ShapeProblem | null> {
   // Keys seen in the open container at each depth: outside strings, a colon only ever follows a key.
   const keys = new Uint32Array(maxDepth + 2);
+  const turns = new Turns();
   let depth = 0;
   let inString = false;
   let i = 0;
@@ -53,7 +54,7 @@ export async function shapeProblemAt(text: string, maxDepth = MAX_JSON_DEPTH, ma
         if (++keys[depth] > maxKeys) return { at: i, limit: 'keys' };
       }
     }
-    if (i < text.length) await yieldToEventLoop();
+    if (i < text.length) await turns.give();
   }
   return null;
 }
@@ -65,14 +66,37 @@ const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
 /** What is wrong with `s` for PostgreSQL text, or null; a long text (a CSV) is located by line. */
 export function describeUnstorable(s: string): string | null {
   const m = UNSTORABLE.exec(s);
-  if (!m) return null;
-  const what = m[0] === '\u0000' ? 'a NUL character (U+0000; is the file UTF-16? save it as UTF-8)' : 'an unpaired UTF-16 surrogate';
-  if (s.length > 200) {
-    let line = 1;
-    for (let i = 0; i < m.index; i++) if (s.charCodeAt(i) === 10) line++;
-    return `${what} on line ${line}`;
+  return m ? describeMatch(s, m[0], m.index) : null;
+}
+
+function describeMatch(s: string, ch: string, index: number): string {
+  const what = ch === '\u0000' ? 'a NUL character (U+0000; is the file UTF-16? save it as UTF-8)' : 'an unpaired UTF-16 surrogate';
+  if (s.length <= 200) return what;
+  let line = 1;
+  for (let i = s.indexOf('\n'); i !== -1 && i < index; i = s.indexOf('\n', i + 1)) line++;
+  return `${what} on line ${line}`;
+}
+
+/** Characters of one long string searched at a time: one regex over a 19 MB string holds the event loop. */
+const WINDOW = 1 << 20;
+
+/** describeUnstorable, a window at a time with turns between for a long string. */
+async function describeUnstorableInTurns(s: string, turns: Turns): Promise<string | null> {
+  if (s.length <= WINDOW) return describeUnstorable(s);
+  const re = new RegExp(UNSTORABLE.source, 'g');
+  for (let start = 0; start < s.length; start += WINDOW) {
+    await turns.give();
+    const end = Math.min(s.length, start + WINDOW);
+    // One character of context on each side, so a surrogate pair across an edge is seen whole.
+    const from = Math.max(0, start - 1);
+    const window = s.slice(from, Math.min(s.length, end + 1));
+    re.lastIndex = 0;
+    for (let m = re.exec(window); m; m = re.exec(window)) {
+      const at = from + m.index;
+      if (at >= start && at < end) return describeMatch(s, m[0], at);
+    }
   }
-  return what;
+  return null;
 }
 
 interface Frame {
@@ -99,15 +123,16 @@ function frameFor(value: object, key: string, parent: Frame | null): Frame {
  * dotted path. Depth-first with an explicit stack: a deep body cannot overflow the call stack.
  */
 export async function findUnstorableText(root: unknown): Promise<{ path: string; what: string } | null> {
+  const turns = new Turns();
   if (typeof root === 'string') {
-    const what = describeUnstorable(root);
+    const what = await describeUnstorableInTurns(root, turns);
     return what ? { path: '', what } : null;
   }
   if (root === null || typeof root !== 'object') return null;
   const stack: Frame[] = [frameFor(root, '', null)];
   let visited = 0;
   while (stack.length > 0) {
-    if (++visited % VALUES_PER_SLICE === 0) await yieldToEventLoop();
+    if (++visited % VALUES_PER_LOOK === 0) await turns.give();
     const frame = stack[stack.length - 1];
     const size = frame.keys ? frame.keys.length : (frame.value as unknown[]).length;
     if (frame.next >= size) {
@@ -122,7 +147,7 @@ export async function findUnstorableText(root: unknown): Promise<{ path: string;
     }
     const v = (frame.value as Record<string, unknown>)[key];
     if (typeof v === 'string') {
-      const what = describeUnstorable(v);
+      const what = v.length > WINDOW ? await describeUnstorableInTurns(v, turns) : describeUnstorable(v);
       if (what) return { path: pathOf(frame, key), what };
     } else if (v !== null && typeof v === 'object') {
       stack.push(frameFor(v, key, frame));

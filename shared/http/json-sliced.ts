@@ -2,19 +2,23 @@
  * @module Parses JSON the way JSON.parse does, but a large body in slices that give other requests
  * (and /health) a turn: JSON.parse of a 20 MB body holds the event loop for up to seconds.
  */
-import { yieldToEventLoop } from '../imports/turns.ts';
+import { Turns } from '../imports/turns.ts';
 
 /** Bodies up to this many characters are parsed by JSON.parse in one go (a few milliseconds). */
 export const SLICED_PARSE_ABOVE = 1 << 20;
 
-/** Characters read between two turns given to other requests. */
-const SLICE_CHARS = 1 << 17;
+/** Characters read between two looks at the clock (Turns decides when to give a turn). */
+const SLICE_CHARS = 1 << 14;
+
+/** Characters of a string decoded at a time. */
+const PIECE_CHARS = 1 << 16;
 
 /** JSON.parse's answer for `text`, computed in slices when the text is large; throws a SyntaxError like JSON.parse. */
 export async function parseJson(text: string, opts: { slicedAbove?: number; sliceChars?: number } = {}): Promise<unknown> {
   if (text.length <= (opts.slicedAbove ?? SLICED_PARSE_ABOVE)) return JSON.parse(text);
   const parser = new SlicedJsonParser(text);
-  while (!parser.step(opts.sliceChars ?? SLICE_CHARS)) await yieldToEventLoop();
+  const turns = new Turns();
+  while (!parser.step(opts.sliceChars ?? SLICE_CHARS)) await turns.give();
   return parser.result();
 }
 
@@ -57,9 +61,14 @@ class SlicedJsonParser {
   private readonly stack: Frame[] = [];
   private root: unknown = undefined;
   private tokenStart = 0;
-  private hasEscape = false;
   private afterBackslash = false;
+  /** Hex digits of a \uXXXX escape still to come. */
+  private hexLeft = 0;
   private stringIsKey = false;
+  /** A long string is decoded a piece at a time: one JSON.parse of a 19 MB string holds the event loop. */
+  private pieces: string[] = [];
+  private pieceStart = 0;
+  private pieceHasEscape = false;
 
   constructor(private readonly text: string) {}
 
@@ -70,10 +79,17 @@ class SlicedJsonParser {
     for (let i = this.i; i < end; i++) {
       const c = t.charCodeAt(i);
       if (this.state === STRING) {
-        if (this.afterBackslash) this.afterBackslash = false;
-        else if (c === 0x5c) this.hasEscape = this.afterBackslash = true;
-        else if (c === 0x22) this.endString(i);
-        else if (c < 0x20) throw new SyntaxError(`Bad control character in string literal in JSON at position ${i}`);
+        if (this.hexLeft > 0) this.hexLeft--;
+        else if (this.afterBackslash) {
+          this.afterBackslash = false;
+          if (c === 0x75) this.hexLeft = 4;
+        } else {
+          // Between two characters of the string, outside any escape: a piece may end here.
+          if (i - this.pieceStart >= PIECE_CHARS) this.endPiece(i);
+          if (c === 0x5c) this.pieceHasEscape = this.afterBackslash = true;
+          else if (c === 0x22) this.endString(i);
+          else if (c < 0x20) throw new SyntaxError(`Bad control character in string literal in JSON at position ${i}`);
+        }
       } else if (this.state === SCALAR) {
         if (isScalarChar(c)) continue;
         this.endScalar(i);
@@ -141,13 +157,24 @@ class SlicedJsonParser {
   private startString(i: number, isKey: boolean): void {
     this.state = STRING;
     this.tokenStart = i;
-    this.hasEscape = false;
+    this.pieceStart = i + 1;
+    this.pieceHasEscape = false;
     this.stringIsKey = isKey;
   }
 
+  /** Decodes the string's text from pieceStart to `end`: JSON.parse checks and decodes escapes; text without any is taken as it is. */
+  private endPiece(end: number): void {
+    const raw = this.text.slice(this.pieceStart, end);
+    this.pieces.push(this.pieceHasEscape ? (JSON.parse(`"${raw}"`) as string) : raw);
+    this.pieceStart = end;
+    this.pieceHasEscape = false;
+  }
+
   private endString(i: number): void {
-    // JSON.parse checks and decodes the escapes; a string without any is the text between the quotes.
-    const s = this.hasEscape ? (JSON.parse(this.text.slice(this.tokenStart, i + 1)) as string) : this.text.slice(this.tokenStart + 1, i);
+    this.endPiece(i);
+    // Halves of a surrogate pair escaped in two pieces join up again here.
+    const s = this.pieces.length === 1 ? this.pieces[0] : this.pieces.join('');
+    this.pieces = [];
     if (this.stringIsKey) {
       this.stack[this.stack.length - 1].key = s;
       this.state = COLON;

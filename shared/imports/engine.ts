@@ -7,7 +7,7 @@ import { headerRecogniser, MappingError, resolveMapping, type ColumnMapping } fr
 import type { PrepareOptions, RowError } from './prepare.ts';
 import { csvSettings, prepareCsvRecordsInTurns, prepareJsonRowsInTurns, type PreparedImport } from './prepare-rows.ts';
 import { requestTags, SYNC_ROW_LIMIT, type ImportRequest } from './request.ts';
-import { yieldToEventLoop } from './turns.ts';
+import { Turns } from './turns.ts';
 
 export function newJobId(): string {
   return `imp_${ulid()}`;
@@ -158,17 +158,19 @@ async function importCsv(db: DataPort, common: Record<string, unknown>, body: Im
   return { kind: 'completed', response: await commitSync(db, args, prepared) };
 }
 
-/** One JSON document per line, built in slices that give other requests a turn (a body may hold millions of rows). */
+/** One JSON document per line, built with turns given to other requests (a body may hold millions of rows). */
 async function toNdjson(rows: unknown[]): Promise<string> {
+  const turns = new Turns();
   const slices: string[] = [];
   for (let i = 0; i < rows.length; i += NDJSON_SLICE_ROWS) {
-    if (i > 0) await yieldToEventLoop();
+    await turns.give();
     slices.push(rows.slice(i, i + NDJSON_SLICE_ROWS).map((r) => JSON.stringify(r)).join('\n'));
   }
   return slices.join('\n');
 }
 
-const NDJSON_SLICE_ROWS = 20_000;
+/** Rows serialised between two looks at the clock. */
+const NDJSON_SLICE_ROWS = 1024;
 
 function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;

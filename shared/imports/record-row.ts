@@ -1,4 +1,5 @@
 /** @module Builds the contact-shaped object of one CSV record from a resolved column mapping: multi-value cells, vCard components, tag lists, custom fields. */
+import { CUSTOM_FIELDS_MEASURED_BYTES } from '../contacts/fields.ts';
 import { isValidEmail, isValidPhone } from '../contacts/model.ts';
 import { COMPOSITE_NAME, COMPOSITE_ORG } from './header-synonyms.ts';
 
@@ -75,10 +76,18 @@ class RowBuilder {
     setOwn(this.row, field, value);
   }
 
-  setCustom(name: string, value: unknown): void {
+  /** A lower bound of the custom fields' JSON size so far. */
+  private customBytes = 0;
+
+  setCustom(name: string, value: string | string[]): void {
     if (value === '') return;
+    // Past this the row is refused for its custom_fields size anyway (the kept part alone is too
+    // big): a row of 30,000 custom columns costs no more than one at the limit.
+    if (this.customBytes > CUSTOM_FIELDS_MEASURED_BYTES) return;
     this.custom ??= {};
-    if (!Object.hasOwn(this.custom, name)) setOwn(this.custom, name, value);
+    if (Object.hasOwn(this.custom, name)) return;
+    setOwn(this.custom, name, value);
+    this.customBytes += name.length + 4 + (typeof value === 'string' ? value.length + 2 : value.join('').length + 2 * value.length + 1);
   }
 
   addValues(field: string, values: string[]): void {

@@ -30,6 +30,18 @@ describe('parseJson in slices', () => {
     }
   });
 
+  it('decodes long strings a piece at a time, escapes and surrogate pairs across the pieces included', async () => {
+    const alphabet = ['a', 'é', '"', '\\', '\n', '\u0001', '\ud83d\ude00', '\udc00', '\ud800', '/', '\u2028'];
+    let seed = 7;
+    const r = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (const length of [70_000, 140_000, 300_000]) {
+      const value = Array.from({ length }, () => (r() < 0.7 ? 'x' : alphabet[Math.floor(r() * alphabet.length)])).join('');
+      const text = JSON.stringify({ [value.slice(0, 70_000)]: value, plain: 'y'.repeat(length), tail: `${'z'.repeat(length)}\n` });
+      const got = await sliced(text, 4096);
+      expect(got).toEqual(JSON.parse(text));
+    }
+  });
+
   it('reads scalars at the top level, escapes and whitespace as JSON.parse does', async () => {
     for (const text of ['0', '-0.5e+3', ' true ', 'null', '"a\\u0041\\n\\/"', '[]', '{}', ' [ 1 , [ ] , { } ] ', '{"a":1,"b":2,"a":3}']) {
       expect(await sliced(text)).toEqual(JSON.parse(text));
@@ -45,7 +57,7 @@ describe('parseJson in slices', () => {
   });
 
   it('refuses what JSON.parse refuses', async () => {
-    const bad = ['', '   ', '{', '[1,]', '[,1]', '{"a":1,}', '{"a" 1}', '{a:1}', '[01]', '[1.]', '[.5]', '[+1]', '[tru]', '[nul]', '[truex]', '"a', '"\t"', '"\\x"', '[1] 2', '{"a":1}}', '[1 2]', "['a']", '[NaN]', '[Infinity]', '[-]', '[1e]', '{"a":}', '{,}', '[}', '{]'];
+    const bad = ['"\\u12"', '"\\u12', '"\\uZZZZ"', '"\\', '"a\\"', '', '   ', '{', '[1,]', '[,1]', '{"a":1,}', '{"a" 1}', '{a:1}', '[01]', '[1.]', '[.5]', '[+1]', '[tru]', '[nul]', '[truex]', '"a', '"\t"', '"\\x"', '[1] 2', '{"a":1}}', '[1 2]', "['a']", '[NaN]', '[Infinity]', '[-]', '[1e]', '{"a":}', '{,}', '[}', '{]'];
     for (const text of bad) {
       expect(() => JSON.parse(text), text).toThrow(SyntaxError);
       await expect(sliced(text), text).rejects.toThrow(SyntaxError);

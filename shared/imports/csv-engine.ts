@@ -1,6 +1,7 @@
 /** @module One csv-parse run plus the bookkeeping the contract needs: physical line numbers, blank lines skipped, the header found after a preamble, and structural errors located at the start of the broken record. */
 import { parse } from 'csv-parse';
 import { CsvStructureError, MAX_CSV_COLUMNS, type Delimiter } from './csv-record.ts';
+import { RecordWidthScanner } from './csv-width.ts';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -160,6 +161,7 @@ export class CsvEngine {
   /** Held records left unread when a record limit stopped the fallback from the header search. */
   private heldLeft = false;
   private readonly search: HeaderSearch;
+  private readonly width: RecordWidthScanner;
   readonly items: EngineItem[] = [];
   stopped = false;
   error: CsvStructureError | undefined;
@@ -175,6 +177,7 @@ export class CsvEngine {
     this.headerPending = hasHeader;
     this.search = { isHeader, held: [], preambleRecords: 0 };
     this.breaksBeforeCursor = base.line - 1;
+    this.width = new RecordWidthScanner(delimiter, base.line);
     this.parser = parse({
       delimiter,
       // Explicit, because auto-discovery locks onto the first ending it sees and would then glue
@@ -306,12 +309,18 @@ export class CsvEngine {
       chunk = chunk.slice(0, -1);
     }
     if (chunk === '') return;
-    const bytes = this.encoder.encode(chunk);
-    this.window.append(bytes);
-    const err = await new Promise<unknown>((resolve) => {
-      this.parser.write(bytes, (e?: unknown) => resolve(e ?? undefined));
-    });
-    this.settle(err);
+    // The parser reads up to the too-wide record (a record limit may stop it before), never into it.
+    const tooWideAt = this.width.feed(chunk);
+    if (tooWideAt !== -1) chunk = chunk.slice(0, tooWideAt);
+    if (chunk !== '') {
+      const bytes = this.encoder.encode(chunk);
+      this.window.append(bytes);
+      const err = await new Promise<unknown>((resolve) => {
+        this.parser.write(bytes, (e?: unknown) => resolve(e ?? undefined));
+      });
+      this.settle(err);
+    }
+    if (tooWideAt !== -1 && !this.stopped && !this.error) this.error = this.width.error();
   }
 
   async end(): Promise<void> {

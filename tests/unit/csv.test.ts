@@ -1,6 +1,6 @@
 /** @module Pins the CSV reader to spec/contract.md "CSV": how text becomes numbered records, which lines are skipped, where structural errors are reported, and that the streaming and early-stopping variants number records exactly like a whole-text parse. */
 import { describe, it, expect } from 'vitest';
-import { countCsvRecords, CsvStructureError, detectDelimiter, parseCsv, streamCsvFrom, type CsvRecord, type Delimiter } from '../../shared/imports/csv.ts';
+import { countCsvRecords, CsvStructureError, detectDelimiter, MAX_CSV_COLUMNS, parseCsv, streamCsvFrom, type CsvRecord, type Delimiter } from '../../shared/imports/csv.ts';
 
 /**
  * What the worker does: the request's parse finds where the data starts, and streamCsvFrom reads
@@ -378,5 +378,34 @@ describe('streamCsvFrom (the worker, resuming where the data starts)', () => {
     }
     expect(seen).toStrictEqual([1, 2, 3]);
     expect(produced).toBeLessThan(5);
+  });
+});
+
+describe('the column limit', () => {
+  const wide = (n: number, cell = '') => Array.from({ length: n }, () => cell).join(',');
+
+  it('reads a record of exactly MAX_CSV_COLUMNS columns; delimiters inside quotes are text', async () => {
+    const text = `${wide(MAX_CSV_COLUMNS, 'h')}\n"${wide(MAX_CSV_COLUMNS + 5)}",x\n`;
+    const parsed = await parseCsv(text, { hasHeader: true });
+    expect(parsed.header).toHaveLength(MAX_CSV_COLUMNS);
+    expect(parsed.records.map((r) => r.fields.length)).toStrictEqual([2]);
+  });
+
+  it('refuses a wider record at the line it starts on, before building it', async () => {
+    const text = `a,b\n"multi\r\nline",1\r\n\r\n${wide(MAX_CSV_COLUMNS + 1, 'x')}\n`;
+    const err = await structureError(parseCsv(text, { hasHeader: true }));
+    expect(err).toMatchObject({ code: 'too_many_columns', line: 5 });
+    expect(err.message).toBe(`the record starting at line 5 has more than ${MAX_CSV_COLUMNS} columns; at most ${MAX_CSV_COLUMNS} are allowed`);
+    const seen: CsvRecord[] = [];
+    const streamed = await structureError(fromDataStart(text, (rest) => chunked(rest, 1000), seen));
+    expect(streamed).toMatchObject({ code: 'too_many_columns', line: 5 });
+    expect(seen).toStrictEqual([rec(1, 2, ['multi\r\nline', '1'])]);
+  });
+
+  it('does not look past a record limit that stops the parse first', async () => {
+    const text = `a,b\n1,2\n${wide(MAX_CSV_COLUMNS + 1, 'x')}\n`;
+    const parsed = await parseCsv(text, { hasHeader: true, maxRecords: 1 });
+    expect(parsed.records).toStrictEqual([rec(1, 2, ['1', '2'])]);
+    expect(parsed.truncated).toBe(true);
   });
 });

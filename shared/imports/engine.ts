@@ -3,7 +3,7 @@ import { ulid } from 'ulid';
 import type { DataPort } from '../db/port.ts';
 import { ApiError } from '../http/errors.ts';
 import { countCsvRecords, CsvStructureError, parseCsv, type CsvParseResult } from './csv.ts';
-import { headerRecogniser, MappingError, resolveMapping, type ColumnMapping } from './mapping.ts';
+import { headerRecogniser, MappingError, resolveMappingInTurns, type ColumnMapping } from './mapping.ts';
 import type { PrepareOptions, RowError } from './prepare.ts';
 import { csvSettings, prepareCsvRecordsInTurns, prepareJsonRowsInTurns, type PreparedImport } from './prepare-rows.ts';
 import { requestTags, SYNC_ROW_LIMIT, type ImportRequest } from './request.ts';
@@ -126,7 +126,7 @@ async function readCsv(body: ImportRequest): Promise<ReadCsv> {
     if (parsed.records.length === 0) {
       throw new ApiError('validation_error', 'The CSV has no data rows.', [{ path: 'csv', message: 'no data rows' }]);
     }
-    return { text, parsed, mapping: resolveMapping(parsed.header, parsed.records[0].fields.length, body.mapping) };
+    return { text, parsed, mapping: await resolveMappingInTurns(parsed.header, parsed.records[0].fields.length, body.mapping) };
   } catch (err) {
     if (err instanceof ApiError) throw err;
     throw csvRequestError(err);

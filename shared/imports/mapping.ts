@@ -10,6 +10,7 @@ import {
   type HeaderMatch,
 } from './header-synonyms.ts';
 import { CUSTOM_PREFIX } from './record-row.ts';
+import { Turns } from './turns.ts';
 
 export { HEADER_SYNONYMS, normaliseHeader } from './header-synonyms.ts';
 
@@ -65,15 +66,16 @@ function quote(s: string): string {
 }
 
 /** mapping_used and unmapped_columns, both in column order. */
-function report(
+function* report(
   columns: Map<number, MappingTarget>,
   width: number,
   nameOf: (i: number) => string,
-): Pick<ColumnMapping, 'used' | 'unmapped'> {
+): Steps<Pick<ColumnMapping, 'used' | 'unmapped'>> {
   const used: [string, MappingTarget][] = [];
   const unmapped: string[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < width; i++) {
+    if ((i & STEP_MASK) === STEP_MASK) yield;
     const target = columns.get(i);
     const name = nameOf(i);
     if (target === undefined) unmapped.push(name);
@@ -129,18 +131,50 @@ function requireIdentity(columns: Map<number, MappingTarget>, header: string[] |
   ]);
 }
 
+/**
+ * Work in steps: a generator that yields between slices of columns or keys, so the same logic runs
+ * in one go (tests, the CLI) or with turns given to other requests (a 30,000-column request).
+ */
+type Steps<T> = Generator<void, T, void>;
+
+/** Columns or keys handled between two steps, as a mask: a step ends every 1,024. */
+const STEP_MASK = 1023;
+
 export function resolveMapping(
   header: CsvParseResult['header'],
   firstRecordWidth: number,
   mapping: Record<string, unknown> | undefined,
 ): ColumnMapping {
+  const steps = resolveSteps(header, firstRecordWidth, mapping);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** resolveMapping, giving other requests a turn when it has run for a while. */
+export async function resolveMappingInTurns(
+  header: CsvParseResult['header'],
+  firstRecordWidth: number,
+  mapping: Record<string, unknown> | undefined,
+): Promise<ColumnMapping> {
+  const steps = resolveSteps(header, firstRecordWidth, mapping);
+  const turns = new Turns();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await turns.give();
+  }
+}
+
+function* resolveSteps(header: CsvParseResult['header'], firstRecordWidth: number, mapping: Record<string, unknown> | undefined): Steps<ColumnMapping> {
   // null is how many JSON clients spell "not given".
   const given = mapping as unknown;
   if (given === undefined || given === null) {
     if (header === null) {
       throw new MappingError([{ path: 'mapping', message: 'mapping is required when has_header is false' }]);
     }
-    return autoMapping(header);
+    return yield* autoMapping(header);
   }
   if (!isPlainObject(given)) {
     throw new MappingError([
@@ -153,19 +187,22 @@ export function resolveMapping(
     ]);
   }
   const width = header === null ? firstRecordWidth : headerWidth(header);
-  const columns = explicitColumns(given, header, width);
+  const columns = yield* explicitColumns(given, header, width);
   requireIdentity(columns, header, true);
   const sorted = new Map([...columns].sort((a, b) => a[0] - b[0]));
-  return { columns: sorted, ...report(sorted, width, (i) => (header === null ? String(i + 1) : header[i])), width };
+  const reported = yield* report(sorted, width, (i) => (header === null ? String(i + 1) : header[i]));
+  return { columns: sorted, ...reported, width };
 }
 
 /** Applies the client's mapping: one pass over the keys, each looked up in an index of the header built once. */
-function explicitColumns(given: Record<string, unknown>, header: string[] | null, width: number): Map<number, MappingTarget> {
+function* explicitColumns(given: Record<string, unknown>, header: string[] | null, width: number): Steps<Map<number, MappingTarget>> {
   const problems: { path: string; message: string }[] = [];
   const columns = new Map<number, MappingTarget>();
   const claimedBy = new Map<number, string>();
-  const lookup = header === null ? (key: string) => columnNumber(key, width) : headerIndex(header);
+  const lookup = header === null ? (key: string) => columnNumber(key, width) : yield* headerIndex(header);
+  let n = 0;
   for (const key of Object.keys(given)) {
+    if ((++n & STEP_MASK) === 0) yield;
     const path = `mapping.${key}`;
     const value = given[key];
     const target = parseTarget(value);
@@ -210,7 +247,7 @@ function columnNumber(key: string, width: number): number[] {
 }
 
 /** Header name → its column indexes, exact and lower-cased; a key matches case-insensitively only when nothing matches exactly. */
-function headerIndex(header: string[]): (key: string) => number[] {
+function* headerIndex(header: string[]): Steps<(key: string) => number[]> {
   const exact = new Map<string, number[]>();
   const lower = new Map<string, number[]>();
   const add = (m: Map<string, number[]>, k: string, i: number) => {
@@ -218,20 +255,22 @@ function headerIndex(header: string[]): (key: string) => number[] {
     if (list) list.push(i);
     else m.set(k, [i]);
   };
-  header.forEach((h, i) => {
-    add(exact, h, i);
-    add(lower, h.toLowerCase(), i);
-  });
+  for (let i = 0; i < header.length; i++) {
+    if ((i & STEP_MASK) === STEP_MASK) yield;
+    add(exact, header[i], i);
+    add(lower, header[i].toLowerCase(), i);
+  }
   return (key) => {
     const k = key.trim();
     return exact.get(k) ?? lower.get(k.toLowerCase()) ?? [];
   };
 }
 
-function autoMapping(header: string[]): ColumnMapping {
+function* autoMapping(header: string[]): Steps<ColumnMapping> {
   const width = headerWidth(header);
   const candidates: ({ index: number } & HeaderMatch)[] = [];
   for (let index = 0; index < width; index++) {
+    if ((index & STEP_MASK) === STEP_MASK) yield;
     const match = matchHeader(header[index]);
     if (match) candidates.push({ index, ...match });
   }
@@ -242,7 +281,8 @@ function autoMapping(header: string[]): ColumnMapping {
   kept.sort((a, b) => Number(b.preferred) - Number(a.preferred));
   const columns = new Map(kept.map((c) => [c.index, c.field] as [number, string]));
   requireIdentity(columns, header, false);
-  return { columns, ...report(columns, width, (i) => header[i]), width };
+  const reported = yield* report(columns, width, (i) => header[i]);
+  return { columns, ...reported, width };
 }
 
 /**

@@ -6,6 +6,7 @@ import { readBody } from './body.ts';
 import { ApiError } from './errors.ts';
 import { findUnstorableText, MAX_JSON_DEPTH, MAX_OBJECT_KEYS, shapeProblemAt } from './json-shape.ts';
 import { parseJson } from './json-sliced.ts';
+import { Turns } from '../imports/turns.ts';
 
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -22,7 +23,7 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
   const bytes = await readBody(c);
   let text: string;
   try {
-    text = decoder.decode(bytes);
+    text = await decodeInTurns(bytes);
   } catch {
     throw new ApiError('validation_error', 'The request body is not valid UTF-8.', [
       { path: '', message: `invalid UTF-8 at byte ${firstInvalidUtf8Offset(bytes)}` },
@@ -57,6 +58,22 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
     ]);
   }
   return parsed;
+}
+
+/** Bytes decoded between two looks at the clock: decoding 20 MB at once holds the event loop. */
+const DECODE_SLICE = 1 << 20;
+
+async function decodeInTurns(bytes: Uint8Array): Promise<string> {
+  if (bytes.length <= DECODE_SLICE) return decoder.decode(bytes);
+  // A streaming decoder carries a character split between two slices over to the next one.
+  const streaming = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  const turns = new Turns();
+  const parts: string[] = [];
+  for (let i = 0; i < bytes.length; i += DECODE_SLICE) {
+    await turns.give();
+    parts.push(streaming.decode(bytes.subarray(i, i + DECODE_SLICE), { stream: i + DECODE_SLICE < bytes.length }));
+  }
+  return parts.join('');
 }
 
 function firstInvalidUtf8Offset(bytes: Uint8Array): number {

@@ -9,6 +9,12 @@ const QUOTE = '"';
 const DETECTION_LINES = 16;
 
 /**
+ * Characters looked at, at most: a header line of a million columns would otherwise be read whole
+ * in one go. The first 256 Ki characters of a line show its delimiter as well as the whole line.
+ */
+const DETECTION_CHARS = 1 << 18;
+
+/**
  * Scan for delimiter detection: the first line with a candidate delimiter outside quotes decides,
  * so a preamble line without one ("Notes:") does not, and the scan stops there instead of reading a
  * 20 MB text. Quotes are read as the parser reads them: one opens a quoted field only at the start
@@ -26,7 +32,8 @@ class FirstLineScanner {
 
   /** Returns true once the deciding line is complete; later input is ignored. */
   feed(text: string): boolean {
-    for (let i = 0; i < text.length && !this.done; i++) this.step(text[i]);
+    const end = Math.min(text.length, DETECTION_CHARS);
+    for (let i = 0; i < end && !this.done; i++) this.step(text[i]);
     return this.done;
   }
 

@@ -4,7 +4,6 @@
  */
 export {
   CONTACT_FIELDS,
-  STORED_FIELDS,
   type ContactField,
   type ContactIssue,
   type NormalizedContact,

@@ -1,10 +1,12 @@
-/** @module Reads a JSON request body strictly: JSON content type, valid UTF-8, well-formed JSON of bounded depth. */
+/** @module Reads a JSON request body strictly: JSON content type, valid UTF-8, well-formed JSON of bounded depth and object size. */
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from './env.ts';
 import { readBody } from './body.ts';
 import { ApiError } from './errors.ts';
-import { findUnstorableText, MAX_JSON_DEPTH, overDepthAt } from './json-shape.ts';
+import { findUnstorableText, MAX_JSON_DEPTH, MAX_OBJECT_KEYS, shapeProblemAt } from './json-shape.ts';
+import { parseJson } from './json-sliced.ts';
+import { Turns } from '../imports/turns.ts';
 
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -21,7 +23,7 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
   const bytes = await readBody(c);
   let text: string;
   try {
-    text = decoder.decode(bytes);
+    text = await decodeInTurns(bytes);
   } catch {
     throw new ApiError('validation_error', 'The request body is not valid UTF-8.', [
       { path: '', message: `invalid UTF-8 at byte ${firstInvalidUtf8Offset(bytes)}` },
@@ -30,15 +32,20 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
   if (text.trim() === '') {
     throw new ApiError('validation_error', 'The request body is empty; a JSON object is required.', [{ path: '', message: 'empty body' }]);
   }
-  const deep = await overDepthAt(text);
-  if (deep >= 0) {
+  const shape = await shapeProblemAt(text);
+  if (shape?.limit === 'depth') {
     throw new ApiError('validation_error', `The request body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels.`, [
-      { path: '', message: `nesting deeper than ${MAX_JSON_DEPTH} levels at character ${deep}` },
+      { path: '', message: `nesting deeper than ${MAX_JSON_DEPTH} levels at character ${shape.at}` },
+    ]);
+  }
+  if (shape?.limit === 'keys') {
+    throw new ApiError('validation_error', `The request body has an object with more than ${MAX_OBJECT_KEYS} keys.`, [
+      { path: '', message: `more than ${MAX_OBJECT_KEYS} keys in one object at character ${shape.at}` },
     ]);
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = await parseJson(text);
   } catch (err) {
     throw new ApiError('validation_error', 'The request body is not valid JSON.', [
       { path: '', message: (err as Error).message.slice(0, 200) },
@@ -51,6 +58,22 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
     ]);
   }
   return parsed;
+}
+
+/** Bytes decoded between two looks at the clock: decoding 20 MB at once holds the event loop. */
+const DECODE_SLICE = 1 << 20;
+
+async function decodeInTurns(bytes: Uint8Array): Promise<string> {
+  if (bytes.length <= DECODE_SLICE) return decoder.decode(bytes);
+  // A streaming decoder carries a character split between two slices over to the next one.
+  const streaming = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  const turns = new Turns();
+  const parts: string[] = [];
+  for (let i = 0; i < bytes.length; i += DECODE_SLICE) {
+    await turns.give();
+    parts.push(streaming.decode(bytes.subarray(i, i + DECODE_SLICE), { stream: i + DECODE_SLICE < bytes.length }));
+  }
+  return parts.join('');
 }
 
 function firstInvalidUtf8Offset(bytes: Uint8Array): number {

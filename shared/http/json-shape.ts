@@ -1,21 +1,38 @@
-/** @module Shape checks on JSON bodies that must never recurse: nesting depth (on the text) and text PostgreSQL cannot store (on the value). */
+/** @module Shape checks on JSON bodies that must never recurse: nesting depth and keys per object (on the text) and text PostgreSQL cannot store (on the value). */
+
+import { Turns } from '../imports/turns.ts';
 
 /** Deepest nesting of objects and arrays a JSON body may have; the top-level object counts as 1. */
 export const MAX_JSON_DEPTH = 64;
 
-/** Gives other requests (and /health) a turn: a big body is checked in slices, not in one block of the event loop. */
-export const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
-/** Characters scanned, or values visited, between two turns given to other requests. */
-const SLICE = 1 << 20;
-const VALUES_PER_SLICE = 50_000;
+/** Characters scanned, or values visited, between two looks at the clock (Turns decides when to give one). */
+const SLICE = 1 << 16;
+const VALUES_PER_LOOK = 1024;
 
 /**
- * The offset of the first `{` or `[` that opens level `max + 1`, or -1. Runs on the text before it
- * is parsed, so a body of a million brackets never becomes a million nested values, and any later
- * walk over the value is bounded. Linear, no recursion, in slices.
+ * Most keys one JSON object in a request body may have. Enumerating the keys of a huge object is
+ * one uninterruptible step (about 0.6 s for a million), so such a body is refused before it is
+ * parsed. Nothing legitimate comes close: a contact has 14 fields, custom_fields fit 16 KiB (at
+ * most ~3,300 keys) and a CSV has at most MAX_CSV_COLUMNS columns to map (the same number).
  */
-export async function overDepthAt(text: string, max = MAX_JSON_DEPTH): Promise<number> {
+export const MAX_OBJECT_KEYS = 32_768;
+
+/** What makes a body's shape unacceptable, found on its text: where, and which limit. */
+export interface ShapeProblem {
+  at: number;
+  limit: 'depth' | 'keys';
+}
+
+/**
+ * The first place where the text nests deeper than `maxDepth` or an object gets more than
+ * `maxKeys` keys, or null. Runs on the text before it is parsed, so a body of a million brackets
+ * or keys never becomes a million nested values or properties, and any later walk over the value
+ * is bounded. Linear, no recursion, in slices.
+ */
+export async function shapeProblemAt(text: string, maxDepth = MAX_JSON_DEPTH, maxKeys = MAX_OBJECT_KEYS): Promise<ShapeProblem | null> {
+  // Keys seen in the open container at each depth: outside strings, a colon only ever follows a key.
+  const keys = new Uint32Array(maxDepth + 2);
+  const turns = new Turns();
   let depth = 0;
   let inString = false;
   let i = 0;
@@ -29,14 +46,17 @@ export async function overDepthAt(text: string, max = MAX_JSON_DEPTH): Promise<n
       } else if (ch === 0x22) {
         inString = true;
       } else if (ch === 0x7b || ch === 0x5b) {
-        if (++depth > max) return i;
+        if (++depth > maxDepth) return { at: i, limit: 'depth' };
+        keys[depth] = 0;
       } else if (ch === 0x7d || ch === 0x5d) {
         depth--;
+      } else if (ch === 0x3a && depth > 0) {
+        if (++keys[depth] > maxKeys) return { at: i, limit: 'keys' };
       }
     }
-    if (i < text.length) await yieldToEventLoop();
+    if (i < text.length) await turns.give();
   }
-  return -1;
+  return null;
 }
 
 // PostgreSQL text cannot hold U+0000, and JSON escapes can smuggle in unpaired surrogates that no
@@ -46,14 +66,37 @@ const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
 /** What is wrong with `s` for PostgreSQL text, or null; a long text (a CSV) is located by line. */
 export function describeUnstorable(s: string): string | null {
   const m = UNSTORABLE.exec(s);
-  if (!m) return null;
-  const what = m[0] === '\u0000' ? 'a NUL character (U+0000; is the file UTF-16? save it as UTF-8)' : 'an unpaired UTF-16 surrogate';
-  if (s.length > 200) {
-    let line = 1;
-    for (let i = 0; i < m.index; i++) if (s.charCodeAt(i) === 10) line++;
-    return `${what} on line ${line}`;
+  return m ? describeMatch(s, m[0], m.index) : null;
+}
+
+function describeMatch(s: string, ch: string, index: number): string {
+  const what = ch === '\u0000' ? 'a NUL character (U+0000; is the file UTF-16? save it as UTF-8)' : 'an unpaired UTF-16 surrogate';
+  if (s.length <= 200) return what;
+  let line = 1;
+  for (let i = s.indexOf('\n'); i !== -1 && i < index; i = s.indexOf('\n', i + 1)) line++;
+  return `${what} on line ${line}`;
+}
+
+/** Characters of one long string searched at a time: one regex over a 19 MB string holds the event loop. */
+const WINDOW = 1 << 20;
+
+/** describeUnstorable, a window at a time with turns between for a long string. */
+async function describeUnstorableInTurns(s: string, turns: Turns): Promise<string | null> {
+  if (s.length <= WINDOW) return describeUnstorable(s);
+  const re = new RegExp(UNSTORABLE.source, 'g');
+  for (let start = 0; start < s.length; start += WINDOW) {
+    await turns.give();
+    const end = Math.min(s.length, start + WINDOW);
+    // One character of context on each side, so a surrogate pair across an edge is seen whole.
+    const from = Math.max(0, start - 1);
+    const window = s.slice(from, Math.min(s.length, end + 1));
+    re.lastIndex = 0;
+    for (let m = re.exec(window); m; m = re.exec(window)) {
+      const at = from + m.index;
+      if (at >= start && at < end) return describeMatch(s, m[0], at);
+    }
   }
-  return what;
+  return null;
 }
 
 interface Frame {
@@ -80,15 +123,16 @@ function frameFor(value: object, key: string, parent: Frame | null): Frame {
  * dotted path. Depth-first with an explicit stack: a deep body cannot overflow the call stack.
  */
 export async function findUnstorableText(root: unknown): Promise<{ path: string; what: string } | null> {
+  const turns = new Turns();
   if (typeof root === 'string') {
-    const what = describeUnstorable(root);
+    const what = await describeUnstorableInTurns(root, turns);
     return what ? { path: '', what } : null;
   }
   if (root === null || typeof root !== 'object') return null;
   const stack: Frame[] = [frameFor(root, '', null)];
   let visited = 0;
   while (stack.length > 0) {
-    if (++visited % VALUES_PER_SLICE === 0) await yieldToEventLoop();
+    if (++visited % VALUES_PER_LOOK === 0) await turns.give();
     const frame = stack[stack.length - 1];
     const size = frame.keys ? frame.keys.length : (frame.value as unknown[]).length;
     if (frame.next >= size) {
@@ -103,7 +147,7 @@ export async function findUnstorableText(root: unknown): Promise<{ path: string;
     }
     const v = (frame.value as Record<string, unknown>)[key];
     if (typeof v === 'string') {
-      const what = describeUnstorable(v);
+      const what = v.length > WINDOW ? await describeUnstorableInTurns(v, turns) : describeUnstorable(v);
       if (what) return { path: pathOf(frame, key), what };
     } else if (v !== null && typeof v === 'object') {
       stack.push(frameFor(v, key, frame));

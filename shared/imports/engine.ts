@@ -2,46 +2,15 @@
 import { ulid } from 'ulid';
 import type { DataPort } from '../db/port.ts';
 import { ApiError } from '../http/errors.ts';
-import { yieldToEventLoop } from '../http/json-shape.ts';
-import { countCsvRecords, CsvStructureError, parseCsv, type CsvRecord, type Delimiter } from './csv.ts';
-import { columnCountProblem, headerRecogniser, MappingError, recordToRow, resolveMapping, type ColumnMapping } from './mapping.ts';
-import { prepareRow, type PrepareOptions, type PreparedRow, type RowError } from './prepare.ts';
+import { countCsvRecords, CsvStructureError, parseCsv, type CsvParseResult } from './csv.ts';
+import { headerRecogniser, MappingError, resolveMappingInTurns, type ColumnMapping } from './mapping.ts';
+import type { PrepareOptions, RowError } from './prepare.ts';
+import { csvSettings, prepareCsvRecordsInTurns, prepareJsonRowsInTurns, type PreparedImport } from './prepare-rows.ts';
 import { requestTags, SYNC_ROW_LIMIT, type ImportRequest } from './request.ts';
+import { Turns } from './turns.ts';
 
 export function newJobId(): string {
   return `imp_${ulid()}`;
-}
-
-/** Validated rows and row errors of an import, ready for the batch upsert. */
-export interface PreparedImport {
-  rows: PreparedRow[];
-  errors: RowError[];
-  total: number;
-}
-
-export function prepareJsonRows(rows: unknown[], firstRowNumber: number, opts: PrepareOptions): PreparedImport {
-  const out: PreparedImport = { rows: [], errors: [], total: rows.length };
-  rows.forEach((raw, i) => {
-    const p = prepareRow(raw, firstRowNumber + i, opts);
-    if (p.ok) out.rows.push(p.row);
-    else out.errors.push(p.error);
-  });
-  return out;
-}
-
-export function prepareCsvRecords(records: CsvRecord[], mapping: ColumnMapping, opts: PrepareOptions): PreparedImport {
-  const out: PreparedImport = { rows: [], errors: [], total: records.length };
-  for (const rec of records) {
-    const problem = columnCountProblem(rec.fields, mapping.width);
-    if (problem) {
-      out.errors.push({ row_number: rec.row_number, line: rec.line, code: 'invalid_row', message: problem });
-      continue;
-    }
-    const p = prepareRow(recordToRow(rec.fields, mapping), rec.row_number, { ...opts, line: rec.line });
-    if (p.ok) out.rows.push(p.row);
-    else out.errors.push(p.error);
-  }
-  return out;
 }
 
 /** A mapping or structure problem of the whole file is the request's fault: 400 naming it. */
@@ -89,14 +58,19 @@ export interface QueuedResponse {
   };
 }
 
-/** How the worker reads a queued CSV: fixed at enqueue, never re-derived from the payload. */
-export interface CsvSettings {
-  delimiter: Delimiter;
-  width: number;
-  columns: [number, string][];
-}
-
 export type ImportOutcome = { kind: 'completed'; response: SyncResponse } | { kind: 'queued'; response: QueuedResponse };
+
+/** What every import call to the database carries. */
+function commonArgs(workspaceId: string, body: ImportRequest, tags: string[], idempotency?: IdempotencyClaim): Record<string, unknown> {
+  return {
+    p_workspace_id: workspaceId,
+    p_job_id: newJobId(),
+    p_update_existing: body.update_existing ?? false,
+    p_source: body.rows ? 'rows' : 'csv',
+    p_tags: tags,
+    p_idempotency: idempotency ? { key: idempotency.key, token: idempotency.token } : null,
+  };
+}
 
 /**
  * Runs an import: at most SYNC_ROW_LIMIT data rows in the request, more queued with their raw
@@ -111,36 +85,39 @@ export async function runImport(
   idempotency?: IdempotencyClaim,
 ): Promise<ImportOutcome> {
   const tags = requestTags(body.tags);
-  const common = {
-    p_workspace_id: workspaceId,
-    p_job_id: newJobId(),
-    p_update_existing: body.update_existing ?? false,
-    p_source: body.rows ? 'rows' : 'csv',
-    p_tags: tags,
-    p_idempotency: idempotency ? { key: idempotency.key, token: idempotency.token } : null,
-  };
+  const common = commonArgs(workspaceId, body, tags, idempotency);
+  const opts = { now, tags, updateExisting: body.update_existing ?? false };
+  if (body.rows) return importRows(db, common, body.rows, opts);
+  return importCsv(db, common, body, opts);
+}
 
-  if (body.rows) {
-    if (body.rows.length > SYNC_ROW_LIMIT) {
-      // One JSON document per line: the worker streams it in slices without a JSON stream parser.
-      const response = await db.rpc<QueuedResponse>('import_enqueue', {
-        ...common,
-        p_format: 'ndjson',
-        p_payload: await toNdjson(body.rows),
-        p_total_rows: body.rows.length,
-      });
-      return { kind: 'queued', response };
-    }
-    const prepared = prepareJsonRows(body.rows, 1, { now, tags, updateExisting: body.update_existing ?? false });
-    return { kind: 'completed', response: await commitSync(db, common, prepared) };
+async function importRows(db: DataPort, common: Record<string, unknown>, rows: unknown[], opts: PrepareOptions): Promise<ImportOutcome> {
+  if (rows.length > SYNC_ROW_LIMIT) {
+    // One JSON document per line: the worker streams it in slices without a JSON stream parser.
+    const response = await db.rpc<QueuedResponse>('import_enqueue', {
+      ...common,
+      p_format: 'ndjson',
+      p_payload: await toNdjson(rows),
+      p_total_rows: rows.length,
+    });
+    return { kind: 'queued', response };
   }
+  const prepared = await prepareJsonRowsInTurns(rows, 1, opts);
+  return { kind: 'completed', response: await commitSync(db, common, prepared) };
+}
 
+/** The CSV of a request, parsed up to one row past the synchronous limit, and its mapping. */
+interface ReadCsv {
+  text: string;
+  parsed: CsvParseResult;
+  mapping: ColumnMapping;
+}
+
+async function readCsv(body: ImportRequest): Promise<ReadCsv> {
   const text = stripBom(body.csv!);
   const hasHeader = body.has_header ?? true;
-  let parsed;
-  let mapping: ColumnMapping;
   try {
-    parsed = await parseCsv(text, {
+    const parsed = await parseCsv(text, {
       hasHeader,
       delimiter: body.delimiter,
       maxRecords: SYNC_ROW_LIMIT + 1,
@@ -149,46 +126,51 @@ export async function runImport(
     if (parsed.records.length === 0) {
       throw new ApiError('validation_error', 'The CSV has no data rows.', [{ path: 'csv', message: 'no data rows' }]);
     }
-    mapping = resolveMapping(parsed.header, parsed.records[0].fields.length, body.mapping);
+    return { text, parsed, mapping: await resolveMappingInTurns(parsed.header, parsed.records[0].fields.length, body.mapping) };
   } catch (err) {
     if (err instanceof ApiError) throw err;
     throw csvRequestError(err);
   }
+}
 
-  const csvReport = {
+async function importCsv(db: DataPort, common: Record<string, unknown>, body: ImportRequest, opts: PrepareOptions): Promise<ImportOutcome> {
+  const { text, parsed, mapping } = await readCsv(body);
+  const args = {
+    ...common,
     p_mapping_used: mapping.used,
     p_unmapped_columns: mapping.unmapped,
     p_preamble_lines_skipped: parsed.preamble.lines > 0 ? parsed.preamble.lines : null,
   };
   if (parsed.records.length > SYNC_ROW_LIMIT) {
-    const settings: CsvSettings = { delimiter: parsed.delimiter, width: mapping.width, columns: [...mapping.columns.entries()] };
+    const recordsBeforeData = (body.has_header ?? true ? 1 : 0) + parsed.preamble.records;
     const response = await db.rpc<QueuedResponse>('import_enqueue', {
-      ...common,
-      ...csvReport,
+      ...args,
       p_format: 'csv',
       p_payload: text,
-      p_total_rows: countCsvRecords(text, parsed.delimiter, (hasHeader ? 1 : 0) + parsed.preamble.records),
-      p_csv_settings: settings,
+      p_total_rows: await countCsvRecords(text, parsed.delimiter, recordsBeforeData),
+      p_csv_settings: csvSettings(parsed.delimiter, mapping),
       p_cursor_offset: parsed.dataStart.offset,
       p_cursor_line: parsed.dataStart.line,
     });
     return { kind: 'queued', response };
   }
-  const prepared = prepareCsvRecords(parsed.records, mapping, { now, tags, updateExisting: body.update_existing ?? false });
-  return { kind: 'completed', response: await commitSync(db, { ...common, ...csvReport }, prepared) };
+  const prepared = await prepareCsvRecordsInTurns(parsed.records, mapping, opts);
+  return { kind: 'completed', response: await commitSync(db, args, prepared) };
 }
 
-/** One JSON document per line, built in slices that give other requests a turn (a body may hold millions of rows). */
+/** One JSON document per line, built with turns given to other requests (a body may hold millions of rows). */
 async function toNdjson(rows: unknown[]): Promise<string> {
+  const turns = new Turns();
   const slices: string[] = [];
   for (let i = 0; i < rows.length; i += NDJSON_SLICE_ROWS) {
-    if (i > 0) await yieldToEventLoop();
+    await turns.give();
     slices.push(rows.slice(i, i + NDJSON_SLICE_ROWS).map((r) => JSON.stringify(r)).join('\n'));
   }
   return slices.join('\n');
 }
 
-const NDJSON_SLICE_ROWS = 20_000;
+/** Rows serialised between two looks at the clock. */
+const NDJSON_SLICE_ROWS = 1024;
 
 function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -202,9 +184,4 @@ async function commitSync(db: DataPort, args: Record<string, unknown>, prepared:
     p_errors: prepared.errors,
     p_total_rows: prepared.total,
   });
-}
-
-/** Rebuilds the column mapping the worker applies to a queued CSV. */
-export function mappingFromSettings(settings: CsvSettings): ColumnMapping {
-  return { columns: new Map(settings.columns), used: [], unmapped: [], width: settings.width };
 }

@@ -1,15 +1,16 @@
-/** @module Decides which CSV column feeds which contact field (from the client's mapping, or by recognising the headers of common contact and CRM exports), so that every CSV record can be handed to the contact model as a contact-shaped object. Linear in columns and keys: each is looked at a fixed number of times. */
-import { CONTACT_FIELDS, isValidEmail, isValidPhone } from '../contacts/model.ts';
+/** @module Decides which CSV column feeds which contact field (from the client's mapping, or by recognising the headers of common contact and CRM exports; record-row.ts then builds each record's contact-shaped object). Linear in columns and keys: each is looked at a fixed number of times. */
+import { CONTACT_FIELDS } from '../contacts/model.ts';
+import { isPlainObject, longerThan } from '../contacts/messages.ts';
 import type { CsvParseResult } from './csv.ts';
 import {
   ACCEPTED_IDENTITY_HEADERS,
-  COMPOSITE_NAME,
-  COMPOSITE_ORG,
   isIdentityTarget,
   isVcardWebsite,
   matchHeader,
   type HeaderMatch,
 } from './header-synonyms.ts';
+import { CUSTOM_PREFIX } from './record-row.ts';
+import { Turns } from './turns.ts';
 
 export { HEADER_SYNONYMS, normaliseHeader } from './header-synonyms.ts';
 
@@ -37,25 +38,7 @@ export class MappingError extends Error {
   }
 }
 
-const CUSTOM_PREFIX = 'custom_fields.';
 const MAX_CUSTOM_NAME = 100;
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
-// Keys come from user input; defineProperty keeps a header named "__proto__" an ordinary key.
-function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function codePointLength(s: string): number {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
-}
 
 const FIELD_TARGETS = new Set(CONTACT_FIELDS.filter((f) => f !== 'custom_fields'));
 
@@ -66,7 +49,7 @@ function parseTarget(value: unknown): { target: string } | { problem: string } {
   if (v.startsWith(CUSTOM_PREFIX)) {
     const name = v.slice(CUSTOM_PREFIX.length);
     if (name.trim() === '') return { problem: 'needs a name after "custom_fields."' };
-    if (codePointLength(name) > MAX_CUSTOM_NAME) {
+    if (longerThan(name, MAX_CUSTOM_NAME)) {
       return { problem: `has a custom field name longer than ${MAX_CUSTOM_NAME} characters` };
     }
     return { target: v };
@@ -83,15 +66,16 @@ function quote(s: string): string {
 }
 
 /** mapping_used and unmapped_columns, both in column order. */
-function report(
+function* report(
   columns: Map<number, MappingTarget>,
   width: number,
   nameOf: (i: number) => string,
-): Pick<ColumnMapping, 'used' | 'unmapped'> {
+): Steps<Pick<ColumnMapping, 'used' | 'unmapped'>> {
   const used: [string, MappingTarget][] = [];
   const unmapped: string[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < width; i++) {
+    if ((i & STEP_MASK) === STEP_MASK) yield;
     const target = columns.get(i);
     const name = nameOf(i);
     if (target === undefined) unmapped.push(name);
@@ -147,18 +131,50 @@ function requireIdentity(columns: Map<number, MappingTarget>, header: string[] |
   ]);
 }
 
+/**
+ * Work in steps: a generator that yields between slices of columns or keys, so the same logic runs
+ * in one go (tests, the CLI) or with turns given to other requests (a 30,000-column request).
+ */
+type Steps<T> = Generator<void, T, void>;
+
+/** Columns or keys handled between two steps, as a mask: a step ends every 1,024. */
+const STEP_MASK = 1023;
+
 export function resolveMapping(
   header: CsvParseResult['header'],
   firstRecordWidth: number,
   mapping: Record<string, unknown> | undefined,
 ): ColumnMapping {
+  const steps = resolveSteps(header, firstRecordWidth, mapping);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** resolveMapping, giving other requests a turn when it has run for a while. */
+export async function resolveMappingInTurns(
+  header: CsvParseResult['header'],
+  firstRecordWidth: number,
+  mapping: Record<string, unknown> | undefined,
+): Promise<ColumnMapping> {
+  const steps = resolveSteps(header, firstRecordWidth, mapping);
+  const turns = new Turns();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await turns.give();
+  }
+}
+
+function* resolveSteps(header: CsvParseResult['header'], firstRecordWidth: number, mapping: Record<string, unknown> | undefined): Steps<ColumnMapping> {
   // null is how many JSON clients spell "not given".
   const given = mapping as unknown;
   if (given === undefined || given === null) {
     if (header === null) {
       throw new MappingError([{ path: 'mapping', message: 'mapping is required when has_header is false' }]);
     }
-    return autoMapping(header);
+    return yield* autoMapping(header);
   }
   if (!isPlainObject(given)) {
     throw new MappingError([
@@ -171,19 +187,22 @@ export function resolveMapping(
     ]);
   }
   const width = header === null ? firstRecordWidth : headerWidth(header);
-  const columns = explicitColumns(given, header, width);
+  const columns = yield* explicitColumns(given, header, width);
   requireIdentity(columns, header, true);
   const sorted = new Map([...columns].sort((a, b) => a[0] - b[0]));
-  return { columns: sorted, ...report(sorted, width, (i) => (header === null ? String(i + 1) : header[i])), width };
+  const reported = yield* report(sorted, width, (i) => (header === null ? String(i + 1) : header[i]));
+  return { columns: sorted, ...reported, width };
 }
 
 /** Applies the client's mapping: one pass over the keys, each looked up in an index of the header built once. */
-function explicitColumns(given: Record<string, unknown>, header: string[] | null, width: number): Map<number, MappingTarget> {
+function* explicitColumns(given: Record<string, unknown>, header: string[] | null, width: number): Steps<Map<number, MappingTarget>> {
   const problems: { path: string; message: string }[] = [];
   const columns = new Map<number, MappingTarget>();
   const claimedBy = new Map<number, string>();
-  const lookup = header === null ? (key: string) => columnNumber(key, width) : headerIndex(header);
+  const lookup = header === null ? (key: string) => columnNumber(key, width) : yield* headerIndex(header);
+  let n = 0;
   for (const key of Object.keys(given)) {
+    if ((++n & STEP_MASK) === 0) yield;
     const path = `mapping.${key}`;
     const value = given[key];
     const target = parseTarget(value);
@@ -228,7 +247,7 @@ function columnNumber(key: string, width: number): number[] {
 }
 
 /** Header name → its column indexes, exact and lower-cased; a key matches case-insensitively only when nothing matches exactly. */
-function headerIndex(header: string[]): (key: string) => number[] {
+function* headerIndex(header: string[]): Steps<(key: string) => number[]> {
   const exact = new Map<string, number[]>();
   const lower = new Map<string, number[]>();
   const add = (m: Map<string, number[]>, k: string, i: number) => {
@@ -236,20 +255,22 @@ function headerIndex(header: string[]): (key: string) => number[] {
     if (list) list.push(i);
     else m.set(k, [i]);
   };
-  header.forEach((h, i) => {
-    add(exact, h, i);
-    add(lower, h.toLowerCase(), i);
-  });
+  for (let i = 0; i < header.length; i++) {
+    if ((i & STEP_MASK) === STEP_MASK) yield;
+    add(exact, header[i], i);
+    add(lower, header[i].toLowerCase(), i);
+  }
   return (key) => {
     const k = key.trim();
     return exact.get(k) ?? lower.get(k.toLowerCase()) ?? [];
   };
 }
 
-function autoMapping(header: string[]): ColumnMapping {
+function* autoMapping(header: string[]): Steps<ColumnMapping> {
   const width = headerWidth(header);
   const candidates: ({ index: number } & HeaderMatch)[] = [];
   for (let index = 0; index < width; index++) {
+    if ((index & STEP_MASK) === STEP_MASK) yield;
     const match = matchHeader(header[index]);
     if (match) candidates.push({ index, ...match });
   }
@@ -260,7 +281,8 @@ function autoMapping(header: string[]): ColumnMapping {
   kept.sort((a, b) => Number(b.preferred) - Number(a.preferred));
   const columns = new Map(kept.map((c) => [c.index, c.field] as [number, string]));
   requireIdentity(columns, header, false);
-  return { columns, ...report(columns, width, (i) => header[i]), width };
+  const reported = yield* report(columns, width, (i) => header[i]);
+  return { columns, ...reported, width };
 }
 
 /**
@@ -279,150 +301,4 @@ export function headerRecogniser(mapping: unknown): (fields: string[]) => boolea
   if (!isPlainObject(mapping)) return () => true;
   const keys = new Set(Object.keys(mapping).map((k) => k.trim().toLowerCase()));
   return (fields) => fields.some((f) => keys.has(f.trim().toLowerCase()));
-}
-
-/** Google's separator for several values in one cell. */
-const MULTI_VALUE = /\s*:::\s*/;
-
-function multiValues(cell: string): string[] {
-  return cell.split(MULTI_VALUE).filter((v) => v !== '');
-}
-
-/** Splits a vCard structured value on unescaped `;`, unescaping `\;`, `\,` and `\\`; a `,` inside a component separates several values, which are joined with spaces. */
-function vcardComponents(cell: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  for (let i = 0; i < cell.length; i++) {
-    const ch = cell[i];
-    if (ch === '\\' && i + 1 < cell.length) current += cell[++i];
-    else if (ch === ';') {
-      out.push(current);
-      current = '';
-    } else current += ch === ',' ? ' ' : ch;
-  }
-  out.push(current);
-  return out.map((c) => c.trim().replace(/\s+/g, ' '));
-}
-
-/** A tag cell: Google's ` ::: ` list, a comma/semicolon list, or Mailchimp's quoted list (`"Newsletter","VIP"`). Google's system groups (`* myContacts`, `* starred`) are not tags. */
-export function tagList(cell: string): string[] {
-  const tags: string[] = [];
-  for (const part of multiValues(cell)) {
-    let i = 0;
-    while (i <= part.length) {
-      while (i < part.length && /\s/.test(part[i])) i++;
-      let tag = '';
-      if (part[i] === '"') {
-        i++;
-        while (i < part.length && !(part[i] === '"' && part[i + 1] !== '"')) {
-          tag += part[i];
-          i += part[i] === '"' ? 2 : 1;
-        }
-        i++;
-        while (i < part.length && part[i] !== ',' && part[i] !== ';') i++;
-      } else {
-        while (i < part.length && part[i] !== ',' && part[i] !== ';') tag += part[i++];
-      }
-      i++;
-      tag = tag.trim();
-      if (tag !== '' && !/^\*\s/.test(tag)) tags.push(tag);
-    }
-  }
-  return tags;
-}
-
-const VALIDATORS: Record<string, (s: string) => boolean> = { email: isValidEmail, phone: isValidPhone };
-const OTHER_VALUES_KEY: Record<string, string> = { email: 'other_emails', phone: 'other_phones' };
-
-/** A contact-shaped object under construction: the first value given to a key wins. */
-class RowBuilder {
-  readonly row: Record<string, unknown> = {};
-  private custom: Record<string, unknown> | undefined;
-  /** Email and phone values per column, in consultation order. */
-  private readonly multi = new Map<string, string[][]>();
-
-  set(field: string, value: string | string[]): void {
-    if (value === '' || Object.hasOwn(this.row, field)) return;
-    setOwn(this.row, field, value);
-  }
-
-  setCustom(name: string, value: unknown): void {
-    if (value === '') return;
-    this.custom ??= {};
-    if (!Object.hasOwn(this.custom, name)) setOwn(this.custom, name, value);
-  }
-
-  addValues(field: string, values: string[]): void {
-    const list = this.multi.get(field);
-    if (list) list.push(values);
-    else this.multi.set(field, [values]);
-  }
-
-  /**
-   * The first non-empty column wins (contract); within its cell the first valid value. Every other
-   * distinct value is kept in custom_fields (`other_emails`, `other_phones`) rather than dropped.
-   */
-  finish(): Record<string, unknown> {
-    for (const [field, cells] of this.multi) {
-      const valid = VALIDATORS[field];
-      const chosen = cells[0].find((v) => valid(v)) ?? cells[0][0];
-      this.set(field, chosen);
-      const seen = new Set([chosen.toLowerCase()]);
-      const others = cells.flat().filter((v) => !seen.has(v.toLowerCase()) && seen.add(v.toLowerCase()));
-      if (others.length > 0) this.setCustom(OTHER_VALUES_KEY[field], others);
-    }
-    if (this.custom !== undefined) this.row.custom_fields = this.custom;
-    return this.row;
-  }
-}
-
-function applyCell(b: RowBuilder, target: MappingTarget, value: string): void {
-  if (target.startsWith(CUSTOM_PREFIX)) return b.setCustom(target.slice(CUSTOM_PREFIX.length), value);
-  switch (target) {
-    case COMPOSITE_NAME: {
-      const [last = '', first = ''] = vcardComponents(value);
-      b.set('last_name', last);
-      b.set('first_name', first);
-      return;
-    }
-    case COMPOSITE_ORG: {
-      const [company = '', ...department] = vcardComponents(value);
-      b.set('company', company);
-      b.setCustom('department', department.filter((d) => d !== '').join('; '));
-      return;
-    }
-    case 'email':
-    case 'phone': {
-      const values = multiValues(value);
-      if (values.length > 0) b.addValues(target, values);
-      return;
-    }
-    case 'tags': {
-      const tags = tagList(value);
-      if (tags.length > 0) b.set('tags', tags);
-      return;
-    }
-    default:
-      b.set(target, value);
-  }
-}
-
-/** Builds the contact-shaped object of one record: field → value, first NON-EMPTY (after trim) value wins where several columns map to one field; custom_fields.<x> targets are collected into a custom_fields object. Empty cells are omitted. */
-export function recordToRow(fields: string[], mapping: ColumnMapping): Record<string, unknown> {
-  const b = new RowBuilder();
-  for (const [i, target] of mapping.columns) {
-    const raw = fields[i];
-    if (raw === undefined) continue;
-    // Trimmed here because custom field values are stored as given; contact fields are trimmed again by the model.
-    const value = raw.trim();
-    if (value !== '') applyCell(b, target, value);
-  }
-  return b.finish();
-}
-
-/** Ragged-row check: a record is well-formed when its length equals width, or it is longer only by trailing cells that are empty after trim. Returns null or a message like `expected 5 columns, found 3`. */
-export function columnCountProblem(fields: string[], width: number): string | null {
-  if (fields.length === width) return null;
-  if (fields.length > width && fields.slice(width).every((f) => f.trim() === '')) return null;
-  return `expected ${width} column${width === 1 ? '' : 's'}, found ${fields.length}`;
 }

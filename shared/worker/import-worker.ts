@@ -7,7 +7,7 @@ import type { DataPort } from '../db/port.ts';
 import type { Logger } from '../lib/logger.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { CsvStructureError, streamCsvFrom, type PositionedCsvRecord } from '../imports/csv.ts';
-import { mappingFromSettings, prepareCsvRecords, prepareJsonRows, type CsvSettings } from '../imports/engine.ts';
+import { mappingFromSettings, prepareCsvRecordsInTurns, prepareJsonRowsInTurns, type CsvSettings } from '../imports/prepare-rows.ts';
 import type { PreparedRow, RowError } from '../imports/prepare.ts';
 
 export interface ClaimedJob {
@@ -143,8 +143,8 @@ export async function runImportWorker(options: ImportWorkerOptions): Promise<Imp
         const opts = { now: now(), tags: job.tags, updateExisting: job.update_existing };
         const prepared =
           job.payload_format === 'csv'
-            ? prepareCsvRecords(rawFields, mappingFromSettings(job.csv_settings!), opts)
-            : prepareJsonRows(raw, planned.rows + 1, opts);
+            ? await prepareCsvRecordsInTurns(rawFields, mappingFromSettings(job.csv_settings!), opts)
+            : await prepareJsonRowsInTurns(raw, planned.rows + 1, opts);
         batch = { rows: prepared.rows, errors: prepared.errors, read: prepared.total, to };
         raw = [];
         rawFields = [];

@@ -5,7 +5,8 @@
  * sum of these is HTTP, Hono and the middleware.
  */
 import type postgres from 'postgres';
-import { newJobId, prepareCsvRecords, prepareJsonRows, type PreparedImport, type SyncResponse } from '../../shared/imports/engine.ts';
+import { newJobId, type SyncResponse } from '../../shared/imports/engine.ts';
+import { prepareCsvRecords, prepareJsonRows, type PreparedImport } from '../../shared/imports/prepare-rows.ts';
 import { parseCsv } from '../../shared/imports/csv.ts';
 import { resolveMapping } from '../../shared/imports/mapping.ts';
 import { ImportRequestSchema, SYNC_ROW_LIMIT } from '../../shared/imports/request.ts';

@@ -54,7 +54,7 @@ export const HOSTILE_SHAPES: HostileShape[] = [
   },
   {
     name: 'wide-csv-header',
-    what: 'a CSV whose header has ~1.3 million columns, one data row, no mapping',
+    what: 'a CSV whose header has ~1.3 million columns, one data row, no mapping (a record may have at most 32,768 columns)',
     method: 'POST',
     path: '/v1/import/contacts',
     body: () => {
@@ -74,7 +74,7 @@ export const HOSTILE_SHAPES: HostileShape[] = [
   },
   {
     name: 'many-custom-fields-keys',
-    what: 'one contact with ~1 million custom_fields keys (the limit is 16 KiB)',
+    what: 'one contact with ~1 million custom_fields keys (the limit is 16 KiB; an object may have at most 32,768 keys)',
     method: 'POST',
     path: '/v1/contacts',
     body: () => `{"email":"keys@example.com","custom_fields":{${joined(fit(14), (i) => `"k${String(i).padStart(7, '0')}":1`)}}}`,
@@ -163,8 +163,50 @@ export const HOSTILE_SHAPES: HostileShape[] = [
     statuses: [400],
   },
   {
+    name: 'columns-at-cap',
+    what: '250 CSV rows of 32,768 columns (the cap), every column mapped (32,768 mapping keys, the cap), each row ~32,000 custom fields',
+    method: 'POST',
+    path: '/v1/import/contacts',
+    body: () => {
+      const n = 32_768;
+      const header = joined(n, (i) => `c${i}`);
+      const mapping = `{${joined(n, (i) => (i === 0 ? '"c0":"email"' : `"c${i}":"custom_fields.f${i}"`))}}`;
+      const rows = joined(250, (r) => `r${r}@example.com${',1'.repeat(n - 1)}`, '\n');
+      return `{"csv":${json(`${header}\n${rows}`)},"mapping":${mapping}}`;
+    },
+    statuses: [200],
+  },
+  {
+    name: 'custom-fields-keys-at-cap',
+    what: '~50 rows, each with custom_fields of 32,768 keys (the most an object may have)',
+    method: 'POST',
+    path: '/v1/import/contacts',
+    body: () => {
+      const fields = `{${joined(32_768, (i) => `"k${String(i).padStart(5, '0')}":1`)}}`;
+      const rows = Math.floor((BODY_BUDGET - 1024) / (fields.length + 40));
+      return `{"rows":[${joined(rows, (r) => `{"email":"k${r}@example.com","custom_fields":${fields}}`)}]}`;
+    },
+    statuses: [200],
+  },
+  {
+    name: 'tag-entries-at-cap',
+    what: '500 rows, each with 1,000 tag entries (the most a list may have) naming 40 distinct tags',
+    method: 'POST',
+    path: '/v1/import/contacts',
+    body: () => json({ rows: Array.from({ length: 500 }, (_, r) => ({ email: `t${r}@example.com`, tags: Array.from({ length: 1000 }, (_, t) => `tag-${t % 40}`) })) }),
+    statuses: [200],
+  },
+  {
+    name: 'tags-string-of-separators',
+    what: 'one contact whose tags are a ~19 MB string of commas (~19 million entries)',
+    method: 'POST',
+    path: '/v1/contacts',
+    body: () => json({ email: 'commas@example.com', tags: `a${','.repeat(BODY_BUDGET - 1024)}` }),
+    statuses: [400],
+  },
+  {
     name: 'huge-mapping',
-    what: 'a CSV of 300,000 columns with a mapping of 300,000 keys (quadratic in shared/imports/mapping.ts until r11-exports\' fix lands; kept last so it cannot hold up the others)',
+    what: 'a CSV of 300,000 columns with a mapping of 300,000 keys (an object may have at most 32,768 keys)',
     method: 'POST',
     path: '/v1/import/contacts',
     body: () => {

@@ -20,7 +20,7 @@ describe('a preamble before the header', () => {
       [1, 5, 'Ana'],
       [2, 6, 'Bo'],
     ]);
-    expect(countCsvRecords(LINKEDIN, out.delimiter, 1 + out.preamble.records)).toBe(2);
+    expect(await countCsvRecords(LINKEDIN, out.delimiter, 1 + out.preamble.records)).toBe(2);
   });
 
   it('takes its delimiter from the first line that has one', () => {

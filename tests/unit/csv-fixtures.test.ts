@@ -1,8 +1,9 @@
 /** @module Runs real-world export files (tests/fixtures/csv) through the CSV reader and the header matcher, so that the files people actually upload keep parsing and mapping to the same contacts. */
 import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
-import { CsvStructureError, parseCsv, streamCsv, type CsvParseResult, type CsvRecord } from '../../shared/imports/csv.ts';
-import { columnCountProblem, recordToRow, resolveMapping, type ColumnMapping } from '../../shared/imports/mapping.ts';
+import { CsvStructureError, parseCsv, streamCsvFrom, type CsvParseResult, type CsvRecord } from '../../shared/imports/csv.ts';
+import { resolveMapping, type ColumnMapping } from '../../shared/imports/mapping.ts';
+import { columnCountProblem, recordToRow } from '../../shared/imports/record-row.ts';
 
 const FIXTURES = new URL('../fixtures/csv/', import.meta.url);
 
@@ -20,13 +21,24 @@ async function load(name: string): Promise<{ parsed: CsvParseResult; mapping: Co
   return { parsed, mapping, rows: parsed.records.map((r) => recordToRow(r.fields, mapping)) };
 }
 
-/** The worker reads the same files in chunks; it must see exactly what the request handler saw. */
+/**
+ * What the worker reads: the request's parse finds where the data starts (after the header and any
+ * preamble), and the worker resumes there with streamCsvFrom, chunk by chunk. It must see exactly
+ * what the request handler saw.
+ */
 async function streamed(name: string, chunkSize: number): Promise<CsvRecord[]> {
-  const t = text(name);
+  return fromDataStart(text(name), chunkSize);
+}
+
+async function fromDataStart(t: string, chunkSize: number): Promise<CsvRecord[]> {
+  const head = await parseCsv(t, { hasHeader: true, maxRecords: 0 });
+  const body = t.charCodeAt(0) === 0xfeff ? t.slice(1) : t;
+  const rest = Buffer.from(body, 'utf8').subarray(head.dataStart.offset).toString('utf8');
   const chunks: string[] = [];
-  for (let i = 0; i < t.length; i += chunkSize) chunks.push(t.slice(i, i + chunkSize));
+  for (let i = 0; i < rest.length; i += chunkSize) chunks.push(rest.slice(i, i + chunkSize));
   const out: CsvRecord[] = [];
-  for await (const r of streamCsv(chunks, { hasHeader: true })) out.push(r);
+  const start = { ...head.dataStart, rowNumber: 0 };
+  for await (const r of streamCsvFrom(chunks, { delimiter: head.delimiter, start })) out.push({ row_number: r.row_number, line: r.line, fields: r.fields });
   return out;
 }
 
@@ -370,7 +382,10 @@ describe('broken file (unterminated quote)', () => {
   it('streams the good rows, then fails at the same line', async () => {
     const seen: number[] = [];
     const err = await (async () => {
-      for await (const r of streamCsv([text('broken-unterminated.csv')], { hasHeader: true })) seen.push(r.line);
+      const t = text('broken-unterminated.csv');
+      const head = await parseCsv(t, { hasHeader: true, maxRecords: 0 });
+      const rest = Buffer.from(t, 'utf8').subarray(head.dataStart.offset).toString('utf8');
+      for await (const r of streamCsvFrom([rest], { delimiter: head.delimiter, start: { ...head.dataStart, rowNumber: 0 } })) seen.push(r.line);
     })().catch((e: unknown) => e);
     expect(seen).toStrictEqual([2, 3]);
     expect(err).toMatchObject({ code: 'unterminated_quote', line: 5 });

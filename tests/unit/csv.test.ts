@@ -1,15 +1,24 @@
 /** @module Pins the CSV reader to spec/contract.md "CSV": how text becomes numbered records, which lines are skipped, where structural errors are reported, and that the streaming and early-stopping variants number records exactly like a whole-text parse. */
 import { describe, it, expect } from 'vitest';
-import { countCsvRecords, CsvStructureError, detectDelimiter, parseCsv, streamCsv, type CsvRecord, type Delimiter } from '../../shared/imports/csv.ts';
+import { countCsvRecords, CsvStructureError, detectDelimiter, MAX_CSV_COLUMNS, parseCsv, streamCsvFrom, type CsvRecord, type Delimiter } from '../../shared/imports/csv.ts';
 
-async function collect(
-  chunks: AsyncIterable<string> | Iterable<string>,
-  options: Parameters<typeof streamCsv>[1],
-): Promise<{ records: CsvRecord[]; headerCalls: [string[] | null, Delimiter][] }> {
-  const headerCalls: [string[] | null, Delimiter][] = [];
-  const records: CsvRecord[] = [];
-  for await (const r of streamCsv(chunks, { ...options, onHeader: (h, d) => headerCalls.push([h, d]) })) records.push(r);
-  return { records, headerCalls };
+/**
+ * What the worker does: the request's parse finds where the data starts, and streamCsvFrom reads
+ * the rest from there, split into chunks by `split`; records go into `records` as they come.
+ */
+async function fromDataStart(
+  text: string,
+  split: (rest: string) => AsyncIterable<string> | Iterable<string>,
+  records: CsvRecord[] = [],
+): Promise<CsvRecord[]> {
+  const head = await parseCsv(text, { hasHeader: true, maxRecords: 0 });
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const rest = new TextDecoder().decode(new TextEncoder().encode(body).subarray(head.dataStart.offset));
+  const start = { ...head.dataStart, rowNumber: 0 };
+  for await (const r of streamCsvFrom(split(rest), { delimiter: head.delimiter, start })) {
+    records.push({ row_number: r.row_number, line: r.line, fields: r.fields });
+  }
+  return records;
 }
 
 function chunked(text: string, size: number): string[] {
@@ -155,7 +164,7 @@ describe('parseCsv', () => {
     expect(csv.records).toStrictEqual([rec(1, 3, ['1', '2']), rec(2, 5, ['3', '4'])]);
     const quoted = await parseCsv('a\n""\n"  "\nx\n', { hasHeader: true });
     expect(quoted.records).toStrictEqual([rec(1, 4, ['x'])]);
-    expect(countCsvRecords('a,b\n,\n1,2\n,,,\n"",""\n"x",\n', ',', 1)).toBe(2);
+    expect(await countCsvRecords('a,b\n,\n1,2\n,,,\n"",""\n"x",\n', ',', 1)).toBe(2);
   });
 
   it('returns ragged rows as they are', async () => {
@@ -226,7 +235,7 @@ describe('parseCsv', () => {
         rec(4, 5, ['Latitude', '5\'10" N']),
         rec(5, 6, ['6\'2"', '38°53\'23"N']),
       ]);
-      expect(countCsvRecords(text, ',', 1)).toBe(5);
+      expect(await countCsvRecords(text, ',', 1)).toBe(5);
     });
 
     it('is an Error with a name', async () => {
@@ -316,12 +325,12 @@ describe('parseCsv', () => {
   });
 });
 
-describe('streamCsv', () => {
+describe('streamCsvFrom (the worker, resuming where the data starts)', () => {
   // One text with every hazard: BOM, CRLF, blank and whitespace-only lines, quoted CRLF,
   // escaped quotes, a delimiter in quotes, non-BMP characters and a missing final newline.
   const TRICKY = '\uFEFFName;Notes;City\r\n\r\n"Zoë 🚀";"line 1\r\nline ""2""";Köln\r\n   \r\n"Doe; Jane";;\r\nBob;"x\ny";Zürich';
 
-  it('yields the same records as parseCsv, for every way of splitting the text in two', async () => {
+  it('yields the same records as parseCsv, for every way of splitting the rest in two', async () => {
     const expected = await parseCsv(TRICKY, { hasHeader: true });
     expect(expected.delimiter).toBe(';');
     expect(expected.records).toStrictEqual([
@@ -330,69 +339,25 @@ describe('streamCsv', () => {
       rec(3, 7, ['Bob', 'x\ny', 'Zürich']),
     ]);
     for (let cut = 0; cut <= TRICKY.length; cut++) {
-      const { records, headerCalls } = await collect([TRICKY.slice(0, cut), TRICKY.slice(cut)], { hasHeader: true });
+      const records = await fromDataStart(TRICKY, (rest) => [rest.slice(0, cut), rest.slice(cut)]);
       expect(records, `cut at ${cut}`).toStrictEqual(expected.records);
-      expect(headerCalls, `cut at ${cut}`).toStrictEqual([[['Name', 'Notes', 'City'], ';']]);
     }
   });
 
   it('handles one-character chunks from an async iterable', async () => {
     const expected = await parseCsv(TRICKY, { hasHeader: true });
-    const { records } = await collect(asAsync([...TRICKY.split('')]), { hasHeader: true });
-    expect(records).toStrictEqual(expected.records);
+    expect(await fromDataStart(TRICKY, (rest) => asAsync([...rest.split('')]))).toStrictEqual(expected.records);
   });
 
   it('ignores empty chunks', async () => {
-    const { records } = await collect(['', 'a,b\n', '', '1,2', ''], { hasHeader: true });
-    expect(records).toStrictEqual([rec(1, 2, ['1', '2'])]);
-  });
-
-  it('skips the first N data records when resuming, keeping absolute numbering', async () => {
-    const text = 'email\na@x.y\n\n"b\n@x.y"\nc@x.y\nd@x.y\n';
-    const { records } = await collect(chunked(text, 3), { hasHeader: true, skipRecords: 2 });
-    expect(records).toStrictEqual([rec(3, 6, ['c@x.y']), rec(4, 7, ['d@x.y'])]);
-    expect((await collect([text], { hasHeader: true, skipRecords: 10 })).records).toStrictEqual([]);
-  });
-
-  it('reports the header (or null) once, before the first record', async () => {
-    const events: string[] = [];
-    const gen = streamCsv(['a\tb\n1\t2\n3\t4\n'], {
-      hasHeader: true,
-      onHeader: (h, d) => events.push(`header ${JSON.stringify(h)} ${JSON.stringify(d)}`),
-    });
-    for await (const r of gen) events.push(`row ${r.row_number}`);
-    expect(events).toStrictEqual(['header ["a","b"] "\\t"', 'row 1', 'row 2']);
-
-    const noHeader = await collect(['1|2\n3|4'], { hasHeader: false });
-    expect(noHeader.headerCalls).toStrictEqual([[null, '|']]);
-    expect(noHeader.records).toStrictEqual([rec(1, 1, ['1', '2']), rec(2, 2, ['3', '4'])]);
-  });
-
-  it('reports an empty header for empty input', async () => {
-    expect(await collect([], { hasHeader: true })).toStrictEqual({ records: [], headerCalls: [[[], ',']] });
-    expect(await collect(['\r\n'], { hasHeader: false, delimiter: ';' })).toStrictEqual({ records: [], headerCalls: [[null, ';']] });
-  });
-
-  it('uses an explicit delimiter without waiting for the first line', async () => {
-    const { records, headerCalls } = await collect(['a;b,c\n1;2,3\n'], { hasHeader: true, delimiter: ',' });
-    expect(headerCalls).toStrictEqual([[['a;b', 'c'], ',']]);
-    expect(records).toStrictEqual([rec(1, 2, ['1;2', '3'])]);
-  });
-
-  it('detects the delimiter when the first line arrives in pieces', async () => {
-    const { headerCalls } = await collect(['Vor', 'name;Nach', 'name\r', '\nA;B\r\n'], { hasHeader: true });
-    expect(headerCalls).toStrictEqual([[['Vorname', 'Nachname'], ';']]);
+    expect(await fromDataStart('a,b\n1,2', (rest) => ['', rest, ''])).toStrictEqual([rec(1, 2, ['1', '2'])]);
   });
 
   it('yields the records before a structural error, then throws it with the line of the broken record', async () => {
     const text = 'Name,Notes\nJane,ok\n"Bob","multi\nline"\n\nCarol,"open\nDave,x\n';
     for (const size of [1, 4, 1000]) {
       const seen: CsvRecord[] = [];
-      const err = await structureError(
-        (async () => {
-          for await (const r of streamCsv(chunked(text, size), { hasHeader: true })) seen.push(r);
-        })(),
-      );
+      const err = await structureError(fromDataStart(text, (rest) => chunked(rest, size), seen));
       expect(seen, `chunk size ${size}`).toStrictEqual([rec(1, 2, ['Jane', 'ok']), rec(2, 3, ['Bob', 'multi\nline'])]);
       expect(err).toMatchObject({ code: 'unterminated_quote', line: 6 });
     }
@@ -401,20 +366,46 @@ describe('streamCsv', () => {
   it('lets the consumer stop early', async () => {
     let produced = 0;
     function* source() {
-      yield 'email\n';
       for (let i = 1; i <= 1000; i++) {
         produced++;
         yield `u${i}@x.y\n`;
       }
     }
     const seen: number[] = [];
-    for await (const r of streamCsv(source(), { hasHeader: true })) {
+    for await (const r of streamCsvFrom(source(), { delimiter: ',', start: { offset: 6, line: 2, rowNumber: 0 } })) {
       seen.push(r.row_number);
       if (r.row_number === 3) break;
     }
     expect(seen).toStrictEqual([1, 2, 3]);
-    // A one-column file has no delimiter on its first line, so detection looks a few lines further
-    // (a preamble may come first) before settling on the comma; it still never reads the whole input.
-    expect(produced).toBeLessThan(30);
+    expect(produced).toBeLessThan(5);
+  });
+});
+
+describe('the column limit', () => {
+  const wide = (n: number, cell = '') => Array.from({ length: n }, () => cell).join(',');
+
+  it('reads a record of exactly MAX_CSV_COLUMNS columns; delimiters inside quotes are text', async () => {
+    const text = `${wide(MAX_CSV_COLUMNS, 'h')}\n"${wide(MAX_CSV_COLUMNS + 5)}",x\n`;
+    const parsed = await parseCsv(text, { hasHeader: true });
+    expect(parsed.header).toHaveLength(MAX_CSV_COLUMNS);
+    expect(parsed.records.map((r) => r.fields.length)).toStrictEqual([2]);
+  });
+
+  it('refuses a wider record at the line it starts on, before building it', async () => {
+    const text = `a,b\n"multi\r\nline",1\r\n\r\n${wide(MAX_CSV_COLUMNS + 1, 'x')}\n`;
+    const err = await structureError(parseCsv(text, { hasHeader: true }));
+    expect(err).toMatchObject({ code: 'too_many_columns', line: 5 });
+    expect(err.message).toBe(`the record starting at line 5 has more than ${MAX_CSV_COLUMNS} columns; at most ${MAX_CSV_COLUMNS} are allowed`);
+    const seen: CsvRecord[] = [];
+    const streamed = await structureError(fromDataStart(text, (rest) => chunked(rest, 1000), seen));
+    expect(streamed).toMatchObject({ code: 'too_many_columns', line: 5 });
+    expect(seen).toStrictEqual([rec(1, 2, ['multi\r\nline', '1'])]);
+  });
+
+  it('does not look past a record limit that stops the parse first', async () => {
+    const text = `a,b\n1,2\n${wide(MAX_CSV_COLUMNS + 1, 'x')}\n`;
+    const parsed = await parseCsv(text, { hasHeader: true, maxRecords: 1 });
+    expect(parsed.records).toStrictEqual([rec(1, 2, ['1', '2'])]);
+    expect(parsed.truncated).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 /** @module Pins how the headers and cells of real exports become contact fields (issue 11: vCard headers, typed variants, composite and multi-value cells, tag lists, unmapped_columns, the 400 without an identity column) and that mapping stays linear in columns and keys (issue 15). */
 import { describe, expect, it } from 'vitest';
-import { MappingError, headerRecogniser, recordToRow, resolveMapping, tagList } from '../../shared/imports/mapping.ts';
+import { MappingError, headerRecogniser, resolveMapping } from '../../shared/imports/mapping.ts';
+import { recordToRow, tagList } from '../../shared/imports/record-row.ts';
 import { matchHeader } from '../../shared/imports/header-synonyms.ts';
 
 const auto = (header: string[]) => resolveMapping(header, header.length, undefined);

@@ -4,12 +4,11 @@ import { CONTACT_FIELDS } from '../../shared/contacts/model.ts';
 import {
   HEADER_SYNONYMS,
   MappingError,
-  columnCountProblem,
   normaliseHeader,
-  recordToRow,
   resolveMapping,
   type ColumnMapping,
 } from '../../shared/imports/mapping.ts';
+import { columnCountProblem, recordToRow } from '../../shared/imports/record-row.ts';
 
 function mappingError(fn: () => unknown): MappingError {
   try {

@@ -4,7 +4,7 @@
  * again. The cells come from the part the CLI sent, read with the server's own CSV parser.
  */
 import { appendFileSync, rmSync } from 'node:fs';
-import { streamCsv, type Delimiter } from '../../../shared/imports/csv.ts';
+import { parseCsv, type Delimiter } from '../../../shared/imports/csv.ts';
 import { csvLine } from '../../../shared/imports/csv-out.ts';
 import type { RowError } from './job.ts';
 import type { PartRequest } from './parts.ts';
@@ -44,13 +44,11 @@ export class ErrorReport {
   private async csvLines(part: Part, csv: string, errors: RowError[]): Promise<string[]> {
     const wanted = new Map(errors.map((e) => [e.row_number, e]));
     const cells = new Map<number, string[]>();
-    let header: string[] | null = null;
-    const records = streamCsv([csv], {
+    const { header, records } = await parseCsv(csv, {
       hasHeader: this.plan.fields.has_header as boolean,
       delimiter: this.plan.fields.delimiter as Delimiter,
-      onHeader: (h) => (header = h),
     });
-    for await (const r of records) {
+    for (const r of records) {
       if (wanted.has(r.row_number)) cells.set(r.row_number, r.fields);
       if (cells.size === wanted.size) break;
     }

@@ -1,0 +1,84 @@
+/**
+ * @module Row preparation of a batch (JSON rows or CSV records → rows for the batch upsert and row
+ * errors), shared by the synchronous import and the queued-import worker; it depends on neither.
+ */
+import type { CsvRecord, Delimiter } from './csv.ts';
+import type { ColumnMapping } from './mapping.ts';
+import { columnCountProblem, recordToRow } from './record-row.ts';
+import { prepareRow, type PrepareOptions, type PreparedRow, type RowError } from './prepare.ts';
+import { Turns } from './turns.ts';
+
+/** Validated rows and row errors of an import, ready for the batch upsert. */
+export interface PreparedImport {
+  rows: PreparedRow[];
+  errors: RowError[];
+  total: number;
+}
+
+/** How the worker reads a queued CSV: fixed at enqueue, never re-derived from the payload. */
+export interface CsvSettings {
+  delimiter: Delimiter;
+  width: number;
+  columns: [number, string][];
+}
+
+function jsonRowInto(out: PreparedImport, raw: unknown, rowNumber: number, opts: PrepareOptions): void {
+  const p = prepareRow(raw, rowNumber, opts);
+  if (p.ok) out.rows.push(p.row);
+  else out.errors.push(p.error);
+}
+
+function csvRecordInto(out: PreparedImport, rec: CsvRecord, mapping: ColumnMapping, opts: PrepareOptions): void {
+  const problem = columnCountProblem(rec.fields, mapping.width);
+  if (problem) {
+    out.errors.push({ row_number: rec.row_number, line: rec.line, code: 'invalid_row', message: problem });
+    return;
+  }
+  const p = prepareRow(recordToRow(rec.fields, mapping), rec.row_number, { ...opts, line: rec.line });
+  if (p.ok) out.rows.push(p.row);
+  else out.errors.push(p.error);
+}
+
+/** In one go: for measuring the work itself (benchmarks). Serving code uses the `InTurns` variants. */
+export function prepareJsonRows(rows: unknown[], firstRowNumber: number, opts: PrepareOptions): PreparedImport {
+  const out: PreparedImport = { rows: [], errors: [], total: rows.length };
+  rows.forEach((raw, i) => jsonRowInto(out, raw, firstRowNumber + i, opts));
+  return out;
+}
+
+export function prepareCsvRecords(records: CsvRecord[], mapping: ColumnMapping, opts: PrepareOptions): PreparedImport {
+  const out: PreparedImport = { rows: [], errors: [], total: records.length };
+  for (const rec of records) csvRecordInto(out, rec, mapping, opts);
+  return out;
+}
+
+/** Turns are given between rows: 500 rows at every field limit take longer than one turn should. */
+export async function prepareJsonRowsInTurns(rows: unknown[], firstRowNumber: number, opts: PrepareOptions): Promise<PreparedImport> {
+  const out: PreparedImport = { rows: [], errors: [], total: rows.length };
+  const turns = new Turns();
+  for (const [i, raw] of rows.entries()) {
+    await turns.give();
+    jsonRowInto(out, raw, firstRowNumber + i, opts);
+  }
+  return out;
+}
+
+export async function prepareCsvRecordsInTurns(records: CsvRecord[], mapping: ColumnMapping, opts: PrepareOptions): Promise<PreparedImport> {
+  const out: PreparedImport = { rows: [], errors: [], total: records.length };
+  const turns = new Turns();
+  for (const rec of records) {
+    await turns.give();
+    csvRecordInto(out, rec, mapping, opts);
+  }
+  return out;
+}
+
+/** The settings a queued CSV is read with, from the mapping resolved at enqueue. */
+export function csvSettings(delimiter: Delimiter, mapping: ColumnMapping): CsvSettings {
+  return { delimiter, width: mapping.width, columns: [...mapping.columns.entries()] };
+}
+
+/** Rebuilds the column mapping the worker applies to a queued CSV. */
+export function mappingFromSettings(settings: CsvSettings): ColumnMapping {
+  return { columns: new Map(settings.columns), used: [], unmapped: [], width: settings.width };
+}

@@ -1,0 +1,36 @@
+/** The shape checks on request bodies: depth and keys per object found on the text, and unstorable text found in long strings searched a window at a time. */
+import { describe, expect, it } from 'vitest';
+import { findUnstorableText, shapeProblemAt } from '../../shared/http/json-shape.ts';
+
+describe('shapeProblemAt', () => {
+  it('finds nesting past the depth and an object past the key limit, not keys spread over objects', async () => {
+    expect(await shapeProblemAt('[[[1]]]', 3)).toBeNull();
+    expect(await shapeProblemAt('[[[[1]]]]', 3)).toEqual({ at: 3, limit: 'depth' });
+    expect(await shapeProblemAt('{"a":1,"b":{"c":1,"d":1},"e":"f:g"}', 64, 3)).toBeNull();
+    expect(await shapeProblemAt('{"a":1,"b":2,"c":3,"d":4}', 64, 3)).toEqual({ at: 22, limit: 'keys' });
+    expect(await shapeProblemAt('[{"a":1,"b":2},{"a":1,"b":2}]', 64, 2)).toBeNull();
+  });
+});
+
+describe('findUnstorableText in a long string', () => {
+  const W = 1 << 20;
+  const long = (at: number, what: string) => 'x'.repeat(at) + what + 'x'.repeat(3 * W - at);
+
+  it('finds a NUL or a lone surrogate wherever it is, with its line', async () => {
+    for (const at of [0, W - 1, W, W + 1, 2 * W + 5]) {
+      expect(await findUnstorableText({ csv: long(at, '\u0000') }), `NUL at ${at}`).toEqual({
+        path: 'csv',
+        what: 'a NUL character (U+0000; is the file UTF-16? save it as UTF-8) on line 1',
+      });
+      expect(await findUnstorableText({ csv: long(at, '\udc00') }), `low surrogate at ${at}`).toMatchObject({ what: 'an unpaired UTF-16 surrogate on line 1' });
+      expect(await findUnstorableText({ csv: long(at, '\ud800') }), `high surrogate at ${at}`).toMatchObject({ what: 'an unpaired UTF-16 surrogate on line 1' });
+    }
+    expect(await findUnstorableText('a\nb\n' + 'x'.repeat(2 * W) + '\u0000')).toMatchObject({ what: expect.stringContaining('on line 3') });
+  });
+
+  it('accepts a surrogate pair across a window edge', async () => {
+    for (const at of [W - 2, W - 1, W, 2 * W - 1]) {
+      expect(await findUnstorableText({ csv: long(at, '\ud83d\ude00') }), `pair at ${at}`).toBeNull();
+    }
+  });
+});

@@ -6,7 +6,7 @@ import { readBody } from './body.ts';
 import { ApiError } from './errors.ts';
 import { findUnstorableText, MAX_JSON_DEPTH, MAX_OBJECT_KEYS, shapeProblemAt } from './json-shape.ts';
 import { parseJson } from './json-sliced.ts';
-import { Turns } from '../imports/turns.ts';
+import { Turns } from '../lib/turns.ts';
 
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });

@@ -1,6 +1,6 @@
 /** @module Shape checks on JSON bodies that must never recurse: nesting depth and keys per object (on the text) and text PostgreSQL cannot store (on the value). */
 
-import { Turns } from '../imports/turns.ts';
+import { Turns } from '../lib/turns.ts';
 
 /** Deepest nesting of objects and arrays a JSON body may have; the top-level object counts as 1. */
 export const MAX_JSON_DEPTH = 64;

@@ -2,7 +2,7 @@
  * @module Parses JSON the way JSON.parse does, but a large body in slices that give other requests
  * (and /health) a turn: JSON.parse of a 20 MB body holds the event loop for up to seconds.
  */
-import { Turns } from '../imports/turns.ts';
+import { Turns } from '../lib/turns.ts';
 
 /** Bodies up to this many characters are parsed by JSON.parse in one go (a few milliseconds). */
 export const SLICED_PARSE_ABOVE = 1 << 20;

@@ -1,6 +1,6 @@
 /** @module Counts a CSV's data records without parsing it, for the total a queued import announces. */
 import type { Delimiter } from './csv-record.ts';
-import { Turns } from './turns.ts';
+import { Turns } from '../lib/turns.ts';
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0xfeff || c === 0x0b || c === 0x0c || c === 0xa0 || c === 0x0a || c === 0x0d;

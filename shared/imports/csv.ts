@@ -2,7 +2,7 @@
 import { detectDelimiter } from './csv-delimiter.ts';
 import { CsvEngine } from './csv-engine.ts';
 import type { CsvRecord, Delimiter } from './csv-record.ts';
-import { Turns } from './turns.ts';
+import { Turns } from '../lib/turns.ts';
 
 export { countCsvRecords } from './csv-count.ts';
 export { detectDelimiter } from './csv-delimiter.ts';

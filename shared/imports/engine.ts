@@ -7,7 +7,7 @@ import { headerRecogniser, MappingError, resolveMappingInTurns, type ColumnMappi
 import type { PrepareOptions, RowError } from './prepare.ts';
 import { csvSettings, prepareCsvRecordsInTurns, prepareJsonRowsInTurns, type PreparedImport } from './prepare-rows.ts';
 import { requestTags, SYNC_ROW_LIMIT, type ImportRequest } from './request.ts';
-import { Turns } from './turns.ts';
+import { Turns } from '../lib/turns.ts';
 
 export function newJobId(): string {
   return `imp_${ulid()}`;

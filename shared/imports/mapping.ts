@@ -10,7 +10,7 @@ import {
   type HeaderMatch,
 } from './header-synonyms.ts';
 import { CUSTOM_PREFIX } from './record-row.ts';
-import { Turns } from './turns.ts';
+import { Turns } from '../lib/turns.ts';
 
 export { HEADER_SYNONYMS, normaliseHeader } from './header-synonyms.ts';
 

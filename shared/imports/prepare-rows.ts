@@ -6,7 +6,7 @@ import type { CsvRecord, Delimiter } from './csv.ts';
 import type { ColumnMapping } from './mapping.ts';
 import { columnCountProblem, recordToRow } from './record-row.ts';
 import { prepareRow, type PrepareOptions, type PreparedRow, type RowError } from './prepare.ts';
-import { Turns } from './turns.ts';
+import { Turns } from '../lib/turns.ts';
 
 /** Validated rows and row errors of an import, ready for the batch upsert. */
 export interface PreparedImport {

@@ -1,7 +1,6 @@
 /**
  * @module Giving other requests (and /health) a turn during long work: no request may hold the
- * event loop for more than ~50 ms (issue 15). Used by request parsing and row preparation alike;
- * it belongs with the cross-cutting helpers once they have a folder of their own.
+ * event loop for more than ~50 ms (issue 15). Used by request parsing and row preparation alike.
  */
 
 /** Lets timers and I/O run before continuing (a resolved promise would not: microtasks run first). */

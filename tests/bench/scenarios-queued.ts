@@ -170,7 +170,7 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
 
   // The supabase-js data path (the worker without a direct connection), through the PostgREST
   // stand-in the tests use; the stand-in runs in this process, so the figure is indicative only.
-  const viaRows = jsonRows.slice(0, opts.quick ? 2_000 : 20_000).map((r) => ({ ...r, email: `sb.${r.email}` }));
+  const viaRows = rows(opts.quick ? 2_000 : 20_000, () => 0, Infinity).map(slim);
   opts.progress(`  queued-json-supabase-js: ${viaRows.length} rows, worker on DATA_PORT=supabase`);
   const standIn = await startPostgrestStandIn(stack.dbUrl);
   const viaEnv = { DATA_PORT: 'supabase', SUPABASE_URL: standIn.url, SUPABASE_SERVICE_ROLE_KEY: standIn.serviceRoleKey, DATABASE_URL: '' };

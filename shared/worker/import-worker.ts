@@ -136,7 +136,7 @@ async function streamJob(tick: Tick, job: ClaimedJob, committer: ChunkCommitter,
   const release = (args: { p_error: string | null; p_fatal?: boolean }) =>
     tick.blocked(tick.call('import_job_release', { p_job_id: job.job_id, p_lease_token: job.lease_token, ...args }));
   try {
-    for await (const rec of payloadRecords(job, blockedCall(tick), sliceBytes)) {
+    for await (const rec of payloadRecords(job, tick.call, tick.blocked, sliceBytes)) {
       committer.add(rec);
       if (committer.pendingRows < chunkRows && committer.pendingBytes < chunkBytes) continue;
       await committer.flush(false);
@@ -159,11 +159,6 @@ async function streamJob(tick: Tick, job: ClaimedJob, committer: ChunkCommitter,
   await committer.flush(true);
   await committer.settled();
   return 'ended';
-}
-
-/** Database calls whose waiting counts as blocked time (the payload slices). */
-function blockedCall(tick: Tick): Tick['call'] {
-  return (name, args) => tick.blocked(tick.call(name, args));
 }
 
 /** Gives the job back after a failure: retried with backoff, or failed once its attempts are spent. */

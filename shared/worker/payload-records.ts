@@ -29,9 +29,12 @@ export interface PayloadSource {
 
 type Call = <T>(name: string, args: Record<string, unknown>) => Promise<T>;
 
+/** Awaits a promise as time spent waiting for the database (the CPU budget leaves it out). */
+type Wait = <T>(p: Promise<T>) => Promise<T>;
+
 /** The job's records from its cursor; a CSV structure error surfaces as CsvStructureError. */
-export function payloadRecords(job: PayloadSource, call: Call, sliceBytes: number): AsyncIterable<PayloadRecord> {
-  const slices = payloadSlices(call, job.job_id, job.cursor_offset, sliceBytes);
+export function payloadRecords(job: PayloadSource, call: Call, wait: Wait, sliceBytes: number): AsyncIterable<PayloadRecord> {
+  const slices = payloadSlices(call, wait, job.job_id, job.cursor_offset, sliceBytes);
   if (job.payload_format === 'csv') {
     return streamCsvFrom(slices, {
       delimiter: job.csv_settings!.delimiter,
@@ -51,12 +54,13 @@ interface Slice {
  * The payload from `offset` on, as text slices cut at character boundaries by SQL. The next slice
  * is requested before this one is handed on, so parsing never waits a round trip for its input.
  */
-async function* payloadSlices(call: Call, jobId: string, offset: number, sliceBytes: number): AsyncGenerator<string> {
+async function* payloadSlices(call: Call, wait: Wait, jobId: string, offset: number, sliceBytes: number): AsyncGenerator<string> {
   const fetchAt = (at: number) => call<Slice | null>('import_job_payload_slice', { p_job_id: jobId, p_offset: at, p_length: sliceBytes });
   let pending: Promise<Slice | null> | null = fetchAt(offset);
   try {
     while (pending) {
-      const slice: Slice | null = await pending;
+      // Only the wait counts as blocked: while the prefetch is under way this process is parsing.
+      const slice: Slice | null = await wait(pending);
       pending = slice && !slice.eof ? fetchAt(slice.next) : null;
       if (slice?.text) yield slice.text;
     }

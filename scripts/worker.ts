@@ -4,17 +4,18 @@
  * when no work is left.
  */
 import { hostname } from 'node:os';
-import { createPostgresPort } from '../shared/db/postgres-port.ts';
+import { dataPortFromEnv } from '../shared/db/from-env.ts';
 import { createJsonLogger } from '../shared/lib/logger.ts';
 import { webhookSecretKey } from './lib/webhook-key.ts';
+import { ownPeakRssKb } from './lib/worker-peak-rss.ts';
 import { nodeTick, startNodeWorkerLoop } from './lib/worker-runtime.ts';
 
-const url = process.env.DATABASE_URL;
-if (!url) {
-  console.error('DATABASE_URL is required');
+if (!process.env.DATABASE_URL && process.env.DATA_PORT !== 'supabase') {
+  console.error('DATABASE_URL is required (or DATA_PORT=supabase with SUPABASE_URL and a service key)');
   process.exit(2);
 }
-const db = createPostgresPort(url, { max: 2 });
+// As the Edge Function does: the direct connection, unless DATA_PORT=supabase asks for supabase-js.
+const db = dataPortFromEnv(process.env, { maxConnections: 2, preferDirect: true });
 const logger = createJsonLogger((line) => process.stdout.write(line + '\n'), (process.env.LOG_LEVEL as 'info') ?? 'info');
 const options = {
   db,
@@ -38,7 +39,7 @@ if (process.argv.includes('--once')) {
   }
   await db.close();
   // The benchmark reads the peak from here: the Edge Function limit is 256 MB.
-  logger.log('info', 'worker finished', { max_rss_kb: process.resourceUsage().maxRSS });
+  logger.log('info', 'worker finished', { max_rss_kb: ownPeakRssKb() });
   process.exit(0);
 }
 

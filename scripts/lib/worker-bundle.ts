@@ -9,8 +9,18 @@ import { build } from 'esbuild';
 const ROOT = new URL('../../', import.meta.url).pathname;
 export const WORKER_BUNDLE = `${ROOT}.local/worker.mjs`;
 
-/** Node flags of the worker process: a small old space keeps it bounded like an Edge Function. */
-export const WORKER_NODE_FLAGS = ['--max-old-space-size=128'];
+/**
+ * V8 flags of the worker process, under Node and under Deno alike. A small old space keeps it
+ * bounded like an Edge Function; a small young generation keeps RSS near what is live: the worker
+ * holds 20-40 MB of objects, yet with the default young generation its heap stood at 70 MB under
+ * Node, and under Deno (whose heap limit follows the machine's memory) the process reached 260 MB.
+ * Measured on a 200,000-row CSV job (peak RSS, Deno): no flags 262 MB, semi-space 4 MB 134, 2 MB 129.
+ */
+export const WORKER_V8_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=2'];
+
+/** The same flags as Node takes them, and as Deno takes them. */
+export const WORKER_NODE_FLAGS = WORKER_V8_FLAGS;
+export const WORKER_DENO_FLAGS = [`--v8-flags=${WORKER_V8_FLAGS.join(',')}`];
 
 /** (Re)builds the bundle and returns its path; written aside and renamed, so concurrent builds never leave a torn file. */
 export async function buildWorkerBundle(): Promise<string> {

@@ -75,6 +75,17 @@ describe('enqueue', () => {
 });
 
 describe('the worker', () => {
+  it('cuts a chunk at chunkBytes of payload before chunkRows rows, so wide rows never make a large chunk', async () => {
+    const wide = Array.from({ length: 600 }, (_, i) => ({ full_name: `Person ${i}`, email: `w${i}@x.com`, custom_fields: { note: 'x'.repeat(1000) } }));
+    const res = await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: wide } });
+    expect(res.status).toBe(202);
+    // Over 1 KB a row: 600 rows (more than 600 KB) in chunks cut at 16 KB are over 30 chunks, where 1000 rows a chunk would be one.
+    const out = await work({ chunkRows: 1000, chunkBytes: 16 * 1024 });
+    expect(out).toMatchObject({ completed: 1, rows: 600 });
+    expect(out.chunks).toBeGreaterThan(30);
+    expect(await job(res.json.data.job_id)).toMatchObject({ status: 'completed', created_count: 600, error_count: 0 });
+  });
+
   it('processes a queued JSON import to completion with the counts of a synchronous one', async () => {
     await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(100, 0) } });
     const body = { rows: [...rows(700, 50), { email: 'bad@' }, { phone: '+4930901820' }], update_existing: true, tags: ['big'] };

@@ -1,0 +1,121 @@
+/**
+ * @module The chunk pipeline of one claimed job: each batch of records is validated here while
+ * the previous batch commits in the database, and batches commit one at a time, in order, each
+ * with its contacts, errors, cursor and counters in one transaction (import_job_commit_chunk).
+ * At most one commit is in flight, so memory holds two batches at most.
+ */
+import { mappingFromSettings, prepareCsvRecords, prepareJsonRows } from '../imports/prepare-rows.ts';
+import type { PositionedCsvRecord } from '../imports/csv.ts';
+import type { PreparedRow, RowError } from '../imports/prepare.ts';
+import type { ClaimedJob } from './claimed-job.ts';
+import type { PayloadRecord, SourcePosition } from './payload-records.ts';
+
+/** Commits that could not be applied because another worker holds the job now. */
+export class LeaseLostError extends Error {}
+
+interface Batch {
+  rows: PreparedRow[];
+  errors: RowError[];
+  read: number;
+}
+
+export interface CommitterDeps {
+  call: <T>(name: string, args: Record<string, unknown>) => Promise<T>;
+  /** Awaits a promise as time spent waiting for the database (the CPU budget leaves it out). */
+  blocked: <T>(p: Promise<T>) => Promise<T>;
+  now: () => Date;
+  leaseSeconds: number;
+  /** Told of every committed chunk: the rows it read, and whether it completed the job. */
+  onCommitted: (rowsRead: number, done: boolean) => void;
+}
+
+export class ChunkCommitter {
+  /** The position after every batch handed on so far (committed or in flight). */
+  private planned: { offset: number; line: number; rows: number };
+  private inflight: Promise<void> = Promise.resolve();
+  private json: unknown[] = [];
+  private csv: PositionedCsvRecord[] = [];
+  private last: SourcePosition | null = null;
+  private readonly mapping;
+
+  constructor(
+    private readonly job: ClaimedJob,
+    private readonly deps: CommitterDeps,
+  ) {
+    this.planned = { offset: job.cursor_offset, line: job.cursor_line, rows: job.processed_rows };
+    this.mapping = job.payload_format === 'csv' ? mappingFromSettings(job.csv_settings!) : null;
+  }
+
+  /** Rows read since the last batch was handed on. */
+  get pendingRows(): number {
+    return this.json.length + this.csv.length;
+  }
+
+  /** Payload bytes read since the last batch was handed on. */
+  get pendingBytes(): number {
+    return this.last ? this.last.end - this.planned.offset : 0;
+  }
+
+  get processedRows(): number {
+    return this.planned.rows;
+  }
+
+  add(rec: PayloadRecord): void {
+    if ('fields' in rec) this.csv.push(rec);
+    else this.json.push(JSON.parse(rec.text));
+    this.last = rec;
+  }
+
+  /**
+   * Validates what was read since the last batch and queues its commit behind the previous one;
+   * with `done` the commit completes the job (an empty batch still moves the job to completed).
+   */
+  async flush(done: boolean): Promise<void> {
+    const batch = this.last ? this.prepare() : null;
+    const from = this.planned.offset;
+    const to = this.last ?? { end: this.planned.offset, nextLine: this.planned.line };
+    this.planned = { offset: to.end, line: to.nextLine, rows: this.planned.rows + (batch?.read ?? 0) };
+    this.last = null;
+    await this.settled();
+    this.inflight = this.commit(batch, from, to, done);
+    // Errors surface when the chain is next awaited; this only keeps them from being "unhandled".
+    this.inflight.catch(() => {});
+  }
+
+  /** Waits for the commit in flight; rethrows its failure. */
+  settled(): Promise<void> {
+    return this.deps.blocked(this.inflight);
+  }
+
+  /** Waits for the commit in flight, ignoring its failure (the job is being given up anyway). */
+  async abandon(): Promise<void> {
+    await this.inflight.catch(() => {});
+  }
+
+  private prepare(): Batch {
+    const opts = { now: this.deps.now(), tags: this.job.tags, updateExisting: this.job.update_existing };
+    const prepared = this.mapping
+      ? prepareCsvRecords(this.csv, this.mapping, opts)
+      : prepareJsonRows(this.json, this.planned.rows + 1, opts);
+    this.json = [];
+    this.csv = [];
+    return { rows: prepared.rows, errors: prepared.errors, read: prepared.total };
+  }
+
+  private async commit(batch: Batch | null, from: number, to: SourcePosition, done: boolean): Promise<void> {
+    const out = await this.deps.call<{ status: string }>('import_job_commit_chunk', {
+      p_job_id: this.job.job_id,
+      p_lease_token: this.job.lease_token,
+      p_expected_offset: from,
+      p_rows: batch?.rows ?? [],
+      p_errors: batch?.errors ?? [],
+      p_rows_read: batch?.read ?? 0,
+      p_next_offset: to.end,
+      p_next_line: to.nextLine,
+      p_done: done,
+      p_lease_seconds: this.deps.leaseSeconds,
+    });
+    if (out.status === 'lease_lost') throw new LeaseLostError('the job was taken over by another worker');
+    this.deps.onCommitted(batch?.read ?? 0, done);
+  }
+}

@@ -20,13 +20,16 @@ async function sourceFiles(dir: string, ext: RegExp): Promise<string[]> {
     .map((e) => join(e.parentPath, e.name));
 }
 
-/** Every function name the application calls: `rpc('name'` in its TypeScript, `select public.name(` in pg_cron jobs. */
+/**
+ * Every function name the application calls: `rpc('name'` in its TypeScript (or `call('name'`, the
+ * worker's wrapper of the port's rpc), `select public.name(` in pg_cron jobs.
+ */
 async function calledFunctions(): Promise<Set<string>> {
   const names = new Set<string>();
   for (const dir of ['shared', 'scripts', 'functions']) {
     for (const file of await sourceFiles(dir, /\.ts$/)) {
       const text = await readFile(file, 'utf8');
-      for (const m of text.matchAll(/\brpc(?:<[^()]*?>)?\(\s*['"]([a-z_0-9]+)['"]/g)) names.add(m[1]);
+      for (const m of text.matchAll(/\b(?:rpc|call)(?:<[^()]*?>)?\(\s*['"]([a-z_0-9]+)['"]/g)) names.add(m[1]);
     }
   }
   for (const file of await sourceFiles('supabase/migrations', /\.sql$/)) {

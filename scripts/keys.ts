@@ -84,7 +84,7 @@ async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>): Promise<T
   }
 }
 
-async function create(values: Values, out: Output): Promise<number> {
+function create(values: Values, out: Output): Promise<number> {
   const opts = parseCreate(values);
   return withRuntime(async (runtime) => {
     const key = await generateApiKey();
@@ -124,7 +124,7 @@ function revoke(args: string[], out: Output): Promise<number> {
   });
 }
 
-async function main(argv: string[]): Promise<number> {
+function main(argv: string[]): number | Promise<number> {
   const { values, positionals } = parseCommandLine(argv);
   const [command, ...rest] = positionals;
   if (values.help || !command) {
@@ -138,7 +138,8 @@ async function main(argv: string[]): Promise<number> {
   throw new UsageError(`unknown command "${command}"`);
 }
 
-main(process.argv.slice(2)).then(
+// main runs inside then() so that a usage error it throws synchronously reaches the same handler as a failed command.
+Promise.resolve(process.argv.slice(2)).then(main).then(
   (code) => process.exit(code),
   (err) => {
     if (err instanceof UsageError || (err as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {

@@ -112,8 +112,9 @@ export async function createTcpRedis(url: string, options: TimeoutOptions = {}):
   return {
     redis: new Redis(tcpRequester(client)),
     client,
-    close: async () => {
+    close: () => {
       client.disconnect();
+      return Promise.resolve();
     },
   };
 }

@@ -23,7 +23,7 @@ export function corsForOrigins(origins: string[]): MiddlewareHandler {
     exposeHeaders: ['X-Request-ID', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After'],
     maxAge: 600,
   });
-  return async function corsForListedOrigins(c, next) {
+  return function corsForListedOrigins(c, next) {
     if (allowed.size > 0) c.header('Vary', 'Origin', { append: true });
     if (!allowed.has(c.req.header('origin') ?? '')) return next();
     return handler(c, next);

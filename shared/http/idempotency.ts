@@ -43,7 +43,8 @@ async function replayBody(stored: string, sealer: ResponseSealer | null, context
   if (!isSealed(parsed)) return JSON.stringify(parsed);
   // Without the key that sealed it the response cannot be replayed; that is a 500, never the plaintext.
   if (!sealer) throw new Error('a sealed idempotent response needs WEBHOOK_SECRET_KEY to be replayed');
-  return sealer.open(parsed.sealed_response, context);
+  // Awaited here so an unreadable body or a missing key rejects like a failed open, never throws synchronously.
+  return await sealer.open(parsed.sealed_response, context);
 }
 
 /** What is stored for a finished response: the body itself, or sealed when the handler asked for it. */

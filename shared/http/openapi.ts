@@ -166,14 +166,14 @@ export function errorResponses(access: Access, extra: number[] = [], codes: Part
   const statuses = [...new Set([...GUARD_STATUSES[access], ...extra])].sort((a, b) => a - b);
   const out: Record<number, ReturnType<typeof errorResponse>> = {};
   for (const s of statuses) {
-    const forStatus = codes[s] ?? defaultCodes(access, s);
+    const forStatus = codes[s] ?? defaultCodes(s);
     out[s] = errorResponse(access, s, forStatus);
   }
   return out;
 }
 
 /** A 409 from the guards is only ever the in-flight Idempotency-Key; duplicate_contact belongs to one route. */
-function defaultCodes(access: Access, status: number): ErrorCode[] {
+function defaultCodes(status: number): ErrorCode[] {
   if (status === 409) return ['idempotency_key_in_use'];
   return CODES_BY_STATUS[status] ?? ['internal_error'];
 }

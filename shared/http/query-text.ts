@@ -28,7 +28,7 @@ export function queryProblem(url: string): QueryProblem | null {
     const rawName = eq < 0 ? pair : pair.slice(0, eq);
     const name = decode(rawName);
     const value = eq < 0 ? '' : decode(pair.slice(eq + 1));
-    const param = name === null ? rawName.replace(/%/g, '?').slice(0, 64) : name.replace(/\u0000/g, '?').slice(0, 64);
+    const param = name === null ? rawName.replace(/%/g, '?').slice(0, 64) : name.replaceAll('\u0000', '?').slice(0, 64);
     if (name === null || value === null) return { param, what: 'invalid percent-encoding or invalid UTF-8' };
     if (name.includes('\u0000') || value.includes('\u0000')) return { param, what: 'a NUL character (%00)' };
   }

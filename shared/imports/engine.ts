@@ -77,7 +77,7 @@ function commonArgs(workspaceId: string, body: ImportRequest, tags: string[], id
  * payload. A large CSV is never parsed whole here: parsing stops at row SYNC_ROW_LIMIT + 1, and
  * the total is a quote-aware line count.
  */
-export async function runImport(
+export function runImport(
   db: DataPort,
   workspaceId: string,
   body: ImportRequest,
@@ -177,7 +177,7 @@ function stripBom(text: string): string {
 }
 
 /** `args` carries, for a CSV, the mapping report (mapping_used as [column, field] pairs, so its order survives jsonb). */
-async function commitSync(db: DataPort, args: Record<string, unknown>, prepared: PreparedImport): Promise<SyncResponse> {
+function commitSync(db: DataPort, args: Record<string, unknown>, prepared: PreparedImport): Promise<SyncResponse> {
   return db.rpc<SyncResponse>('import_run_sync', {
     ...args,
     p_rows: prepared.rows,

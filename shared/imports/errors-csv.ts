@@ -9,7 +9,7 @@ export const ERRORS_CSV_HEADER = ['row_number', 'line', 'code', 'message'] as co
 
 type ErrorRow = [row_number: number, line: number | null, code: string, message: string];
 
-async function page(db: DataPort, workspaceId: string, jobId: string, afterRow: number): Promise<ErrorRow[] | null> {
+function page(db: DataPort, workspaceId: string, jobId: string, afterRow: number): Promise<ErrorRow[] | null> {
   return db.rpc<ErrorRow[] | null>('import_job_errors_after', {
     p_workspace_id: workspaceId,
     p_job_id: jobId,

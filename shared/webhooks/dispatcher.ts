@@ -190,7 +190,7 @@ async function readExcerpt(res: Response): Promise<string | null> {
     offset += take;
   }
   if (bytes.length === 0) return '';
-  return fitUtf8(new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/\u0000/g, ''), RESPONSE_EXCERPT_BYTES);
+  return fitUtf8(new TextDecoder('utf-8', { fatal: false }).decode(bytes).replaceAll('\u0000', ''), RESPONSE_EXCERPT_BYTES);
 }
 
 /** Trims text so its UTF-8 encoding fits `maxBytes` (replacement characters can grow it). */

@@ -92,5 +92,6 @@ export async function secretBoxFromEnv(env: SecretKeySettings): Promise<SecretBo
     .map((s) => s.trim())
     .filter(Boolean)
     .map((b64, i) => decodeSecretKey(b64, `WEBHOOK_SECRET_KEYS_PREVIOUS[${i}]`));
-  return createSecretBox(decodeSecretKey(env.WEBHOOK_SECRET_KEY, 'WEBHOOK_SECRET_KEY'), previous);
+  // Awaited here so a malformed setting rejects, as callers expect, rather than throwing synchronously.
+  return await createSecretBox(decodeSecretKey(env.WEBHOOK_SECRET_KEY, 'WEBHOOK_SECRET_KEY'), previous);
 }

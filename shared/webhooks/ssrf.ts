@@ -13,9 +13,7 @@ export interface WebhookUrlCheckOptions {
 }
 
 /** The resolver when none is configured: hostnames cannot be checked, so they are refused (IP literals still work). */
-export const unconfiguredResolver: ResolveHost = async () => {
-  throw new Error('no DNS resolver is configured');
-};
+export const unconfiguredResolver: ResolveHost = () => Promise.reject(new Error('no DNS resolver is configured'));
 
 export type WebhookUrlCheck = { ok: true } | { ok: false; reason: string };
 

@@ -88,7 +88,7 @@ describe('the import-worker invoked from the dashboard', () => {
   const worker = createWorkerApp({
     secrets: ['', SERVICE],
     corsOrigins: [ORIGIN],
-    tick: async () => ({ jobs: 0, completed: 0, rows: 0, webhooks: { claimed: 0, delivered: 0 } }),
+    tick: () => Promise.resolve({ jobs: 0, completed: 0, rows: 0, webhooks: { claimed: 0, delivered: 0 } }),
   });
 
   it('runs one tick for the service key and answers what it did', async () => {

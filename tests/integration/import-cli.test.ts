@@ -197,9 +197,9 @@ describe('leadlex-import', () => {
     const frames = out.stdout.split('\r\x1b[2K').map((f) => f.trim());
     const bars = frames.filter((f) => f.startsWith('['));
     expect(bars.length).toBeGreaterThan(3);
-    for (const bar of bars) expect(bar).toMatch(/^\[[#-]{30}\] +\d+\.\d%  [\d,]+\/2,400 rows  [\d,]+ rows\/s  ETA (\d\d:\d\d|--:--)/);
-    expect(bars.at(-1)).toMatch(/^\[#{30}\] 100\.0%  2,400\/2,400 rows/);
-    expect(bars.some((b) => /ETA \d\d:\d\d  part 1\/\d/.test(b) && !b.startsWith('[#{30}'))).toBe(true);
+    for (const bar of bars) expect(bar).toMatch(/^\[[#-]{30}\] +\d+\.\d% {2}[\d,]+\/2,400 rows {2}[\d,]+ rows\/s {2}ETA (\d\d:\d\d|--:--)/);
+    expect(bars.at(-1)).toMatch(/^\[#{30}\] 100\.0% {2}2,400\/2,400 rows/);
+    expect(bars.some((b) => /ETA \d\d:\d\d {2}part 1\/\d/.test(b) && !b.startsWith('[#{30}'))).toBe(true);
     expect(out.stdout).toContain('2,400 rows, 2,400 created');
   }, 300_000);
 });

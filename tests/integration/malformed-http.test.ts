@@ -5,6 +5,7 @@ import { serveNode } from '../../scripts/lib/node-server.ts';
 import { createApp } from '../../shared/app.ts';
 import { freshDatabase } from '../support/db.ts';
 import { createKey, memoryLogger, type TestKey } from '../support/fixtures.ts';
+import type { ParsedJson } from '../support/parsed-json.ts';
 
 const db = await freshDatabase();
 const logger = memoryLogger();
@@ -29,7 +30,7 @@ afterAll(async () => {
 interface RawAnswer {
   status: number;
   headers: Record<string, string>;
-  body: any;
+  body: ParsedJson;
 }
 
 /** Writes bytes on a fresh TCP connection and parses the one HTTP/1.1 response the server sends before closing. */

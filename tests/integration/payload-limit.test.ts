@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../support/db.ts';
 import { createKey, type TestKey } from '../support/fixtures.ts';
+import type { ParsedJson } from '../support/parsed-json.ts';
 import { startServer, type Server } from '../support/processes.ts';
 
 const LIMIT = 20 * 1024 * 1024;
@@ -31,7 +32,7 @@ function rss(): number {
 
 interface Sent {
   status: number;
-  body: any;
+  body: ParsedJson;
   bytesSent: number;
 }
 

@@ -166,10 +166,8 @@ describe('the worker', () => {
     let commits = 0;
     // A data port that works for the first two chunk commits and then breaks every time.
     const flaky: DataPort = {
-      rpc: async (name, args) => {
-        if (name === 'import_job_commit_chunk' && ++commits > 2) throw new Error('simulated outage');
-        return db.port.rpc(name, args);
-      },
+      rpc: (name, args) =>
+        name === 'import_job_commit_chunk' && ++commits > 2 ? Promise.reject(new Error('simulated outage')) : db.port.rpc(name, args),
       close: async () => {},
     };
     // A failed run schedules the next attempt at (the database's now during the run) + backoff, so

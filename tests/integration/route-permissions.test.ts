@@ -6,9 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Scope } from '../../shared/auth/api-keys.ts';
-import type { RateLimiter } from '../../shared/ratelimit/limiter.ts';
 import { freshDatabase } from '../support/db.ts';
-import { keyRing, testApp, type KeyRing } from '../support/fixtures.ts';
+import { keyRing, testApp, UNLIMITED, type KeyRing } from '../support/fixtures.ts';
 
 const CONTACTS_READ: Scope[] = ['read:contacts', 'write:contacts'];
 const CONTACTS_WRITE: Scope[] = ['write:contacts'];
@@ -33,15 +32,8 @@ const CONTRACT: Record<string, Scope[]> = {
 /** One scope per key: the ring's single-scope keys. */
 const SINGLE: Record<Scope, keyof KeyRing> = { 'read:contacts': 'readOnly', 'write:contacts': 'writeOnly', 'admin:webhooks': 'webhooksOnly' };
 
-const unlimited: RateLimiter = {
-  backend: 'unlimited (test)',
-  async limit(_id, perMinute) {
-    return { success: true, limit: perMinute, remaining: perMinute, reset: Date.now() + 60_000 };
-  },
-};
-
 const db = await freshDatabase();
-const api = testApp(db.port, { limiter: unlimited, resolveHost: async () => ['93.184.216.34'] });
+const api = testApp(db.port, { limiter: UNLIMITED, resolveHost: () => Promise.resolve(['93.184.216.34']) });
 let keys: KeyRing;
 beforeAll(async () => {
   keys = await keyRing(db.port);

@@ -1,9 +1,8 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../shared/app.ts';
-import type { RateLimiter } from '../../shared/ratelimit/limiter.ts';
 import { secretBoxFromEnv } from '../../shared/webhooks/secret-box.ts';
 import { freshDatabase } from '../support/db.ts';
-import { keyRing, memoryLogger, TEST_SECRET_BOX, testApp, type KeyRing } from '../support/fixtures.ts';
+import { keyRing, memoryLogger, TEST_SECRET_BOX, testApp, UNLIMITED, type KeyRing } from '../support/fixtures.ts';
 import { run } from '../support/processes.ts';
 import { securitySuite } from '../support/security-suite.ts';
 
@@ -19,29 +18,21 @@ const DNS: Record<string, string[]> = {
   'metadata.example.com': ['169.254.169.254'],
   'v6private.example.com': ['fd00::1'],
 };
-const resolveHost = async (host: string) => {
+const resolveHost = (host: string): Promise<string[]> => {
   const found = DNS[host];
-  if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-  return found;
-};
-
-/** These tests make more than a key's 60 requests a minute; rate limiting is tested elsewhere. */
-const unlimited: RateLimiter = {
-  backend: 'unlimited (test)',
-  async limit(_id, perMinute) {
-    return { success: true, limit: perMinute, remaining: perMinute, reset: Date.now() + 60_000 };
-  },
+  if (!found) return Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' }));
+  return Promise.resolve(found);
 };
 
 /** The gateway with the webhook resolver injected. */
-const webhookApp = (allowWebhookLoopback = false) => testApp(db.port, { logger, resolveHost, allowWebhookLoopback, limiter: unlimited });
+const webhookApp = (allowWebhookLoopback = false) => testApp(db.port, { logger, resolveHost, allowWebhookLoopback, limiter: UNLIMITED });
 
 const api = webhookApp();
 let keys: KeyRing;
 beforeAll(async () => {
   keys = await keyRing(db.port);
 });
-const ctx = () => ({ api: api as any, keys });
+const ctx = () => ({ api, keys });
 const endpointCount = async () => Number((await db.sql`select count(*)::int as n from webhook_endpoints`)[0].n);
 const create = (body: Record<string, unknown>, key = keys.full.key) => api.call('POST', '/v1/webhooks', { key, body });
 const VALID = { url: 'https://hooks.example.com/leadlex', events: ['import.completed'] };
@@ -79,7 +70,7 @@ describe('POST /v1/webhooks', () => {
 
   it('refuses to create an endpoint (503) when no key to encrypt its secret is configured, storing nothing', async () => {
     const before = (await db.sql`select count(*)::int as n from webhook_endpoints`)[0].n;
-    const keyless = testApp(db.port, { limiter: unlimited, webhookSecrets: null });
+    const keyless = testApp(db.port, { limiter: UNLIMITED, webhookSecrets: null });
     const res = await keyless.call('POST', '/v1/webhooks', { key: keys.full.key, body: VALID });
     expect(res.status).toBe(503);
     expect(res.json.error).toMatchObject({ code: 'service_unavailable', message: expect.stringContaining('WEBHOOK_SECRET_KEY') });
@@ -448,7 +439,7 @@ describe('the three URL forms and the OpenAPI document', () => {
 
 describe('without a configured resolver', () => {
   it('refuses hostnames (they cannot be checked) but accepts a public IP literal', async () => {
-    const bare = createApp({ db: db.port, limiter: unlimited, webhookSecrets: TEST_SECRET_BOX });
+    const bare = createApp({ db: db.port, limiter: UNLIMITED, webhookSecrets: TEST_SECRET_BOX });
     const call = (url: string) =>
       bare.request('/v1/webhooks', {
         method: 'POST',
@@ -465,7 +456,7 @@ describe('without a configured resolver', () => {
 
 describe('rotating the webhook-secret key', () => {
   it('npm run webhook-secrets:reseal re-encrypts every secret under the new key; the old key can then go', async () => {
-    const api = testApp(db.port, { limiter: unlimited, resolveHost });
+    const api = testApp(db.port, { limiter: UNLIMITED, resolveHost });
     const created = await api.call('POST', '/v1/webhooks', { key: keys.full.key, body: { ...VALID, url: 'https://hooks.example.com/rotate' } });
     expect(created.status).toBe(201);
     const b64 = (n: number) => Buffer.from(new Uint8Array(32).fill(n)).toString('base64');
@@ -483,13 +474,13 @@ describe('rotating the webhook-secret key', () => {
   it('reseals the stored copy of a creation too: its replay still works with the new key alone', async () => {
     const b64 = (n: number) => Buffer.from(new Uint8Array(32).fill(n)).toString('base64');
     const headers = { 'idempotency-key': 'create-hook-rotate' };
-    const before = testApp(db.port, { limiter: unlimited, resolveHost });
+    const before = testApp(db.port, { limiter: UNLIMITED, resolveHost });
     const created = await before.call('POST', '/v1/webhooks', { key: keys.full.key, body: { ...VALID, url: 'https://hooks.example.com/rotate-idem' }, headers });
     expect(created.status).toBe(201);
     const out = await run('npx', ['tsx', 'scripts/reseal-webhook-secrets.ts'], { DATABASE_URL: db.url, WEBHOOK_SECRET_KEY: b64(9), WEBHOOK_SECRET_KEYS_PREVIOUS: b64(7) });
     expect(out.code, out.stderr).toBe(0);
     const newOnly = await secretBoxFromEnv({ WEBHOOK_SECRET_KEY: b64(9) });
-    const after = testApp(db.port, { limiter: unlimited, resolveHost, webhookSecrets: newOnly });
+    const after = testApp(db.port, { limiter: UNLIMITED, resolveHost, webhookSecrets: newOnly });
     const replay = await after.call('POST', '/v1/webhooks', { key: keys.full.key, body: { ...VALID, url: 'https://hooks.example.com/rotate-idem' }, headers });
     expect(replay.status).toBe(201);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');

@@ -4,13 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../shared/app.ts';
-import type { RateLimiter } from '../../shared/ratelimit/limiter.ts';
 import { dispatchDueWebhooks, type DispatchDeps } from '../../shared/webhooks/dispatcher.ts';
 import { ImportCompletedEventSchema } from '../../shared/webhooks/event-doc.ts';
 import { resolveHost as nodeResolveHost } from '../../scripts/lib/resolve-host.ts';
 import { freshDatabase } from '../support/db.ts';
 import { createSecretBox } from '../../shared/webhooks/secret-box.ts';
-import { createKey, keyRing, memoryLogger, TEST_SECRET_BOX, type KeyRing } from '../support/fixtures.ts';
+import { createKey, keyRing, memoryLogger, TEST_SECRET_BOX, UNLIMITED, type KeyRing } from '../support/fixtures.ts';
 
 const db = await freshDatabase();
 
@@ -72,13 +71,6 @@ async function startReceiver(): Promise<Receiver> {
 
 // ---------------------------------------------------------------------------------------------
 
-const unlimited: RateLimiter = {
-  backend: 'unlimited (test)',
-  async limit(_id, perMinute) {
-    return { success: true, limit: perMinute, remaining: perMinute, reset: Date.now() + 60_000 };
-  },
-};
-
 /** The consumer-side check from README.md "Webhooks", verbatim. */
 function verifyLeadLex(secret: string, rawBody: string, signatureHeader: string | undefined) {
   const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
@@ -104,7 +96,7 @@ const DATA = { job_id: 'imp_01JAAAAAAAAAAAAAAAAAAAAAAA', status: 'completed', to
 let receiver: Receiver;
 let keys: KeyRing;
 const logger = memoryLogger();
-const app = createApp({ db: db.port, limiter: unlimited, resolveHost: nodeResolveHost, allowWebhookLoopback: true, logger, webhookSecrets: TEST_SECRET_BOX });
+const app = createApp({ db: db.port, limiter: UNLIMITED, resolveHost: nodeResolveHost, allowWebhookLoopback: true, logger, webhookSecrets: TEST_SECRET_BOX });
 
 beforeAll(async () => {
   receiver = await startReceiver();
@@ -351,7 +343,7 @@ describe('the SSRF guard at delivery time', () => {
     await db.sql`update webhook_endpoints set url = 'https://rebind.example.com/hook' where id = ${id}`;
     await emit();
     const fetchSpy = vi.fn(fetch);
-    const result = await dispatchAt(new Date(), { fetch: fetchSpy as typeof fetch, resolveHost: async () => ['93.184.216.34', '10.0.0.8'], allowLoopback: false });
+    const result = await dispatchAt(new Date(), { fetch: fetchSpy as typeof fetch, resolveHost: () => Promise.resolve(['93.184.216.34', '10.0.0.8']), allowLoopback: false });
     expect(result).toEqual({ claimed: 1, succeeded: 0, retried: 1, failed: 0 });
     expect(fetchSpy).not.toHaveBeenCalled();
     const [a] = await db.sql`select status_code, error, duration_ms from webhook_delivery_attempts`;

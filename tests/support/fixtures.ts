@@ -3,7 +3,9 @@ import { createApp, type AppDeps } from '../../shared/app.ts';
 import { generateApiKey, type Scope } from '../../shared/auth/api-keys.ts';
 import type { DataPort } from '../../shared/db/port.ts';
 import type { Logger } from '../../shared/lib/logger.ts';
+import type { RateLimiter } from '../../shared/ratelimit/limiter.ts';
 import { assertConformsToDocument } from './openapi-conformance.ts';
+import type { ParsedJson } from './parsed-json.ts';
 import { createSecretBox } from '../../shared/webhooks/secret-box.ts';
 
 export interface KeyOptions {
@@ -59,6 +61,12 @@ export function memoryLogger(): Logger & { lines: string[] } {
 }
 
 /** The tests' webhook-secret key (fixed, so an app and a dispatcher made separately agree). */
+/** Admits every request: for tests that make more than a key's requests a minute (rate limiting is tested on its own). */
+export const UNLIMITED: RateLimiter = {
+  backend: 'unlimited (test)',
+  limit: (_id, perMinute) => Promise.resolve({ success: true, limit: perMinute, remaining: perMinute, reset: Date.now() + 60_000 }),
+};
+
 export const TEST_SECRET_BOX = await createSecretBox(new Uint8Array(32).fill(7));
 
 /** The gateway app over `db`, with any other dependency a test needs to inject, and a request helper. */
@@ -77,7 +85,7 @@ export function testApp(db: DataPort, opts: Omit<AppDeps, 'db'> = {}) {
       const res = await app.request(path, { method, headers, body });
       const text = await res.text();
       await assertConformsToDocument({ method, url: path, status: res.status, headers: res.headers, text });
-      let json: any;
+      let json: ParsedJson;
       try {
         json = text ? JSON.parse(text) : undefined;
       } catch {
@@ -89,7 +97,7 @@ export function testApp(db: DataPort, opts: Omit<AppDeps, 'db'> = {}) {
 }
 
 /** The error a promise rejects with; fails the test if it resolves instead. */
-export async function rejection<E = Error>(p: Promise<unknown>): Promise<E> {
+export function rejection<E = Error>(p: Promise<unknown>): Promise<E> {
   return p.then(
     (value) => {
       throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);

@@ -4,6 +4,7 @@
  */
 
 import { request } from 'node:http';
+import type { ParsedJson } from './parsed-json.ts';
 
 export const BODY_BUDGET = 19 * 1024 * 1024;
 
@@ -222,7 +223,7 @@ export const HOSTILE_SHAPES: HostileShape[] = [
 export interface HostileAnswer {
   status: number;
   requestIdHeader: string | undefined;
-  body: any;
+  body: ParsedJson;
   text: string;
 }
 

@@ -3,6 +3,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { BASE_PATHS, canonicalPath } from '../../shared/http/paths.ts';
 import { publishedDocument } from '../../scripts/lib/openapi-document.ts';
+import type { ParsedJson } from './parsed-json.ts';
 
 export interface ObservedResponse {
   method: string;
@@ -13,7 +14,7 @@ export interface ObservedResponse {
   text: string;
 }
 
-type Json = Record<string, any>;
+type Json = Record<string, ParsedJson>;
 
 /** Transport headers a server or runtime adds on its own; every other response header must be documented. */
 const TRANSPORT_HEADERS = /^(content-type|content-length|content-encoding|transfer-encoding|date|connection|keep-alive|vary|etag|cache-control|access-control-.*)$/i;

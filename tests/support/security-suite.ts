@@ -2,6 +2,7 @@
 import { expect, it } from 'vitest';
 import { INVALID_KEY_MESSAGE } from '../../shared/http/errors.ts';
 import type { KeyRing, testApp } from './fixtures.ts';
+import type { ParsedJson } from './parsed-json.ts';
 
 export interface SecurityTarget {
   method: string;
@@ -13,7 +14,7 @@ export interface SecurityTarget {
 
 export function securitySuite(ctx: () => { api: ReturnType<typeof testApp>; keys: KeyRing }, target: SecurityTarget) {
   const path = () => (typeof target.path === 'function' ? target.path() : target.path);
-  const expect401 = (res: { status: number; json: any; headers: Headers }) => {
+  const expect401 = (res: { status: number; json: ParsedJson; headers: Headers }) => {
     expect(res.status).toBe(401);
     expect(res.json.error).toEqual({ code: 'invalid_key', message: INVALID_KEY_MESSAGE, request_id: res.headers.get('x-request-id') });
   };

@@ -26,7 +26,7 @@ async function load(name: string): Promise<{ parsed: CsvParseResult; mapping: Co
  * preamble), and the worker resumes there with streamCsvFrom, chunk by chunk. It must see exactly
  * what the request handler saw.
  */
-async function streamed(name: string, chunkSize: number): Promise<CsvRecord[]> {
+function streamed(name: string, chunkSize: number): Promise<CsvRecord[]> {
   return fromDataStart(text(name), chunkSize);
 }
 

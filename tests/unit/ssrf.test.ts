@@ -4,18 +4,16 @@ import { addressCategory, checkWebhookUrl, isPublicAddress, parseIPv6, type Reso
 /** A resolver over a fixed table; names not in it fail like NXDOMAIN. */
 function resolver(table: Record<string, string[]>): ResolveHost & { calls: string[] } {
   const calls: string[] = [];
-  const fn = async (host: string) => {
+  const fn = (host: string): Promise<string[]> => {
     calls.push(host);
-    if (!(host in table)) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-    return table[host];
+    if (!(host in table)) return Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' }));
+    return Promise.resolve(table[host]);
   };
   return Object.assign(fn, { calls });
 }
 
 /** For IP-literal URLs: must never be asked. */
-const noDns: ResolveHost = async (host) => {
-  throw new Error(`DNS was consulted for ${host}`);
-};
+const noDns: ResolveHost = (host) => Promise.reject(new Error(`DNS was consulted for ${host}`));
 
 describe('isPublicAddress', () => {
   it.each([

@@ -7,7 +7,7 @@ const SERVICE = 'service-role-key-0123456789abcdef';
 
 describe('the import-worker app', () => {
   let ticks = 0;
-  const app = createWorkerApp({ secrets: [SECRET, SERVICE, ''], tick: async () => ({ n: ++ticks }) });
+  const app = createWorkerApp({ secrets: [SECRET, SERVICE, ''], tick: () => Promise.resolve({ n: ++ticks }) });
 
   it.each([
     ['no header', undefined],

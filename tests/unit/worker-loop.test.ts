@@ -14,9 +14,9 @@ describe('the local worker loop', () => {
     let ticks = 0;
     let purges = 0;
     const loop = startLoop({
-      tick: async () => ({ more: ++ticks < 3 }),
+      tick: () => Promise.resolve({ more: ++ticks < 3 }),
       idleMs: 60_000,
-      periodic: [{ everyMs: 60_000, run: async () => purges++ }],
+      periodic: [{ everyMs: 60_000, run: () => Promise.resolve(purges++) }],
     });
     await until(() => ticks === 3);
     await new Promise((r) => setTimeout(r, 50));
@@ -35,10 +35,7 @@ describe('the local worker loop', () => {
     const lines: string[] = [];
     let ticks = 0;
     const loop = startLoop({
-      tick: async () => {
-        if (++ticks === 1) throw new Error('database away');
-        return { more: false };
-      },
+      tick: () => (++ticks === 1 ? Promise.reject(new Error('database away')) : Promise.resolve({ more: false })),
       idleMs: 10,
       logger: { log: (level, msg, f) => lines.push(JSON.stringify({ level, msg, ...f })) },
     });

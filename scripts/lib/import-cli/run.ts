@@ -97,11 +97,11 @@ export async function runImport(o: CliOptions, out: Output, err: Output, signal:
     throw e;
   }
   progress.finish();
-  out.write(summary(o, plan, totals, progress.elapsedSeconds(), report, failed));
+  out.write(summary(plan, totals, progress.elapsedSeconds(), report, failed));
   return failed || totals.errors > 0 ? EXIT.rowErrors : EXIT.ok;
 }
 
-function summary(o: CliOptions, plan: Plan, t: Totals, seconds: number, report: ErrorReport, failed: boolean): string {
+function summary(plan: Plan, t: Totals, seconds: number, report: ErrorReport, failed: boolean): string {
   const rate = seconds > 0 ? plan.totalRows / seconds : 0;
   const lines = [
     `Done in ${seconds.toFixed(1)} s (${fmt(rate)} rows/s): ${fmt(plan.totalRows)} rows, ${fmt(t.created)} created, ${fmt(t.updated)} updated, ${fmt(t.skipped)} skipped (${fmt(t.errors)} with errors).`,

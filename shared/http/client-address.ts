@@ -13,7 +13,9 @@ const MAX_ADDRESS_LENGTH = 64;
  * to escape the per-address limit. Neither is X-Real-IP as a fallback: a request that somehow arrives
  * without CF-Connecting-IP would then be keyed by a header nobody vouches for. Without the header the
  * answer is null: no per-address limit, while the negative cache of failed keys still applies.
- * Evidence (URLs) is in the routes-lib report of issue 15; re-check it if Supabase documents a header.
+ * Evidence: https://github.com/orgs/supabase/discussions/34647 (a spoofed X-Forwarded-For reaches
+ * the project) and Cloudflare's header reference; Supabase does not document a header for Edge
+ * Functions, so the README asks to check it on a hosted project.
  */
 export const cloudflareConnectingAddress: ClientAddress = (c) => {
   const address = c.req.header('cf-connecting-ip')?.trim();

@@ -116,28 +116,36 @@ export async function dispatchDueWebhooks(deps: DispatchDeps): Promise<DispatchR
   return result;
 }
 
+type AttemptDeps = Pick<DispatchDeps, 'fetch' | 'resolveHost' | 'allowLoopback' | 'secrets'> & {
+  now: () => Date;
+  timeoutMs: number;
+};
+
+/** An attempt that never reached the endpoint: failed (and retried) like any other, so its owner sees why. */
+function notSent(error: string, duration_ms = 0): AttemptResult {
+  return { status_code: null, duration_ms, error: cut(error), response_body: null };
+}
+
 /** One POST of a claimed delivery: the SSRF check, then the signed request without following redirects. */
-async function attemptDelivery(
-  d: ClaimedDelivery,
-  deps: Pick<DispatchDeps, 'fetch' | 'resolveHost' | 'allowLoopback' | 'secrets'> & { now: () => Date; timeoutMs: number },
-): Promise<AttemptResult> {
+async function attemptDelivery(d: ClaimedDelivery, deps: AttemptDeps): Promise<AttemptResult> {
   const check = await orAfter(
     checkWebhookUrl(d.url, { resolveHost: deps.resolveHost, allowLoopback: deps.allowLoopback }),
     deps.timeoutMs,
     { ok: false, reason: `resolving the host took longer than ${deps.timeoutMs} ms` } as const,
   );
-  if (!check.ok) {
-    return { status_code: null, duration_ms: 0, error: cut(`blocked by the SSRF guard: ${check.reason}`), response_body: null };
-  }
-
+  if (!check.ok) return notSent(`blocked by the SSRF guard: ${check.reason}`);
   let secret: string;
   try {
     if (!deps.secrets) throw new SecretBoxError('WEBHOOK_SECRET_KEY is not configured');
     secret = await deps.secrets.open(d.secret_sealed, d.workspace_id);
   } catch (err) {
-    // An attempt that fails (and is retried) like any other, so the endpoint's owner sees why.
-    return { status_code: null, duration_ms: 0, error: cut(`the signing secret cannot be decrypted: ${(err as Error).message}`), response_body: null };
+    return notSent(`the signing secret cannot be decrypted: ${(err as Error).message}`);
   }
+  return await postSigned(d, secret, deps);
+}
+
+/** The signed POST itself, timed, with the endpoint's answer judged by `attemptOutcome`. */
+async function postSigned(d: ClaimedDelivery, secret: string, deps: AttemptDeps): Promise<AttemptResult> {
   const headers = await webhookHeaders({ secret, webhookId: d.event_id, deliveryId: d.delivery_id, body: d.body, at: deps.now() });
   const started = performance.now();
   const elapsed = () => Math.max(0, Math.round(performance.now() - started));
@@ -146,10 +154,14 @@ async function attemptDelivery(
   try {
     res = await deps.fetch(d.url, { method: 'POST', headers, body: d.body, redirect: 'manual', signal });
   } catch (err) {
-    return { status_code: null, duration_ms: elapsed(), error: cut(describeFetchError(err, deps.timeoutMs)), response_body: null };
+    return notSent(describeFetchError(err, deps.timeoutMs), elapsed());
   }
   const response_body = await readExcerpt(res);
-  const duration_ms = elapsed();
+  return attemptOutcome(res, elapsed(), response_body);
+}
+
+/** 2xx delivers; a redirect is not followed (its target was never SSRF-checked); anything else fails. */
+function attemptOutcome(res: Response, duration_ms: number, response_body: string | null): AttemptResult {
   if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) {
     const location = res.headers.get('location');
     return {

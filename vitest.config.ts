@@ -12,7 +12,12 @@ import { defineConfig } from 'vitest/config';
 //                         and /docs in Chromium.
 // `npx vitest run --project 'integration:*'` runs the three integration projects.
 const UNIT = ['tests/unit/**/*.test.ts'];
-const ONCE = ['tests/contract/openapi-lint.test.ts', 'tests/integration/data-ports.test.ts', 'tests/integration/grants.test.ts'];
+const ONCE = [
+  'tests/contract/openapi-lint.test.ts',
+  'tests/integration/data-ports.test.ts',
+  'tests/integration/grants.test.ts',
+  'tests/integration/migrate.test.ts',
+];
 const SLOW = [
   'tests/contract/openapi-live.test.ts',
   'tests/deno/**/*.test.ts',

@@ -21,13 +21,20 @@ export async function migrate(databaseUrl: string, { withRolesStandIn = true } =
       create table if not exists supabase_migrations.schema_migrations (
         version text primary key, statements text[], name text
       );`);
-    const done = new Set((await sql`select version from supabase_migrations.schema_migrations`).map((r) => r.version));
+    const recorded = await sql<{ version: string; statements: string[] | null }[]>`
+      select version, statements from supabase_migrations.schema_migrations`;
+    // This migrator records a file as one statement; the Supabase CLI splits it into several, whose
+    // text is not the file's, so only this migrator's records are compared.
+    const done = new Map(recorded.map((r) => [r.version, r.statements?.length === 1 ? r.statements[0] : null]));
     const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
     const applied: string[] = [];
     for (const file of files) {
       const [version, ...rest] = file.replace(/\.sql$/, '').split('_');
-      if (done.has(version)) continue;
       const text = await readFile(join(MIGRATIONS_DIR, file), 'utf8');
+      if (done.has(version)) {
+        refuseChanged(file, done.get(version)!, text);
+        continue;
+      }
       await sql.begin(async (tx) => {
         await tx.unsafe(text);
         await tx`insert into supabase_migrations.schema_migrations (version, name, statements)
@@ -40,4 +47,17 @@ export async function migrate(databaseUrl: string, { withRolesStandIn = true } =
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+/**
+ * The product is unreleased and its migrations are edited in place, so a database migrated by an
+ * older checkout would silently keep the old functions and indexes. Stop with what to do instead.
+ */
+function refuseChanged(file: string, recorded: string | null, text: string): void {
+  if (recorded === null || recorded === text) return;
+  throw new Error(
+    `migration ${file} has changed since it was applied to this database. Migrations are edited in place ` +
+      'until the first release: start from an empty database (for `npm start`, delete the .local/ folder; ' +
+      'elsewhere drop and recreate the database, or `supabase db reset`).',
+  );
 }

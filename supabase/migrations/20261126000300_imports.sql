@@ -62,10 +62,10 @@ $$;
 -- of the update), tags are unioned (first spelling kept), custom_fields merged, and full_name
 -- recomposed when only first or last name changed.
 -- A patch that would break the contact limits (50 tags, 16 KiB of custom_fields: the limits a
--- created contact meets, MAX in shared/contacts/model.ts) is not applied: its contact is
+-- created contact meets, MAX in shared/contacts/fields.ts) is not applied: its contact is
 -- returned with the reason, so no sequence of merges can grow a contact without bound.
 -- Set-based: one statement for the whole batch, every contact reached by primary key.
-create function internal.contacts_patch(p_ids uuid[], p_patches jsonb[])
+create function internal.contacts_patch(p_workspace_id uuid, p_ids uuid[], p_patches jsonb[])
 returns table (contact_id uuid, problem text)
 language sql volatile
 set search_path = ''
@@ -91,6 +91,11 @@ as $$
       join public.contacts t on t.id = x.id
   ), checked as materialized (
     select id, p, case
+             -- The callers found these ids by this workspace's keys; checked on the fetched row (a
+             -- workspace_id predicate in the join could let stale statistics pick a workspace scan),
+             -- so no caller's mistake can ever write another tenant's contact.
+             when (p).workspace_id is distinct from p_workspace_id then
+               format('contact %s is not in this workspace', id)
              when u ? 'tags' and cardinality((p).tags) > 50 then
                format('tags: merging them into contact %s would give it %s tags; at most 50 are allowed', id, cardinality((p).tags))
              -- The text form is never shorter than the compact one: measure exactly only near the limit.
@@ -159,7 +164,7 @@ begin
     return jsonb_build_object('action', 'skip');
   end if;
   select problem into v_problem
-    from internal.contacts_patch(array[coalesce(v_em, v_ph)], array[coalesce(p_row -> 'u', '{}'::jsonb)]);
+    from internal.contacts_patch(p_workspace_id, array[coalesce(v_em, v_ph)], array[coalesce(p_row -> 'u', '{}'::jsonb)]);
   if v_problem is not null then
     return jsonb_build_object('action', 'invalid', 'code', 'invalid_field', 'message', v_problem);
   end if;
@@ -240,7 +245,7 @@ $$;
 -- Rows whose keys and matched contacts no other row of the batch touches cannot influence each
 -- other, so they are decided by one statement and written by one insert and one update; only the
 -- rest (in-batch duplicates) go one by one, in order, afterwards.
-create function public.import_contacts_batch(p_workspace_id uuid, p_rows jsonb, p_update_existing boolean)
+create function internal.import_contacts_batch(p_workspace_id uuid, p_rows jsonb, p_update_existing boolean)
 returns jsonb
 language plpgsql volatile
 set search_path = ''
@@ -269,7 +274,7 @@ begin
     select coalesce(jsonb_agg(internal.row_error_json((p_rows -> (u.pos - 1) ->> 'n')::integer,
                       (p_rows -> (u.pos - 1) ->> 'l')::integer, 'invalid_field', x.problem)::jsonb), '[]'::jsonb)
       into v_out
-      from internal.contacts_patch(d.update_ids, d.patches) x
+      from internal.contacts_patch(p_workspace_id, d.update_ids, d.patches) x
       join unnest(d.update_ids, d.update_pos) as u(id, pos) on u.id = x.contact_id;
     v_updated := cardinality(d.update_ids) - jsonb_array_length(v_out);
     v_skipped := v_skipped + jsonb_array_length(v_out);
@@ -346,7 +351,7 @@ language plpgsql volatile
 set search_path = ''
 as $$
 declare
-  b jsonb := public.import_contacts_batch(j.workspace_id, coalesce(p_rows, '[]'::jsonb), j.update_existing);
+  b jsonb := internal.import_contacts_batch(j.workspace_id, coalesce(p_rows, '[]'::jsonb), j.update_existing);
   all_errors jsonb := coalesce(p_errors, '[]'::jsonb) || (b -> 'errors');
 begin
   perform internal.import_record_errors(j.id, all_errors);

@@ -6,11 +6,6 @@ import { freshDatabase } from '../support/db.ts';
 const db = await freshDatabase();
 const ROOT = new URL('../../', import.meta.url).pathname;
 
-/**
- * Public functions no application code calls, each with its reason. import_contacts_batch is the
- * batch upsert that imports written in SQL (migrations of other import paths) call by this name.
- */
-const SQL_ENTRY_POINTS = ['import_contacts_batch'];
 
 async function sourceFiles(dir: string, ext: RegExp): Promise<string[]> {
   const entries = await readdir(join(ROOT, dir), { withFileTypes: true, recursive: true });
@@ -62,9 +57,8 @@ describe('least privilege', () => {
     const rows = await db.sql<{ name: string }[]>`
       select distinct p.proname as name from pg_proc p where p.pronamespace = 'public'::regnamespace order by 1`;
     const inPublic = rows.map((r) => r.name);
-    expect(inPublic.filter((n) => !called.has(n) && !SQL_ENTRY_POINTS.includes(n))).toEqual([]);
+    expect(inPublic.filter((n) => !called.has(n))).toEqual([]);
     expect([...called].filter((n) => !inPublic.includes(n)).sort()).toEqual([]);
-    expect(SQL_ENTRY_POINTS.filter((n) => !inPublic.includes(n) || called.has(n))).toEqual([]);
   });
 
   it.each(['anon', 'authenticated'])('refuses %s when it actually calls a function or reads a table', async (role) => {

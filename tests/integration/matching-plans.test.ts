@@ -129,7 +129,7 @@ describe('matching plans beside a 1,000,000-contact workspace, with stale statis
     it(`import_contacts_batch and its row-by-row path probe only the unique keys (${mode})`, async () => {
       for (const update of [false, true]) {
         const scans = await contactScans(mode, async (sql) => {
-          const [{ r }] = await sql`select public.import_contacts_batch(${YOUNG}, ${sql.json(batchRows())}, ${update}) as r`;
+          const [{ r }] = await sql`select internal.import_contacts_batch(${YOUNG}, ${sql.json(batchRows())}, ${update}) as r`;
           expect(r.errors.map((e: { row_number: number; code: string }) => [e.row_number, e.code])).toEqual([[4, 'ambiguous_match']]);
           expect(r.created + r.updated + r.skipped).toBe(8);
           throw new Error('rollback');
@@ -142,7 +142,11 @@ describe('matching plans beside a 1,000,000-contact workspace, with stale statis
         expect(used(/email_normalized\) collate "C"\) =/, 'contacts_workspace_email_key')).toBe(true);
         expect(used(/\|\| phone\) collate "C"\) =/, 'contacts_workspace_phone_key')).toBe(true);
         // Updates (internal.contacts_patch, set-based and row by row) read and write contacts by primary key.
-        if (update) expect(scans.filter((s) => /^\s*with patched as/.test(s.query)).map((s) => s.index)).toEqual(expect.arrayContaining(['contacts_pkey']));
+        if (update) {
+          const patchScans = scans.filter((s) => /^\s*with patched as/.test(s.query));
+          expect(patchScans.length).toBeGreaterThan(0);
+          expect(new Set(patchScans.map((s) => s.index))).toEqual(new Set(['contacts_pkey']));
+        }
       }
     });
 

@@ -39,7 +39,7 @@ export interface AppDeps {
   now?: () => Date;
   /** DNS for the webhook SSRF guard (the entry point's resolver); without it only IP-literal webhook URLs pass. */
   resolveHost?: (host: string) => Promise<string[]>;
-  /** Where a request comes from (socket on Node, X-Forwarded-For on Supabase); without it failed authentications are not limited per address. */
+  /** Where a request comes from (socket on Node, CF-Connecting-IP on Supabase); without it failed authentications are not limited per address. */
   clientAddress?: ClientAddress;
   /** Encrypts webhook signing secrets at rest (WEBHOOK_SECRET_KEY); without it, creating a webhook endpoint is 503. */
   webhookSecrets?: SecretBox | null;

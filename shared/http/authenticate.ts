@@ -4,7 +4,7 @@ import type { DataPort } from '../db/port.ts';
 import { ApiError, INVALID_KEY_MESSAGE } from './errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { AppEnv } from './env.ts';
-import type { ClientAddress } from './client-address.ts';
+import { type ClientAddress, throttleBucket } from './client-address.ts';
 import { bearerKey, hashApiKey, type Scope } from '../auth/api-keys.ts';
 import { type FailedAuthGuard, tooManyFailures } from './failed-auth.ts';
 
@@ -21,7 +21,7 @@ interface AuthRow {
  */
 export function authenticate(db: DataPort, failed: FailedAuthGuard, clientAddress: ClientAddress) {
   return createMiddleware<AppEnv>(async function authenticate(c, next) {
-    const address = clientAddress(c);
+    const address = throttleBucket(clientAddress(c));
     const wait = failed.blockedFor(address);
     if (wait > 0) throw tooManyFailures(wait);
     const invalid = new ApiError('invalid_key', INVALID_KEY_MESSAGE);

@@ -58,7 +58,8 @@ describe('what each route requires', () => {
       const body = method === 'POST' || method === 'PATCH' ? {} : undefined;
       for (const [scope, name] of Object.entries(SINGLE) as [Scope, keyof KeyRing][]) {
         const res = await api.call(method, concrete(path), { key: keys[name].key, body });
-        if (required.includes(scope)) expect(res.status, `${scope} on ${route}`).not.toBe(403);
+        // Admitted: past the guard, the route answers the empty body or made-up id for itself.
+        if (required.includes(scope)) expect([200, 201, 202, 204, 400, 404], `${scope} on ${route}: ${res.status}`).toContain(res.status);
         else {
           expect(res.status, `${scope} on ${route}`).toBe(403);
           expect(res.json.error.code).toBe('insufficient_permissions');

@@ -4,7 +4,7 @@
  * with its contacts, errors, cursor and counters in one transaction (import_job_commit_chunk).
  * At most one commit is in flight, so memory holds two batches at most.
  */
-import { mappingFromSettings, prepareCsvRecords, prepareJsonRows } from '../imports/prepare-rows.ts';
+import { mappingFromSettings, prepareCsvRecordsInTurns, prepareJsonRowsInTurns } from '../imports/prepare-rows.ts';
 import type { PositionedCsvRecord } from '../imports/csv.ts';
 import type { PreparedRow, RowError } from '../imports/prepare.ts';
 import type { ClaimedJob } from './claimed-job.ts';
@@ -71,7 +71,7 @@ export class ChunkCommitter {
    * with `done` the commit completes the job (an empty batch still moves the job to completed).
    */
   async flush(done: boolean): Promise<void> {
-    const batch = this.last ? this.prepare() : null;
+    const batch = this.last ? await this.prepare() : null;
     const from = this.planned.offset;
     const to = this.last ?? { end: this.planned.offset, nextLine: this.planned.line };
     this.planned = { offset: to.end, line: to.nextLine, rows: this.planned.rows + (batch?.read ?? 0) };
@@ -92,13 +92,15 @@ export class ChunkCommitter {
     await this.inflight.catch(() => {});
   }
 
-  private prepare(): Batch {
+  /** Validates the rows read, giving the event loop turns (under `npm start` the gateway shares it). */
+  private async prepare(): Promise<Batch> {
     const opts = { now: this.deps.now(), tags: this.job.tags, updateExisting: this.job.update_existing };
-    const prepared = this.mapping
-      ? prepareCsvRecords(this.csv, this.mapping, opts)
-      : prepareJsonRows(this.json, this.planned.rows + 1, opts);
+    const [json, csv] = [this.json, this.csv];
     this.json = [];
     this.csv = [];
+    const prepared = this.mapping
+      ? await prepareCsvRecordsInTurns(csv, this.mapping, opts)
+      : await prepareJsonRowsInTurns(json, this.planned.rows + 1, opts);
     return { rows: prepared.rows, errors: prepared.errors, read: prepared.total };
   }
 

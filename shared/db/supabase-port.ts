@@ -1,6 +1,7 @@
 /** @module Data port adapter over supabase-js `.rpc()`: the production default on Supabase. */
 import { createClient } from '@supabase/supabase-js';
 import { deadlineExceeded, deadlineFor, type DeadlineOverrides } from './deadlines.ts';
+import { JsonText } from './json-text.ts';
 import { DatabaseError, isUnavailableState, type DataPort, type RpcArgs } from './port.ts';
 
 class NoRealtimeTransport {
@@ -20,9 +21,10 @@ export interface SupabasePortOptions {
  * service_role falls back to the authenticator role's 8 s unless set).
  */
 export function createSupabasePort(supabaseUrl: string, serviceRoleKey: string, fetchImpl?: typeof fetch, options: SupabasePortOptions = {}): DataPort {
+  const jsonTexts = new JsonTextSplicer();
   const client = createClient(supabaseUrl, serviceRoleKey, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    global: fetchImpl ? { fetch: fetchImpl } : undefined,
+    global: { fetch: jsonTexts.wrap(fetchImpl ?? ((input, init) => fetch(input, init))) },
     // The port never opens a realtime channel, but supabase-js builds its realtime client eagerly
     // and, on Node 20 (no global WebSocket), refuses to start without a transport.
     realtime: { transport: NoRealtimeTransport as unknown as typeof WebSocket },
@@ -31,12 +33,15 @@ export function createSupabasePort(supabaseUrl: string, serviceRoleKey: string, 
     async rpc<T>(name: string, args: RpcArgs = {}): Promise<T> {
       const ms = deadlineFor(name, options.deadlines);
       const signal = AbortSignal.timeout(ms);
+      const call = jsonTexts.stand(args);
       let res;
       try {
-        res = await client.rpc(name, args).abortSignal(signal);
+        res = await client.rpc(name, call.args).abortSignal(signal);
       } catch (err) {
         if (signal.aborted) throw deadlineExceeded(name, ms);
         throw new DatabaseError((err as Error)?.message ?? 'database call failed', undefined, true);
+      } finally {
+        call.done();
       }
       if (res.error && signal.aborted) throw deadlineExceeded(name, ms);
       if (res.error) {
@@ -59,4 +64,44 @@ function unavailable(status: number, code: string | undefined): boolean {
   if (status === 0 || status === 503 || status === 504) return true;
   if (!code) return status >= 502;
   return /^PGRST00[0-3]$/.test(code) || isUnavailableState(code);
+}
+
+/**
+ * supabase-js serialises the whole body in one `JSON.stringify` (with a replacer, slower still), so
+ * a `JsonText` argument goes into it as a placeholder string, and the port's fetch puts the text in
+ * the placeholder's place just before the request leaves. Placeholders are random, so no value a
+ * client sent can spell one.
+ */
+class JsonTextSplicer {
+  private readonly texts = new Map<string, string>();
+
+  /** `args` with each JsonText replaced by a placeholder; `done` forgets them once the call settled. */
+  stand(args: RpcArgs): { args: RpcArgs; done(): void } {
+    const placeholders: string[] = [];
+    const out: RpcArgs = {};
+    for (const [key, value] of Object.entries(args)) {
+      if (!(value instanceof JsonText)) {
+        out[key] = value;
+        continue;
+      }
+      const placeholder = `json-text:${crypto.randomUUID()}`;
+      this.texts.set(placeholder, value.text);
+      placeholders.push(placeholder);
+      out[key] = placeholder;
+    }
+    return { args: out, done: () => placeholders.forEach((p) => this.texts.delete(p)) };
+  }
+
+  wrap(inner: typeof fetch): typeof fetch {
+    return (input, init) => inner(input, init && typeof init.body === 'string' && this.texts.size > 0 ? { ...init, body: this.splice(init.body) } : init);
+  }
+
+  private splice(body: string): string {
+    for (const [placeholder, text] of this.texts) {
+      const quoted = JSON.stringify(placeholder);
+      const at = body.indexOf(quoted);
+      if (at >= 0) body = body.slice(0, at) + text + body.slice(at + quoted.length);
+    }
+    return body;
+  }
 }

@@ -1,0 +1,67 @@
+/**
+ * @module Sending a large JsonText to PostgreSQL in parts. postgres.js builds each query's Bind
+ * message in one go (measuring, encoding and copying every parameter three times): for a sync
+ * import's ~10 MB of rows that held the event loop for over 100 ms (issue 15). So a large text is
+ * sent half a megabyte per statement into a temporary table, with turns given between parts, and
+ * the call reads it back from there, all in one transaction.
+ */
+import type postgres from 'postgres';
+import { Turns } from '../lib/turns.ts';
+import { JsonText } from './json-text.ts';
+
+/** Characters per part: a few milliseconds of postgres.js's encoding and copying. */
+export const PART_CHARS = 512 * 1024;
+
+export function isLargeJsonText(v: unknown): v is JsonText {
+  return v instanceof JsonText && v.text.length > PART_CHARS;
+}
+
+const CREATE_PARTS = 'create temp table json_text_parts (arg int, seq int, part text) on commit drop';
+const INSERT_PART = 'insert into json_text_parts (arg, seq, part) values ($1, $2, $3)';
+
+/** The SQL expression that rebuilds argument number `arg` from its parts, as the jsonb it is. */
+export function partsExpression(arg: number): string {
+  return `(select string_agg(part, '' order by seq) from pg_temp.json_text_parts where arg = ${arg})::jsonb`;
+}
+
+/**
+ * Runs `call` (which reads `partsExpression(arg)` for each key of `large`) in a transaction, after
+ * sending the texts of `large` a part at a time. `track` learns each query in flight, so that a
+ * deadline can cancel it.
+ */
+export async function callWithParts(
+  sql: postgres.Sql,
+  large: ReadonlyMap<number, JsonText>,
+  call: string,
+  params: unknown[],
+  track: (query: object) => void,
+): Promise<postgres.Row[]> {
+  return (await sql.begin(async (tx) => {
+    const run = (text: string, values: unknown[] = []) => {
+      const query = tx.unsafe(text, values as postgres.ParameterOrJSON<never>[]);
+      track(query);
+      return query;
+    };
+    await run(CREATE_PARTS);
+    const turns = new Turns();
+    for (const [arg, value] of large) {
+      let seq = 0;
+      for (const part of parts(value.text)) {
+        await turns.give();
+        await run(INSERT_PART, [arg, seq++, part]);
+      }
+    }
+    return run(call, params);
+  })) as postgres.Row[];
+}
+
+function* parts(text: string): Generator<string> {
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(at + PART_CHARS, text.length);
+    // Each part is encoded as UTF-8 on its own, so none may end between a surrogate pair's halves.
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    yield text.slice(at, end);
+    at = end;
+  }
+}

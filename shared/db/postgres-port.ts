@@ -2,7 +2,7 @@
 import postgres from 'postgres';
 import { deadlineFor, STATEMENT_TIMEOUT_MS, withDeadline, type DeadlineOverrides } from './deadlines.ts';
 import { JsonText } from './json-text.ts';
-import { callWithParts, isLargeJsonText, partsExpression } from './postgres-json-parts.ts';
+import { callWithParts, largeText, partsExpression } from './postgres-json-parts.ts';
 import { assertIdentifier, DatabaseError, isUnavailableState, type DataPort, type RpcArgs } from './port.ts';
 
 export interface PostgresPortOptions {
@@ -64,12 +64,13 @@ export function createPostgresPort(databaseUrl: string, options: PostgresPortOpt
 function callOf(sql: postgres.Sql, name: string, args: RpcArgs) {
   const keys = Object.keys(args).filter((k) => args[k] !== undefined);
   const params: unknown[] = [];
-  const large = new Map<number, JsonText>();
+  const large = new Map<number, string>();
   const named = keys.map((k, i) => {
     const v = args[k];
-    if (isLargeJsonText(v)) {
-      large.set(i, v);
-      return `${assertIdentifier(k)} => ${partsExpression(i)}`;
+    const text = largeText(v);
+    if (text !== undefined) {
+      large.set(i, text);
+      return `${assertIdentifier(k)} => ${partsExpression(i, v instanceof JsonText)}`;
     }
     params.push(toParameter(sql, v));
     return `${assertIdentifier(k)} => $${params.length}`;

@@ -6,7 +6,7 @@
  */
 import { Turns } from '../lib/turns.ts';
 
-/** A JSON document as text; a port sends it as the jsonb (or json) argument it spells. */
+/** A JSON document as text; a port sends it as the jsonb argument it spells. */
 export class JsonText {
   constructor(readonly text: string) {}
 }
@@ -22,4 +22,29 @@ export async function jsonArrayInTurns(values: readonly unknown[]): Promise<Json
   }
   await turns.give();
   return new JsonText(`[${parts.join(',')}]`);
+}
+
+/** The JSON string literal of `text`, escaped a slice at a time with turns given between slices. */
+export async function jsonStringInTurns(text: string): Promise<JsonText> {
+  const turns = new Turns();
+  const parts: string[] = [];
+  for (const slice of textSlices(text, STRING_SLICE_CHARS)) {
+    await turns.give();
+    parts.push(JSON.stringify(slice).slice(1, -1));
+  }
+  await turns.give();
+  return new JsonText(`"${parts.join('')}"`);
+}
+
+const STRING_SLICE_CHARS = 256 * 1024;
+
+/** `text` in slices of at most `size` UTF-16 units, none ending between a surrogate pair's halves. */
+export function* textSlices(text: string, size: number): Generator<string> {
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(at + size, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    yield text.slice(at, end);
+    at = end;
+  }
 }

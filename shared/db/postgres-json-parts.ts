@@ -8,7 +8,7 @@
  */
 import type postgres from 'postgres';
 import { Turns } from '../lib/turns.ts';
-import { JsonText } from './json-text.ts';
+import { JsonText, textSlices } from './json-text.ts';
 
 /** Characters per part: a few milliseconds of postgres.js's encoding and copying. */
 export const PART_CHARS = 512 * 1024;
@@ -49,22 +49,12 @@ export async function callWithParts(
     const turns = new Turns();
     for (const [arg, text] of large) {
       let seq = 0;
-      for (const part of parts(text)) {
+      // Each part is encoded as UTF-8 on its own, hence slices that keep surrogate pairs whole.
+      for (const part of textSlices(text, PART_CHARS)) {
         await turns.give();
         await run(INSERT_PART, [arg, seq++, part]);
       }
     }
     return run(call, params);
   })) as postgres.Row[];
-}
-
-function* parts(text: string): Generator<string> {
-  for (let at = 0; at < text.length; ) {
-    let end = Math.min(at + PART_CHARS, text.length);
-    // Each part is encoded as UTF-8 on its own, so none may end between a surrogate pair's halves.
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
-    yield text.slice(at, end);
-    at = end;
-  }
 }

@@ -1,7 +1,7 @@
 /** @module Data port adapter over supabase-js `.rpc()`: the production default on Supabase. */
 import { createClient } from '@supabase/supabase-js';
 import { deadlineExceeded, deadlineFor, type DeadlineOverrides } from './deadlines.ts';
-import { JsonText } from './json-text.ts';
+import { JsonText, jsonStringInTurns } from './json-text.ts';
 import { DatabaseError, isUnavailableState, type DataPort, type RpcArgs } from './port.ts';
 
 class NoRealtimeTransport {
@@ -33,7 +33,7 @@ export function createSupabasePort(supabaseUrl: string, serviceRoleKey: string, 
     async rpc<T>(name: string, args: RpcArgs = {}): Promise<T> {
       const ms = deadlineFor(name, options.deadlines);
       const signal = AbortSignal.timeout(ms);
-      const call = jsonTexts.stand(args);
+      const call = await jsonTexts.stand(args);
       let res;
       try {
         res = await client.rpc(name, call.args).abortSignal(signal);
@@ -68,24 +68,31 @@ function unavailable(status: number, code: string | undefined): boolean {
 
 /**
  * supabase-js serialises the whole body in one `JSON.stringify` (with a replacer, slower still), so
- * a `JsonText` argument goes into it as a placeholder string, and the port's fetch puts the text in
+ * a `JsonText` argument (or a long string, escaped here in slices) goes into it as a placeholder, and the port's fetch puts the text in
  * the placeholder's place just before the request leaves. Placeholders are random, so no value a
  * client sent can spell one.
  */
+/** Characters of a string argument that supabase-js may escape in one go (a queued payload is up to ~19 MB). */
+const LARGE_STRING = 256 * 1024;
+
 class JsonTextSplicer {
   private readonly texts = new Map<string, string>();
 
-  /** `args` with each JsonText replaced by a placeholder; `done` forgets them once the call settled. */
-  stand(args: RpcArgs): { args: RpcArgs; done(): void } {
+  /**
+   * `args` with each JsonText, and each string too long to escape in one go, replaced by a
+   * placeholder; `done` forgets them once the call settled.
+   */
+  async stand(args: RpcArgs): Promise<{ args: RpcArgs; done(): void }> {
     const placeholders: string[] = [];
     const out: RpcArgs = {};
     for (const [key, value] of Object.entries(args)) {
-      if (!(value instanceof JsonText)) {
+      const json = value instanceof JsonText ? value : typeof value === 'string' && value.length > LARGE_STRING ? await jsonStringInTurns(value) : undefined;
+      if (json === undefined) {
         out[key] = value;
         continue;
       }
       const placeholder = `json-text:${crypto.randomUUID()}`;
-      this.texts.set(placeholder, value.text);
+      this.texts.set(placeholder, json.text);
       placeholders.push(placeholder);
       out[key] = placeholder;
     }

@@ -1,7 +1,8 @@
 /** @module Data port adapter over supabase-js `.rpc()`: the production default on Supabase. */
 import { createClient } from '@supabase/supabase-js';
 import { deadlineExceeded, deadlineFor, type DeadlineOverrides } from './deadlines.ts';
-import { JsonText, jsonStringInTurns } from './json-text.ts';
+import { Turns } from '../lib/turns.ts';
+import { JsonText, jsonStringInTurns, textSlices } from './json-text.ts';
 import { DatabaseError, isUnavailableState, type DataPort, type RpcArgs } from './port.ts';
 
 class NoRealtimeTransport {
@@ -100,15 +101,54 @@ class JsonTextSplicer {
   }
 
   wrap(inner: typeof fetch): typeof fetch {
-    return (input, init) => inner(input, init && typeof init.body === 'string' && this.texts.size > 0 ? { ...init, body: this.splice(init.body) } : init);
+    return (input, init) => {
+      if (!init || typeof init.body !== 'string' || this.texts.size === 0) return inner(input, init);
+      const pieces = this.splice(init.body);
+      if (pieces.length === 1) return inner(input, init);
+      // Encoding ~10-20 MB to UTF-8 in one go would hold the loop too: the body goes as a stream.
+      // `duplex` is what fetch requires of a streamed body; not every runtime's RequestInit type names it.
+      const streamed: RequestInit & { duplex: 'half' } = { ...init, body: encodedInTurns(pieces), duplex: 'half' };
+      return inner(input, streamed);
+    };
   }
 
-  private splice(body: string): string {
-    for (const [placeholder, text] of this.texts) {
-      const quoted = JSON.stringify(placeholder);
-      const at = body.indexOf(quoted);
-      if (at >= 0) body = body.slice(0, at) + text + body.slice(at + quoted.length);
+  /** The body as pieces: the text around each placeholder, and the JSON text in its place. */
+  private splice(body: string): string[] {
+    const found = [...this.texts]
+      .map(([placeholder, text]) => {
+        const quoted = JSON.stringify(placeholder);
+        const at = body.indexOf(quoted);
+        return { at, end: at + quoted.length, text };
+      })
+      .filter((f) => f.at >= 0)
+      .sort((a, b) => a.at - b.at);
+    const pieces: string[] = [];
+    let from = 0;
+    for (const f of found) {
+      pieces.push(body.slice(from, f.at), f.text);
+      from = f.end;
     }
-    return body;
+    pieces.push(body.slice(from));
+    return pieces;
   }
+}
+
+/** Characters encoded to UTF-8 between two looks at the clock. */
+const ENCODE_SLICE_CHARS = 256 * 1024;
+
+/** The UTF-8 of `pieces` in sequence, as a stream of slices, with turns given between slices. */
+function encodedInTurns(pieces: string[]): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const turns = new Turns();
+  const slices = (function* () {
+    for (const piece of pieces) yield* textSlices(piece, ENCODE_SLICE_CHARS);
+  })();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await turns.give();
+      const next = slices.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+  });
 }

@@ -1,6 +1,6 @@
 /** @module The data port: the one way the gateway and worker reach Postgres, as named SQL functions. */
 
-/** Named arguments of a SQL function; objects and arrays travel as jsonb. */
+/** Named arguments of a SQL function; objects, arrays and `JsonText` (json-text.ts) travel as jsonb. */
 export type RpcArgs = Record<string, unknown>;
 
 export interface DataPort {

@@ -1,6 +1,8 @@
 /** @module Data port adapter over postgres.js: local runs, self-hosted deployments and tests. */
 import postgres from 'postgres';
 import { deadlineFor, STATEMENT_TIMEOUT_MS, withDeadline, type DeadlineOverrides } from './deadlines.ts';
+import { JsonText } from './json-text.ts';
+import { callWithParts, largeText, partsExpression } from './postgres-json-parts.ts';
 import { assertIdentifier, DatabaseError, isUnavailableState, type DataPort, type RpcArgs } from './port.ts';
 
 export interface PostgresPortOptions {
@@ -31,6 +33,7 @@ export function createPostgresPort(databaseUrl: string, options: PostgresPortOpt
       // Supabase's pooler (transaction mode) cannot keep prepared statements.
       prepare: false,
       connection: statementTimeout(options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS),
+      types: JSON_TEXT_SERIALIZERS,
     }),
   );
   const stuckAfterMs = options.stuckAfterMs ?? 10_000;
@@ -38,20 +41,15 @@ export function createPostgresPort(databaseUrl: string, options: PostgresPortOpt
   return {
     async rpc<T>(name: string, args: RpcArgs = {}): Promise<T> {
       const sql = pool.current();
-      const keys = Object.keys(args).filter((k) => args[k] !== undefined);
-      const params = keys.map((k) => {
-        const v = args[k];
-        return v !== null && typeof v === 'object' && !(v instanceof Date) ? sql.json(v as postgres.JSONValue) : v;
-      });
-      const call = `select public.${assertIdentifier(name)}(${keys
-        .map((k, i) => `${assertIdentifier(k)} => $${i + 1}`)
-        .join(', ')}) as result`;
-      const query = sql.unsafe(call, params as postgres.ParameterOrJSON<never>[]);
+      const { call, params, large } = callOf(sql, name, args);
+      let current: object | undefined;
+      const work: PromiseLike<postgres.Row[]> =
+        large.size === 0 ? (current = sql.unsafe(call, params as postgres.ParameterOrJSON<never>[])) : callWithParts(sql, large, call, params, (q) => (current = q));
       const ms = deadlineFor(name, options.deadlines);
       try {
-        const rows = await withDeadline(name, ms, query, () => {
-          cancelQuietly(query);
-          pool.recycleIfStuck(sql, query, stuckAfterMs);
+        const rows = await withDeadline(name, ms, work, () => {
+          if (current) cancelQuietly(current);
+          pool.recycleIfStuck(sql, work, stuckAfterMs);
         });
         return rows[0]?.result as T;
       } catch (err) {
@@ -61,6 +59,41 @@ export function createPostgresPort(databaseUrl: string, options: PostgresPortOpt
     close: () => pool.close(),
   };
 }
+
+/** The statement of a call, its parameters, and the arguments too large to send as one (by position). */
+function callOf(sql: postgres.Sql, name: string, args: RpcArgs) {
+  const keys = Object.keys(args).filter((k) => args[k] !== undefined);
+  const params: unknown[] = [];
+  const large = new Map<number, string>();
+  const named = keys.map((k, i) => {
+    const v = args[k];
+    const text = largeText(v);
+    if (text !== undefined) {
+      large.set(i, text);
+      return `${assertIdentifier(k)} => ${partsExpression(i, v instanceof JsonText)}`;
+    }
+    params.push(toParameter(sql, v));
+    return `${assertIdentifier(k)} => $${params.length}`;
+  });
+  return { call: `select public.${assertIdentifier(name)}(${named.join(', ')}) as result`, params, large };
+}
+
+/**
+ * Objects go as jsonb; a JsonText goes untyped, so PostgreSQL gives it the argument's declared
+ * type, and postgres.js then hands it to the json/jsonb serialisers below, which send its text.
+ */
+function toParameter(sql: postgres.Sql, v: unknown): unknown {
+  if (v instanceof JsonText) return v;
+  return v !== null && typeof v === 'object' && !(v instanceof Date) ? sql.json(v as postgres.JSONValue) : v;
+}
+
+const serializeJson = (x: unknown) => (x instanceof JsonText ? x.text : JSON.stringify(x));
+
+/** postgres.js's own json and jsonb serialisers, except that a JsonText is not serialised again. */
+const JSON_TEXT_SERIALIZERS = {
+  json: { to: 114, from: [] as number[], serialize: serializeJson, parse: JSON.parse },
+  jsonb: { to: 3802, from: [] as number[], serialize: serializeJson, parse: JSON.parse },
+};
 
 function statementTimeout(ms: number): Record<string, string> {
   return ms > 0 ? { statement_timeout: String(ms) } : {};

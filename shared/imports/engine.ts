@@ -1,6 +1,7 @@
 /** @module The synchronous import: parse and validate in TypeScript, then one SQL call writes the rows, the job and its errors together. */
 import { ulid } from 'ulid';
 import type { DataPort } from '../db/port.ts';
+import { jsonArrayInTurns } from '../db/json-text.ts';
 import { ApiError } from '../http/errors.ts';
 import { countCsvRecords, CsvStructureError, parseCsv, type CsvParseResult } from './csv.ts';
 import { headerRecogniser, MappingError, resolveMappingInTurns, type ColumnMapping } from './mapping.ts';
@@ -180,8 +181,9 @@ function stripBom(text: string): string {
 function commitSync(db: DataPort, args: Record<string, unknown>, prepared: PreparedImport): Promise<SyncResponse> {
   return db.rpc<SyncResponse>('import_run_sync', {
     ...args,
-    p_rows: prepared.rows,
-    p_errors: prepared.errors,
+    // Up to ~10 MB of JSON: serialised here with turns, not in one block by the port.
+    p_rows: await jsonArrayInTurns(prepared.rows),
+    p_errors: await jsonArrayInTurns(prepared.errors),
     p_total_rows: prepared.total,
   });
 }

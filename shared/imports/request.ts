@@ -25,13 +25,20 @@ export const ImportRequestSchema = z
       .openapi({ description: 'Contact objects with the fields of POST /v1/contacts. Provide either rows or csv.', type: 'array', items: { $ref: CONTACT_INPUT_REF } }),
     csv: z.string().min(1, 'csv must not be empty').optional().openapi({ description: 'Raw CSV text (RFC 4180, UTF-8). Provide either rows or csv.' }),
     has_header: z.boolean().optional().openapi({ description: 'CSV only; default true.' }),
+    // Not z.record: that visits (and copies) every key, up to 32,768 of them, in one go; mapping.ts
+    // reads the keys with turns given between them.
     mapping: z
-      .record(z.string(), z.unknown())
+      .custom<Record<string, unknown>>()
+      .check((ctx) => {
+        const v = ctx.value;
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) ctx.issues.push({ code: 'invalid_type', expected: 'record', input: v });
+      })
       .optional()
       .openapi({
+        type: 'object',
+        additionalProperties: { type: 'string' },
         description:
           'CSV only. Header name (or 1-based column number without header) → contact field, or `custom_fields.<name>`. Without it, headers are matched by name and common synonyms.',
-        additionalProperties: { type: 'string' },
       }),
     delimiter: z.enum([',', ';', '\t', '|']).optional().openapi({ description: 'CSV only; detected from the first line when absent.' }),
     update_existing: z.boolean().optional().openapi({ description: 'Update contacts matched by email or phone instead of skipping them; default false.' }),

@@ -2,7 +2,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSupabasePort } from '../../shared/db/supabase-port.ts';
+import { JsonText } from '../../shared/db/json-text.ts';
 import { DatabaseError, type DataPort } from '../../shared/db/port.ts';
+import { PART_CHARS } from '../../shared/db/postgres-json-parts.ts';
 import { createPostgresPort } from '../../shared/db/postgres-port.ts';
 import { freshDatabase } from '../support/db.ts';
 import { createKey, rejection, testApp } from '../support/fixtures.ts';
@@ -42,6 +44,20 @@ describe.each(adapters)('the %s adapter', (name, port) => {
     expect(list.total).toBe(1);
     const missing = await port().rpc('contact_get', { p_workspace_id: key.workspaceId, p_id: '00000000-0000-4000-8000-000000000000' });
     expect(missing).toBeNull();
+  });
+
+  it('passes JSON text as the jsonb it spells, small and past a part boundary that splits a surrogate pair', async () => {
+    const key = await createKey(port(), { workspace: `${ws}-text` });
+    const small = await port().rpc<{ contact: Record<string, unknown> }>('contact_create', {
+      p_workspace_id: key.workspaceId,
+      p_contact: new JsonText('{"full_name": "Small Text", "tags": ["a"]}'),
+    });
+    expect(small.contact).toMatchObject({ full_name: 'Small Text', tags: ['a'] });
+    // Whitespace puts the emoji's high surrogate last in the first part (parts are PART_CHARS long).
+    const text = `{${' '.repeat(PART_CHARS - 16)}"full_name":"\u00e9\u{1F600} Large", "tags": ["\u{1F600}"]}`;
+    expect(text.charCodeAt(PART_CHARS - 1)).toBe('\u{1F600}'.charCodeAt(0));
+    const large = await port().rpc<{ contact: Record<string, unknown> }>('contact_create', { p_workspace_id: key.workspaceId, p_contact: new JsonText(text) });
+    expect(large.contact).toMatchObject({ full_name: '\u00e9\u{1F600} Large', tags: ['\u{1F600}'] });
   });
 
   it('turns a database error into a DatabaseError with the SQLSTATE, not marked unavailable', async () => {

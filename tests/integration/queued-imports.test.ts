@@ -115,6 +115,17 @@ describe('the worker', () => {
     expect((await db.sql`select count(*)::int as n from import_job_payloads`)[0].n).toBe(0);
   });
 
+  it('stores a payload larger than one part of the data port whole, multi-byte characters included', async () => {
+    // ~1.2 M characters: the postgres.js port sends it in several parts (postgres-json-parts.ts).
+    const note = '\u00e9\u{1F600}'.repeat(333);
+    const big = Array.from({ length: 600 }, (_, i) => ({ full_name: `Big ${i}`, email: `big${i}@x.com`, job_title: note.slice(0, 199), custom_fields: { note } }));
+    const { job_id } = (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: big } })).json.data;
+    expect(await work()).toMatchObject({ completed: 1, failed: 0, rows: 600 });
+    expect(await job(job_id)).toMatchObject({ status: 'completed', created_count: 600, error_count: 0 });
+    const stored = await db.sql`select count(*)::int as n from contacts where custom_fields->>'note' = ${note} and job_title = ${note.slice(0, 199)}`;
+    expect(stored[0].n).toBe(600);
+  });
+
   it('processes a queued CSV with row errors that carry their physical lines, paged at /errors', async () => {
     const bad = new Set(Array.from({ length: 130 }, (_, i) => i * 7 + 3));
     const { job_id } = (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { csv: csvOf(1000, { bad }) } })).json.data;

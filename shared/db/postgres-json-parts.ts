@@ -1,0 +1,60 @@
+/**
+ * @module Sending a large text or JsonText argument to PostgreSQL in parts. postgres.js builds each
+ * query's Bind message in one go (measuring, encoding and copying every parameter three times):
+ * for a sync import's ~10 MB of rows that held the event loop for over 100 ms, and ~40 ms for a
+ * queued import's ~17 MB payload (issue 15). So a large text is sent half a megabyte per statement
+ * into a temporary table, with turns given between parts, and the call reads it back from there,
+ * all in one transaction.
+ */
+import type postgres from 'postgres';
+import { Turns } from '../lib/turns.ts';
+import { JsonText, textSlices } from './json-text.ts';
+
+/** Characters per part: a few milliseconds of postgres.js's encoding and copying. */
+export const PART_CHARS = 512 * 1024;
+
+/** The text of `v` when it is too large to send as one parameter: a string, or a JsonText's text. */
+export function largeText(v: unknown): string | undefined {
+  const text = v instanceof JsonText ? v.text : typeof v === 'string' ? v : undefined;
+  return text !== undefined && text.length > PART_CHARS ? text : undefined;
+}
+
+const CREATE_PARTS = 'create temp table text_parts (arg int, seq int, part text) on commit drop';
+const INSERT_PART = 'insert into text_parts (arg, seq, part) values ($1, $2, $3)';
+
+/** The SQL expression that rebuilds argument number `arg` from its parts: text, or jsonb for a JsonText. */
+export function partsExpression(arg: number, json: boolean): string {
+  return `(select string_agg(part, '' order by seq) from pg_temp.text_parts where arg = ${arg})${json ? '::jsonb' : ''}`;
+}
+
+/**
+ * Runs `call` (which reads `partsExpression(arg, …)` for each key of `large`) in a transaction,
+ * after sending the texts of `large` a part at a time. `track` learns each query in flight, so that a
+ * deadline can cancel it.
+ */
+export async function callWithParts(
+  sql: postgres.Sql,
+  large: ReadonlyMap<number, string>,
+  call: string,
+  params: unknown[],
+  track: (query: object) => void,
+): Promise<postgres.Row[]> {
+  return (await sql.begin(async (tx) => {
+    const run = (text: string, values: unknown[] = []) => {
+      const query = tx.unsafe(text, values as postgres.ParameterOrJSON<never>[]);
+      track(query);
+      return query;
+    };
+    await run(CREATE_PARTS);
+    const turns = new Turns();
+    for (const [arg, text] of large) {
+      let seq = 0;
+      // Each part is encoded as UTF-8 on its own, hence slices that keep surrogate pairs whole.
+      for (const part of textSlices(text, PART_CHARS)) {
+        await turns.give();
+        await run(INSERT_PART, [arg, seq++, part]);
+      }
+    }
+    return run(call, params);
+  })) as postgres.Row[];
+}

@@ -61,6 +61,7 @@ export async function shapeProblemAt(text: string, maxDepth = MAX_JSON_DEPTH, ma
 
 // PostgreSQL text cannot hold U+0000, and JSON escapes can smuggle in unpaired surrogates that no
 // UTF-8 text can represent; either would fail the whole write later as a 500.
+// deno-lint-ignore no-control-regex -- finding U+0000 is the point of this pattern.
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** What is wrong with `s` for PostgreSQL text, or null; a long text (a CSV) is located by line. */
@@ -143,6 +144,7 @@ export async function findUnstorableText(root: unknown): Promise<{ path: string;
     const key = frame.keys ? frame.keys[i] : String(i);
     if (frame.keys) {
       const keyIssue = describeUnstorable(key);
+      // deno-lint-ignore no-control-regex -- the path is echoed to the client: U+0000 and surrogates become '?'.
       if (keyIssue) return { path: pathOf(frame, key).replace(/[\u0000\ud800-\udfff]/g, '?'), what: `${keyIssue} in a field name` };
     }
     const v = (frame.value as Record<string, unknown>)[key];

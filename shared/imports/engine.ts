@@ -178,8 +178,8 @@ function stripBom(text: string): string {
 }
 
 /** `args` carries, for a CSV, the mapping report (mapping_used as [column, field] pairs, so its order survives jsonb). */
-function commitSync(db: DataPort, args: Record<string, unknown>, prepared: PreparedImport): Promise<SyncResponse> {
-  return db.rpc<SyncResponse>('import_run_sync', {
+async function commitSync(db: DataPort, args: Record<string, unknown>, prepared: PreparedImport): Promise<SyncResponse> {
+  return await db.rpc<SyncResponse>('import_run_sync', {
     ...args,
     // Up to ~10 MB of JSON: serialised here with turns, not in one block by the port.
     p_rows: await jsonArrayInTurns(prepared.rows),

@@ -43,8 +43,24 @@ export default defineConfig({
     projects: [
       // No database: not extending the root config keeps the template database out of it.
       { test: { name: 'unit', include: UNIT, ...TIMEOUTS } },
-      { extends: true, test: { name: 'integration:postgres', include: PER_PORT, exclude: [...ONCE, ...SLOW], provide: { dataPort: 'postgres' } } },
-      { extends: true, test: { name: 'integration:supabase', include: PER_PORT, exclude: [...ONCE, ...SLOW], provide: { dataPort: 'supabase' } } },
+      {
+        extends: true,
+        test: {
+          name: 'integration:postgres',
+          include: PER_PORT,
+          exclude: [...ONCE, ...SLOW],
+          provide: { dataPort: 'postgres' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration:supabase',
+          include: PER_PORT,
+          exclude: [...ONCE, ...SLOW],
+          provide: { dataPort: 'supabase' },
+        },
+      },
       { extends: true, test: { name: 'integration:once', include: ONCE } },
       { extends: true, test: { name: 'slow', include: SLOW } },
     ],

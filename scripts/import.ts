@@ -1,8 +1,12 @@
 /** @module `leadlex-import` (bin/leadlex-import.js, `npm run import -- …`): imports a CSV or JSON file of any size through the public API. */
-import { UsageError, USAGE, parseCli } from './lib/import-cli/args.ts';
+import { parseCli, USAGE, UsageError } from './lib/import-cli/args.ts';
 import { EXIT, runImport } from './lib/import-cli/run.ts';
 
-const stdout = { write: (t: string) => void process.stdout.write(t), isTTY: Boolean(process.stdout.isTTY), columns: process.stdout.columns };
+const stdout = {
+  write: (t: string) => void process.stdout.write(t),
+  isTTY: Boolean(process.stdout.isTTY),
+  columns: process.stdout.columns,
+};
 const stderr = { write: (t: string) => void process.stderr.write(t), isTTY: Boolean(process.stderr.isTTY) };
 
 async function main(): Promise<number> {

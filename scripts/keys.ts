@@ -34,7 +34,9 @@ function parseCreate(values: Record<string, string | boolean | undefined>) {
     .filter(Boolean);
   if (scopes.length === 0) throw new UsageError('--scopes is required (comma-separated)');
   const bad = scopes.filter((s) => !isScope(s));
-  if (bad.length) throw new UsageError(`unknown scope(s): ${bad.join(', ')} (known: read:contacts, write:contacts, admin:webhooks)`);
+  if (bad.length) {
+    throw new UsageError(`unknown scope(s): ${bad.join(', ')} (known: read:contacts, write:contacts, admin:webhooks)`);
+  }
   let expiresAt: string | undefined;
   if (values['expires-at'] !== undefined) {
     const d = new Date(String(values['expires-at']));
@@ -44,14 +46,26 @@ function parseCreate(values: Record<string, string | boolean | undefined>) {
   let rateLimit: number | undefined;
   if (values['rate-limit'] !== undefined) {
     rateLimit = Number(values['rate-limit']);
-    if (!Number.isInteger(rateLimit) || rateLimit < 1 || rateLimit > 100000) throw new UsageError('--rate-limit must be an integer from 1 to 100000');
+    if (!Number.isInteger(rateLimit) || rateLimit < 1 || rateLimit > 100000) {
+      throw new UsageError('--rate-limit must be an integer from 1 to 100000');
+    }
   }
-  return { workspace: workspace.trim(), scopes: [...new Set(scopes)], expiresAt, rateLimit, name: values.name as string | undefined };
+  return {
+    workspace: workspace.trim(),
+    scopes: [...new Set(scopes)],
+    expiresAt,
+    rateLimit,
+    name: values.name as string | undefined,
+  };
 }
 
 function describe(k: KeyRow): string {
   const state = k.revoked_at ? 'revoked' : k.expires_at && new Date(k.expires_at) <= new Date() ? 'expired' : 'active';
-  return `${k.prefix}…  ${k.id}  workspace=${k.workspace}  scopes=${k.scopes.join(',')}  rate=${k.rate_limit_per_minute}/min  ${state}${k.expires_at ? `  expires=${k.expires_at}` : ''}${k.last_used_at ? `  last_used=${k.last_used_at}` : ''}`;
+  return `${k.prefix}…  ${k.id}  workspace=${k.workspace}  scopes=${
+    k.scopes.join(',')
+  }  rate=${k.rate_limit_per_minute}/min  ${state}${k.expires_at ? `  expires=${k.expires_at}` : ''}${
+    k.last_used_at ? `  last_used=${k.last_used_at}` : ''
+  }`;
 }
 
 type Values = ReturnType<typeof parseCommandLine>['values'];
@@ -97,7 +111,10 @@ function create(values: Values, out: Output): Promise<number> {
       p_expires_at: opts.expiresAt ?? null,
       p_rate_limit_per_minute: opts.rateLimit ?? null,
     });
-    out(`${key.plaintext}\n\nCreated ${describe(row)}\nStore the key now: it is not shown again.`, { key: key.plaintext, ...row });
+    out(`${key.plaintext}\n\nCreated ${describe(row)}\nStore the key now: it is not shown again.`, {
+      key: key.plaintext,
+      ...row,
+    });
     return 0;
   });
 }
@@ -114,9 +131,14 @@ function revoke(args: string[], out: Output): Promise<number> {
   if (args.length !== 1) throw new UsageError('revoke takes exactly one key id or display prefix');
   const ref = args[0];
   return withRuntime(async (runtime) => {
-    const res = await runtime.db.rpc<{ status: string; matches?: number; key?: KeyRow }>('api_key_revoke', { p_key_ref: ref });
+    const res = await runtime.db.rpc<{ status: string; matches?: number; key?: KeyRow }>('api_key_revoke', {
+      p_key_ref: ref,
+    });
     if (res.status !== 'revoked') {
-      out(res.status === 'ambiguous' ? `${res.matches} keys match "${ref}"; use the key id.` : `No key matches "${ref}".`, res);
+      out(
+        res.status === 'ambiguous' ? `${res.matches} keys match "${ref}"; use the key id.` : `No key matches "${ref}".`,
+        res,
+      );
       return 1;
     }
     out(`Revoked ${describe(res.key!)}`, res.key);

@@ -53,7 +53,9 @@ async function resealStoredResponses(sql: postgres.Sql, box: SecretBox, tally: T
 const url = process.env.DATABASE_URL;
 const box = await secretBoxFromEnv(process.env);
 if (!url || !box) {
-  console.error('usage: WEBHOOK_SECRET_KEY=<new> WEBHOOK_SECRET_KEYS_PREVIOUS=<old,…> DATABASE_URL=<url> npm run webhook-secrets:reseal');
+  console.error(
+    'usage: WEBHOOK_SECRET_KEY=<new> WEBHOOK_SECRET_KEYS_PREVIOUS=<old,…> DATABASE_URL=<url> npm run webhook-secrets:reseal',
+  );
   process.exit(2);
 }
 const sql = postgres(url, { max: 1, onnotice: () => {} });
@@ -61,7 +63,9 @@ const tally: Tally = { resealed: 0, failed: 0 };
 try {
   await resealEndpoints(sql, box, tally);
   await resealStoredResponses(sql, box, tally);
-  console.log(`resealed ${tally.resealed} webhook secret(s) under key ${box.keyId}; ${tally.failed} could not be opened`);
+  console.log(
+    `resealed ${tally.resealed} webhook secret(s) under key ${box.keyId}; ${tally.failed} could not be opened`,
+  );
 } finally {
   await sql.end({ timeout: 5 });
 }

@@ -13,11 +13,20 @@ import { startNodeWorkerLoop } from './lib/worker-runtime.ts';
 const port = Number(process.env.PORT ?? 8000);
 const runtime = await openRuntime(process.env);
 const key = await ensureDevKey(runtime.db, runtime.targetId);
-const logger = createJsonLogger((line) => process.stdout.write(line + '\n'), (process.env.LOG_LEVEL as 'info') ?? 'info');
+const logger = createJsonLogger(
+  (line) => process.stdout.write(line + '\n'),
+  (process.env.LOG_LEVEL as 'info') ?? 'info',
+);
 const limits = await openLimiter(process.env);
 const webhookKey = await webhookSecretKey(process.env);
 // The worker runs in this process and plays pg_cron's part: queued imports, webhooks, purges.
-const worker = startNodeWorkerLoop({ db: runtime.db, workerId: `npm-start:${process.pid}`, logger, env: process.env, webhookSecrets: webhookKey.box });
+const worker = startNodeWorkerLoop({
+  db: runtime.db,
+  workerId: `npm-start:${process.pid}`,
+  logger,
+  env: process.env,
+  webhookSecrets: webhookKey.box,
+});
 const app = createApp({
   db: runtime.db,
   limiter: limits.limiter,

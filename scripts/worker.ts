@@ -16,7 +16,10 @@ if (!process.env.DATABASE_URL && process.env.DATA_PORT !== 'supabase') {
 }
 // As the Edge Function does: the direct connection, unless DATA_PORT=supabase asks for supabase-js.
 const db = dataPortFromEnv(process.env, { maxConnections: 2, preferDirect: true });
-const logger = createJsonLogger((line) => process.stdout.write(line + '\n'), (process.env.LOG_LEVEL as 'info') ?? 'info');
+const logger = createJsonLogger(
+  (line) => process.stdout.write(line + '\n'),
+  (process.env.LOG_LEVEL as 'info') ?? 'info',
+);
 const options = {
   db,
   workerId: process.env.WORKER_ID ?? `${hostname()}:${process.pid}`,

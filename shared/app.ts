@@ -51,7 +51,6 @@ export interface AppDeps {
   docsScript?: () => Promise<string>;
 }
 
-
 export const API_VERSION = '0.1.0';
 export const SERVICE_NAME = 'LeadLex contact-import API';
 
@@ -70,7 +69,13 @@ function createApi(deps: AppDeps, logger: Logger, now: () => Date) {
   registerDocumentRoutes(api, { title: SERVICE_NAME, version: API_VERSION, docsScript: deps.docsScript });
   registerContactRoutes(api, { db: deps.db, guards, now });
   registerImportRoutes(api, { db: deps.db, guards, now, onQueued: deps.onImportQueued });
-  registerWebhookRoutes(api, { db: deps.db, guards, resolveHost: deps.resolveHost ?? unconfiguredResolver, allowLoopback: deps.allowWebhookLoopback ?? false, secrets: deps.webhookSecrets ?? null });
+  registerWebhookRoutes(api, {
+    db: deps.db,
+    guards,
+    resolveHost: deps.resolveHost ?? unconfiguredResolver,
+    allowLoopback: deps.allowWebhookLoopback ?? false,
+    secrets: deps.webhookSecrets ?? null,
+  });
   registerWebhookEvents(api);
   documentServiceIndex(api, { name: SERVICE_NAME, version: API_VERSION });
   return api;
@@ -134,22 +139,38 @@ export function createApp(deps: AppDeps) {
   app.use(queryText());
   registerServiceIndex(app, { name: SERVICE_NAME, version: API_VERSION });
   for (const base of BASE_PATHS) app.route(base || '/', api);
-  app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`, c.get('requestId')), 404));
+  app.notFound((c) =>
+    c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`, c.get('requestId')), 404)
+  );
   app.onError(errorResponder(logger));
   return app;
 }
 
-function describeError(err: unknown): { code: ErrorCode; message: string; details?: ApiError['details']; headers?: Record<string, string> } {
+function describeError(
+  err: unknown,
+): { code: ErrorCode; message: string; details?: ApiError['details']; headers?: Record<string, string> } {
   if (err instanceof ApiError) return err;
   if (err instanceof DatabaseError) {
     return err.unavailable
-      ? { code: 'service_unavailable', message: 'The database is unreachable; retry shortly.', headers: { 'Retry-After': '5' } }
+      ? {
+        code: 'service_unavailable',
+        message: 'The database is unreachable; retry shortly.',
+        headers: { 'Retry-After': '5' },
+      }
       : { code: 'internal_error', message: 'An unexpected error occurred.' };
   }
   if (err instanceof HTTPException) {
     if (err.status === 413) return { code: 'payload_too_large', message: 'The request body exceeds 20 MB.' };
-    if (err.status === 415) return { code: 'unsupported_media_type', message: 'Content-Type must be application/json.' };
-    if (err.status === 400) return { code: 'validation_error', message: 'The request is malformed.', details: [{ path: '', message: err.message }] };
+    if (err.status === 415) {
+      return { code: 'unsupported_media_type', message: 'Content-Type must be application/json.' };
+    }
+    if (err.status === 400) {
+      return {
+        code: 'validation_error',
+        message: 'The request is malformed.',
+        details: [{ path: '', message: err.message }],
+      };
+    }
   }
   return { code: 'internal_error', message: 'An unexpected error occurred.' };
 }

@@ -1,5 +1,5 @@
 /** @module GET /health: is the gateway up, and can it reach its database? */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { DataPort } from './db/port.ts';
 import type { AppEnv } from './http/env.ts';
 import { accessOf, errorResponses, jsonResponse } from './http/openapi.ts';
@@ -20,8 +20,12 @@ const route = createRoute({
   ...accessOf('public'),
   responses: {
     ...errorResponses('public'),
-    200: jsonResponse('public', 200, 'Up, database reachable', HealthSchema, { data: { status: 'ok', database: 'ok' } }),
-    503: jsonResponse('public', 503, 'Up, database unreachable (with `Retry-After`)', HealthSchema, { data: { status: 'degraded', database: 'unreachable' } }),
+    200: jsonResponse('public', 200, 'Up, database reachable', HealthSchema, {
+      data: { status: 'ok', database: 'ok' },
+    }),
+    503: jsonResponse('public', 503, 'Up, database unreachable (with `Retry-After`)', HealthSchema, {
+      data: { status: 'degraded', database: 'unreachable' },
+    }),
   },
 });
 
@@ -33,6 +37,8 @@ export function registerHealthRoute(app: OpenAPIHono<AppEnv>, db: DataPort) {
     );
     return reachable
       ? c.json({ data: { status: 'ok' as const, database: 'ok' as const } }, 200)
-      : c.json({ data: { status: 'degraded' as const, database: 'unreachable' as const } }, 503, { 'Retry-After': '5' });
+      : c.json({ data: { status: 'degraded' as const, database: 'unreachable' as const } }, 503, {
+        'Retry-After': '5',
+      });
   });
 }

@@ -23,8 +23,15 @@ export function inBackground(p: Promise<unknown>): void {
 
 /** POSTs to the import-worker function so queued work starts before the next cron tick. */
 export function kickWorker(env: Record<string, string>): void {
-  const base = env.IMPORT_WORKER_URL ?? (env.SUPABASE_URL ? `${env.SUPABASE_URL}/functions/v1/import-worker` : undefined);
+  const base = env.IMPORT_WORKER_URL ??
+    (env.SUPABASE_URL ? `${env.SUPABASE_URL}/functions/v1/import-worker` : undefined);
   const secret = env.WORKER_SECRET || serviceKeyFrom(env);
   if (!base || !secret) return;
-  inBackground(fetch(base, { method: 'POST', headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' }, body: '{}' }));
+  inBackground(
+    fetch(base, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' },
+      body: '{}',
+    }),
+  );
 }

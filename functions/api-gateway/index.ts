@@ -10,8 +10,12 @@ import { kickWorker, resolveHost } from '../_deno/runtime.ts';
 
 const env = Deno.env.toObject();
 const logger = createJsonLogger();
-if (!env.WEBHOOK_SECRET_KEY) logger.log('warn', 'WEBHOOK_SECRET_KEY is not set: creating webhook endpoints answers 503');
-if (!env.UPSTASH_REDIS_REST_URL) logger.log('warn', 'UPSTASH_REDIS_REST_URL is not set: rate limits are per isolate only');
+if (!env.WEBHOOK_SECRET_KEY) {
+  logger.log('warn', 'WEBHOOK_SECRET_KEY is not set: creating webhook endpoints answers 503');
+}
+if (!env.UPSTASH_REDIS_REST_URL) {
+  logger.log('warn', 'UPSTASH_REDIS_REST_URL is not set: rate limits are per isolate only');
+}
 // Created once per isolate, not per request. On Supabase, SUPABASE_URL and the service keys are
 // provided and supabase-js is used unless DATA_PORT=postgres (README: "Where the data goes").
 const app = createApp({

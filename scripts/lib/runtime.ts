@@ -33,7 +33,12 @@ export async function openRuntime(env: NodeJS.ProcessEnv, { migrateDb = true } =
   if (env.SUPABASE_URL && serviceKeyFrom(env) && describeDataPort(env) === 'supabase') {
     // Supabase applies its own migrations (`supabase db push`); we only call its functions.
     const db = dataPortFromEnv(env);
-    return { db, target: `Supabase at ${env.SUPABASE_URL} (supabase-js)`, targetId: `supabase:${env.SUPABASE_URL}`, close: () => db.close() };
+    return {
+      db,
+      target: `Supabase at ${env.SUPABASE_URL} (supabase-js)`,
+      targetId: `supabase:${env.SUPABASE_URL}`,
+      close: () => db.close(),
+    };
   }
   if (env.DATABASE_URL) {
     if (migrateDb) await migrate(env.DATABASE_URL);
@@ -65,7 +70,9 @@ export interface LimiterRuntime {
 /** Upstash over HTTP (UPSTASH_REDIS_REST_URL/_TOKEN), a TCP Redis (REDIS_URL), or in-process. */
 export async function openLimiter(env: NodeJS.ProcessEnv): Promise<LimiterRuntime> {
   const upstash = upstashLimiterFromEnv(env);
-  if (upstash) return { limiter: upstash, description: `Upstash Redis at ${env.UPSTASH_REDIS_REST_URL}`, close: async () => {} };
+  if (upstash) {
+    return { limiter: upstash, description: `Upstash Redis at ${env.UPSTASH_REDIS_REST_URL}`, close: async () => {} };
+  }
   if (env.REDIS_URL) {
     const tcp = await createTcpRedis(env.REDIS_URL);
     return {
@@ -74,5 +81,9 @@ export async function openLimiter(env: NodeJS.ProcessEnv): Promise<LimiterRuntim
       close: () => tcp.close(),
     };
   }
-  return { limiter: createMemoryLimiter(), description: 'in-process (set REDIS_URL or UPSTASH_REDIS_REST_URL to share limits)', close: async () => {} };
+  return {
+    limiter: createMemoryLimiter(),
+    description: 'in-process (set REDIS_URL or UPSTASH_REDIS_REST_URL to share limits)',
+    close: async () => {},
+  };
 }

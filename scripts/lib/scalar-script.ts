@@ -9,14 +9,25 @@
 export async function loadScalarScript(): Promise<string> {
   const { default: plugin } = await import('@scalar/fastify-api-reference');
   const routes: { url: string; handler: (req: unknown, reply: unknown) => unknown }[] = [];
-  const fastify = { route: (r: (typeof routes)[number]) => routes.push(r), hasPlugin: () => false, log: { warn() {} }, initialConfig: {} };
-  (plugin as unknown as (f: unknown, o: unknown, done: () => void) => void)(fastify, { configuration: { content: '{}' } }, () => {});
+  const fastify = {
+    route: (r: (typeof routes)[number]) => routes.push(r),
+    hasPlugin: () => false,
+    log: { warn() {} },
+    initialConfig: {},
+  };
+  (plugin as unknown as (f: unknown, o: unknown, done: () => void) => void)(fastify, {
+    configuration: { content: '{}' },
+  }, () => {});
   const route = routes.find((r) => r.url.endsWith('/js/scalar.js'));
-  if (!route) throw new Error('@scalar/fastify-api-reference no longer serves js/scalar.js; update scripts/lib/scalar-script.ts');
+  if (!route) {
+    throw new Error('@scalar/fastify-api-reference no longer serves js/scalar.js; update scripts/lib/scalar-script.ts');
+  }
   let body: unknown;
   const reply = { header: () => reply, send: (b: unknown) => ((body = b), reply) };
   route.handler({}, reply);
-  if (typeof body !== 'string' || body.length < 100_000) throw new Error('@scalar/fastify-api-reference served no script');
+  if (typeof body !== 'string' || body.length < 100_000) {
+    throw new Error('@scalar/fastify-api-reference served no script');
+  }
   return body;
 }
 

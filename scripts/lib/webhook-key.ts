@@ -20,9 +20,10 @@ export async function webhookSecretKey(env: NodeJS.ProcessEnv): Promise<WebhookK
   if (!existsSync(FILE)) {
     await mkdir(LOCAL_DIR, { recursive: true });
     // wx: two processes starting at once keep the first key rather than overwrite each other's.
-    await writeFile(FILE, bytesToBase64(crypto.getRandomValues(new Uint8Array(32))) + '\n', { mode: 0o600, flag: 'wx' }).catch((err) => {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    });
+    await writeFile(FILE, bytesToBase64(crypto.getRandomValues(new Uint8Array(32))) + '\n', { mode: 0o600, flag: 'wx' })
+      .catch((err) => {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      });
   }
   const box = (await secretBoxFromEnv({ ...env, WEBHOOK_SECRET_KEY: (await readFile(FILE, 'utf8')).trim() }))!;
   return { box, source: `development key in .local/webhook-secret-key (key ${box.keyId})` };

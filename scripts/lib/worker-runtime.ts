@@ -2,7 +2,7 @@
 import type { DataPort } from '../../shared/db/port.ts';
 import type { Logger } from '../../shared/lib/logger.ts';
 import { runTick, type TickResult } from '../../shared/worker/tick.ts';
-import { startLoop, type Loop } from '../../shared/worker/loop.ts';
+import { type Loop, startLoop } from '../../shared/worker/loop.ts';
 import { runRetentionPurge } from '../../shared/worker/purge.ts';
 import type { ImportWorkerOptions } from '../../shared/worker/import-worker.ts';
 import type { SecretBox } from '../../shared/webhooks/secret-box.ts';

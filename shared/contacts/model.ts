@@ -13,4 +13,4 @@ export {
 export { nameFromEmail } from './names.ts';
 export { isValidEmail, isValidPhone } from './values.ts';
 export { normalizeContact, normalizeContactInput } from './normalize.ts';
-export { ContactInputSchema, type ContactInput } from './schema.ts';
+export { type ContactInput, ContactInputSchema } from './schema.ts';

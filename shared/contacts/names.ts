@@ -36,7 +36,9 @@ export function composeNames(names: NameParts): NameParts {
     });
   }
   // Given parts are the client's own decision; second-guessing them would overwrite good data.
-  if (first_name !== undefined || last_name !== undefined) return withoutUndefined({ full_name, first_name, last_name });
+  if (first_name !== undefined || last_name !== undefined) {
+    return withoutUndefined({ full_name, first_name, last_name });
+  }
   const commaParts = full_name.split(',');
   if (commaParts.length === 2) {
     const last = commaParts[0].trim();

@@ -3,10 +3,26 @@
  * the other texts, company id, URL, priority, tags, custom fields, identity), so JSON rows, CSV
  * records and POST /v1/contacts are judged identically before they reach the database.
  */
-import { CONTACT_FIELDS, LEGACY_COMPANY_ID, MAX, type ContactIssue, type NormalizeResult, type NormalizedContact, type RowErrorCode } from './fields.ts';
+import {
+  CONTACT_FIELDS,
+  type ContactIssue,
+  LEGACY_COMPANY_ID,
+  MAX,
+  type NormalizedContact,
+  type NormalizeResult,
+  type RowErrorCode,
+} from './fields.ts';
 import { isAbsent, isPlainObject, longerThan, msg, quote, truncate } from './messages.ts';
 import { composeNames, nameFromEmail } from './names.ts';
-import { isValidEmail, normaliseCreatedDate, normaliseCustomFields, normalisePhone, normalisePriority, normaliseTags, normaliseUrl } from './values.ts';
+import {
+  isValidEmail,
+  normaliseCreatedDate,
+  normaliseCustomFields,
+  normalisePhone,
+  normalisePriority,
+  normaliseTags,
+  normaliseUrl,
+} from './values.ts';
 
 const NAME_FIELDS = ['full_name', 'first_name', 'last_name'] as const;
 const IDENTITY_FIELDS = new Set<string>([...NAME_FIELDS, 'email']);
@@ -52,7 +68,12 @@ function readUnknownFields(r: ContactReader, input: Record<string, unknown>): vo
   for (const key of Object.keys(input)) {
     if (CONTACT_FIELDS.includes(key)) continue;
     // The path echoes user input too, so it is shortened like a message would be.
-    r.issues.push({ path: truncate(key), code: 'invalid_field', message: msg.unknownField(key), rank: CONTACT_FIELDS.length + i++ });
+    r.issues.push({
+      path: truncate(key),
+      code: 'invalid_field',
+      message: msg.unknownField(key),
+      rank: CONTACT_FIELDS.length + i++,
+    });
   }
 }
 
@@ -110,17 +131,20 @@ function readCompanyId(r: ContactReader): void {
   if (isAbsent(raw)) return;
   if (typeof raw === 'number' && Number.isFinite(raw)) r.out.related_company_id = String(raw);
   else if (typeof raw !== 'string') r.fail(field, field, 'invalid_field', msg.idType(field, raw));
-  else if (longerThan(raw.trim(), MAX.related_company_id)) r.fail(field, field, 'invalid_field', msg.tooLong(field, MAX.related_company_id));
-  else r.out.related_company_id = raw.trim();
+  else if (longerThan(raw.trim(), MAX.related_company_id)) {
+    r.fail(field, field, 'invalid_field', msg.tooLong(field, MAX.related_company_id));
+  } else r.out.related_company_id = raw.trim();
 }
 
 function readLinkedin(r: ContactReader): void {
   const linkedin = r.text('linkedin_url', MAX.linkedin_url);
   if (linkedin === undefined) return;
   const href = normaliseUrl(linkedin);
-  if (href === undefined) r.fail('linkedin_url', 'linkedin_url', 'invalid_field', `linkedin_url ${quote(linkedin)} is not an http(s) URL`);
-  else if (longerThan(href, MAX.linkedin_url)) r.fail('linkedin_url', 'linkedin_url', 'invalid_field', msg.tooLong('linkedin_url', MAX.linkedin_url));
-  else r.out.linkedin_url = href;
+  if (href === undefined) {
+    r.fail('linkedin_url', 'linkedin_url', 'invalid_field', `linkedin_url ${quote(linkedin)} is not an http(s) URL`);
+  } else if (longerThan(href, MAX.linkedin_url)) {
+    r.fail('linkedin_url', 'linkedin_url', 'invalid_field', msg.tooLong('linkedin_url', MAX.linkedin_url));
+  } else r.out.linkedin_url = href;
 }
 
 function readOtherFields(r: ContactReader): void {
@@ -152,7 +176,8 @@ function readOtherFields(r: ContactReader): void {
 
 function verdict(r: ContactReader, created_date: string): NormalizeResult {
   const { out, issues } = r;
-  const hasIdentity = out.full_name !== undefined || out.first_name !== undefined || out.last_name !== undefined || out.email !== undefined;
+  const hasIdentity = out.full_name !== undefined || out.first_name !== undefined || out.last_name !== undefined ||
+    out.email !== undefined;
   // A rejected name or email already explains why the identity is missing; saying it twice misleads.
   if (!hasIdentity && !issues.some((i) => IDENTITY_FIELDS.has(i.path))) {
     issues.push({ path: '', code: 'missing_identity', message: msg.missingIdentity, rank: -1 });

@@ -1,5 +1,5 @@
 /** @module The contacts resource: POST /v1/contacts, GET /v1/contacts/{id}, GET /v1/contacts. */
-import { createRoute, z, type OpenAPIHono, type RouteHandler } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, type RouteHandler, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { DataPort } from '../db/port.ts';
 import type { AppEnv } from '../http/env.ts';
@@ -9,7 +9,7 @@ import { accessOf, errorResponses, jsonResponse } from '../http/openapi.ts';
 import { pageFields, pageMeta, PageMetaSchema } from '../http/pagination.ts';
 import { idParams, lookupById, UUID } from '../http/resource-ids.ts';
 import { validationError } from '../http/validation.ts';
-import { ContactInputSchema, normalizeContact, type ContactIssue, type NormalizedContact } from './model.ts';
+import { ContactInputSchema, type ContactIssue, normalizeContact, type NormalizedContact } from './model.ts';
 
 export const ContactSchema = z
   .object({
@@ -74,11 +74,18 @@ export const createContactRoute = createRoute({
   request: {
     body: {
       required: true,
-      content: { 'application/json': { schema: ContactInputSchema, example: { full_name: 'Jane Doe', email: 'jane@acme.com', phone: '+49 151 12345678', tags: ['fair-2026'] } } },
+      content: {
+        'application/json': {
+          schema: ContactInputSchema,
+          example: { full_name: 'Jane Doe', email: 'jane@acme.com', phone: '+49 151 12345678', tags: ['fair-2026'] },
+        },
+      },
     },
   },
   responses: {
-    201: jsonResponse('idempotent', 201, 'Created', z.object({ data: ContactSchema }).strict(), { data: CONTACT_EXAMPLE }),
+    201: jsonResponse('idempotent', 201, 'Created', z.object({ data: ContactSchema }).strict(), {
+      data: CONTACT_EXAMPLE,
+    }),
     ...errorResponses('idempotent', [], { 409: ['duplicate_contact', 'idempotency_key_in_use'] }),
   },
 });
@@ -92,7 +99,9 @@ export const getContactRoute = createRoute({
   ...accessOf('noBody'),
   request: { params: idParams('id') },
   responses: {
-    200: jsonResponse('noBody', 200, 'The contact', z.object({ data: ContactSchema }).strict(), { data: CONTACT_EXAMPLE }),
+    200: jsonResponse('noBody', 200, 'The contact', z.object({ data: ContactSchema }).strict(), {
+      data: CONTACT_EXAMPLE,
+    }),
     ...errorResponses('noBody', [404]),
   },
 });
@@ -106,10 +115,16 @@ export const listContactsRoute = createRoute({
   ...accessOf('noBody'),
   request: { query: ListQuery },
   responses: {
-    200: jsonResponse('noBody', 200, 'A page of contacts, oldest first', z.object({ data: z.array(ContactSchema), meta: PageMetaSchema }).strict(), {
-      data: [CONTACT_EXAMPLE],
-      meta: { page: 1, per_page: 25, total: 1, total_pages: 1 },
-    }),
+    200: jsonResponse(
+      'noBody',
+      200,
+      'A page of contacts, oldest first',
+      z.object({ data: z.array(ContactSchema), meta: PageMetaSchema }).strict(),
+      {
+        data: [CONTACT_EXAMPLE],
+        meta: { page: 1, per_page: 25, total: 1, total_pages: 1 },
+      },
+    ),
     ...errorResponses('noBody', [400]),
   },
 });
@@ -146,7 +161,10 @@ function normalizedBody(body: unknown, now: Date): NormalizedContact {
 function createHandler({ db, now }: ContactRouteDeps) {
   return async (c: Context<AppEnv>) => {
     const contact = normalizedBody(await c.req.json(), now());
-    const out = await db.rpc<CreateResult>('contact_create', { p_workspace_id: c.get('principal').workspaceId, p_contact: contact });
+    const out = await db.rpc<CreateResult>('contact_create', {
+      p_workspace_id: c.get('principal').workspaceId,
+      p_contact: contact,
+    });
     if (out.status === 'duplicate') {
       throw new ApiError('duplicate_contact', `A contact with this ${out.field} already exists (${out.contact_id}).`, [
         { path: out.field, message: `already used by contact ${out.contact_id}`, contact_id: out.contact_id },
@@ -159,7 +177,11 @@ function createHandler({ db, now }: ContactRouteDeps) {
 function getHandler({ db }: ContactRouteDeps): RouteHandler<typeof getContactRoute, AppEnv> {
   return async (c) => {
     const workspaceId = c.get('principal').workspaceId;
-    const contact = await lookupById(c.req.valid('param').id, UUID, (id) => db.rpc<Contact | null>('contact_get', { p_workspace_id: workspaceId, p_id: id }));
+    const contact = await lookupById(
+      c.req.valid('param').id,
+      UUID,
+      (id) => db.rpc<Contact | null>('contact_get', { p_workspace_id: workspaceId, p_id: id }),
+    );
     if (!contact) throw new ApiError('not_found', 'No contact with this id.');
     return c.json({ data: contact }, 200);
   };
@@ -182,7 +204,10 @@ export function registerContactRoutes(app: OpenAPIHono<AppEnv>, deps: ContactRou
   // Documented as usual, but routed without zod-openapi's body validator, whose schema check would
   // normalise the contact a second time with its own clock.
   app.openAPIRegistry.registerPath(createContactRoute);
-  app.openapi({ ...createContactRoute, request: {}, hide: true, middleware: deps.guards.jsonBody('writeContacts') }, createHandler(deps));
+  app.openapi(
+    { ...createContactRoute, request: {}, hide: true, middleware: deps.guards.jsonBody('writeContacts') },
+    createHandler(deps),
+  );
   app.openapi({ ...getContactRoute, middleware: deps.guards.noBody('readContacts') }, getHandler(deps));
   app.openapi({ ...listContactsRoute, middleware: deps.guards.noBody('readContacts') }, listHandler(deps));
 }

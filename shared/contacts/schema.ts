@@ -67,14 +67,17 @@ const contactShape = {
       error: (iss) => msg.tagsType(iss.input),
     })
     .meta({
-      description: `Up to ${MAX.tags} tags, as an array or a string separated by commas or semicolons; de-duplicated case-insensitively.`,
+      description:
+        `Up to ${MAX.tags} tags, as an array or a string separated by commas or semicolons; de-duplicated case-insensitively.`,
     })
     .nullable()
     .optional(),
   // Not z.record: that visits every key (seconds for a million) before the size rule can refuse it.
   custom_fields: z
     .unknown()
-    .refine((v) => v === null || v === undefined || isPlainObject(v), { error: (iss) => msg.customFieldsType(iss.input) })
+    .refine((v) => v === null || v === undefined || isPlainObject(v), {
+      error: (iss) => msg.customFieldsType(iss.input),
+    })
     .meta({
       type: ['object', 'null'],
       additionalProperties: {},
@@ -96,9 +99,7 @@ const contactShape = {
 export const ContactInputSchema = z
   .strictObject(contactShape, {
     error: (iss) =>
-      iss.code === 'unrecognized_keys'
-        ? iss.keys.map((k) => msg.unknownField(k)).join('; ')
-        : msg.notObject(iss.input),
+      iss.code === 'unrecognized_keys' ? iss.keys.map((k) => msg.unknownField(k)).join('; ') : msg.notObject(iss.input),
   })
   .check((ctx) => {
     // zod skips this check after a type error; the only issue it can have raised by now is the

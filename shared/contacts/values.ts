@@ -193,7 +193,7 @@ function jsonBytesExceed(root: object, limit: number): boolean {
     if (typeof v === 'string') bytes += v.length + 2;
     else if (Array.isArray(v)) {
       bytes += 1 + Math.max(1, v.length);
-      if (bytes <= limit) for (const item of v) pending.push(item);
+      if (bytes <= limit) { for (const item of v) pending.push(item); }
     } else if (v !== null && typeof v === 'object') {
       const keys = Object.keys(v);
       bytes += 1 + Math.max(1, keys.length);

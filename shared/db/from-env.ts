@@ -36,7 +36,9 @@ function secretKeysFrom(env: DataPortConfig): Record<string, string> {
   try {
     const parsed: unknown = JSON.parse(env.SUPABASE_SECRET_KEYS);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
-    return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
+    return Object.fromEntries(
+      Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''),
+    );
   } catch {
     return {};
   }
@@ -54,7 +56,10 @@ export function describeDataPort(env: DataPortConfig, choice: DataPortChoice = {
   return env.SUPABASE_URL && serviceKeyFrom(env) ? 'supabase' : 'postgres';
 }
 
-export function dataPortFromEnv(env: DataPortConfig, options: DataPortChoice & { maxConnections?: number } = {}): DataPort {
+export function dataPortFromEnv(
+  env: DataPortConfig,
+  options: DataPortChoice & { maxConnections?: number } = {},
+): DataPort {
   if (describeDataPort(env, options) === 'supabase') {
     const key = serviceKeyFrom(env);
     if (!env.SUPABASE_URL || !key) {

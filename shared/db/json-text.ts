@@ -40,7 +40,7 @@ const STRING_SLICE_CHARS = 256 * 1024;
 
 /** `text` in slices of at most `size` UTF-16 units, none ending between a surrogate pair's halves. */
 export function* textSlices(text: string, size: number): Generator<string> {
-  for (let at = 0; at < text.length; ) {
+  for (let at = 0; at < text.length;) {
     let end = Math.min(at + size, text.length);
     const last = text.charCodeAt(end - 1);
     if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;

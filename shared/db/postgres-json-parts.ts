@@ -24,7 +24,9 @@ const INSERT_PART = 'insert into text_parts (arg, seq, part) values ($1, $2, $3)
 
 /** The SQL expression that rebuilds argument number `arg` from its parts: text, or jsonb for a JsonText. */
 export function partsExpression(arg: number, json: boolean): string {
-  return `(select string_agg(part, '' order by seq) from pg_temp.text_parts where arg = ${arg})${json ? '::jsonb' : ''}`;
+  return `(select string_agg(part, '' order by seq) from pg_temp.text_parts where arg = ${arg})${
+    json ? '::jsonb' : ''
+  }`;
 }
 
 /**

@@ -1,9 +1,9 @@
 /** @module Data port adapter over postgres.js: local runs, self-hosted deployments and tests. */
 import postgres from 'postgres';
-import { deadlineFor, STATEMENT_TIMEOUT_MS, withDeadline, type DeadlineOverrides } from './deadlines.ts';
+import { deadlineFor, type DeadlineOverrides, STATEMENT_TIMEOUT_MS, withDeadline } from './deadlines.ts';
 import { JsonText } from './json-text.ts';
 import { callWithParts, largeText, partsExpression } from './postgres-json-parts.ts';
-import { assertIdentifier, DatabaseError, isUnavailableState, type DataPort, type RpcArgs } from './port.ts';
+import { assertIdentifier, DatabaseError, type DataPort, isUnavailableState, type RpcArgs } from './port.ts';
 
 export interface PostgresPortOptions {
   /** Pool size; the Edge runtime wants few connections per isolate. */
@@ -21,7 +21,17 @@ export interface PostgresPortOptions {
   stuckAfterMs?: number;
 }
 
-const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED']);
+const NETWORK_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EPIPE',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+]);
 
 export function createPostgresPort(databaseUrl: string, options: PostgresPortOptions = {}): DataPort {
   const pool = recyclingPool(() =>
@@ -34,7 +44,7 @@ export function createPostgresPort(databaseUrl: string, options: PostgresPortOpt
       prepare: false,
       connection: statementTimeout(options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS),
       types: JSON_TEXT_SERIALIZERS,
-    }),
+    })
   );
   const stuckAfterMs = options.stuckAfterMs ?? 10_000;
 
@@ -43,8 +53,9 @@ export function createPostgresPort(databaseUrl: string, options: PostgresPortOpt
       const sql = pool.current();
       const { call, params, large } = callOf(sql, name, args);
       let current: object | undefined;
-      const work: PromiseLike<postgres.Row[]> =
-        large.size === 0 ? (current = sql.unsafe(call, params as postgres.ParameterOrJSON<never>[])) : callWithParts(sql, large, call, params, (q) => (current = q));
+      const work: PromiseLike<postgres.Row[]> = large.size === 0
+        ? (current = sql.unsafe(call, params as postgres.ParameterOrJSON<never>[]))
+        : callWithParts(sql, large, call, params, (q) => (current = q));
       const ms = deadlineFor(name, options.deadlines);
       try {
         const rows = await withDeadline(name, ms, work, () => {

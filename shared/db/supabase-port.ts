@@ -2,8 +2,8 @@
 import { createClient } from '@supabase/supabase-js';
 import { deadlineExceeded, deadlineFor, type DeadlineOverrides } from './deadlines.ts';
 import { Turns } from '../lib/turns.ts';
-import { JsonText, jsonStringInTurns, textSlices } from './json-text.ts';
-import { DatabaseError, isUnavailableState, type DataPort, type RpcArgs } from './port.ts';
+import { jsonStringInTurns, JsonText, textSlices } from './json-text.ts';
+import { DatabaseError, type DataPort, isUnavailableState, type RpcArgs } from './port.ts';
 
 class NoRealtimeTransport {
   constructor() {
@@ -21,7 +21,12 @@ export interface SupabasePortOptions {
  * the statement under its own timeout: the `statement_timeout` of the role (on Supabase,
  * service_role falls back to the authenticator role's 8 s unless set).
  */
-export function createSupabasePort(supabaseUrl: string, serviceRoleKey: string, fetchImpl?: typeof fetch, options: SupabasePortOptions = {}): DataPort {
+export function createSupabasePort(
+  supabaseUrl: string,
+  serviceRoleKey: string,
+  fetchImpl?: typeof fetch,
+  options: SupabasePortOptions = {},
+): DataPort {
   const jsonTexts = new JsonTextSplicer();
   const client = createClient(supabaseUrl, serviceRoleKey, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
@@ -87,7 +92,11 @@ class JsonTextSplicer {
     const placeholders: string[] = [];
     const out: RpcArgs = {};
     for (const [key, value] of Object.entries(args)) {
-      const json = value instanceof JsonText ? value : typeof value === 'string' && value.length > LARGE_STRING ? await jsonStringInTurns(value) : undefined;
+      const json = value instanceof JsonText
+        ? value
+        : typeof value === 'string' && value.length > LARGE_STRING
+        ? await jsonStringInTurns(value)
+        : undefined;
       if (json === undefined) {
         out[key] = value;
         continue;

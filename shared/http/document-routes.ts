@@ -1,5 +1,5 @@
 /** @module GET /v1/openapi.json (the OpenAPI 3.1 document, built from the zod schemas that validate) and GET /docs (Scalar's interactive reference of it). */
-import { createRoute, z, type OpenAPIHono, type RouteHandler } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, type RouteHandler, z } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { AppEnv } from './env.ts';
 import { publicBasePath } from './paths.ts';
@@ -26,7 +26,9 @@ const DESCRIPTION = [
 const text = (mediaType: string, description: string) => ({
   description,
   headers: responseHeaders('public', 200),
-  content: { [mediaType]: { schema: z.string(), example: mediaType === 'text/html' ? '<!doctype html>…' : '(function(){…' } },
+  content: {
+    [mediaType]: { schema: z.string(), example: mediaType === 'text/html' ? '<!doctype html>…' : '(function(){…' },
+  },
 });
 
 const TAGS = ['Service'];
@@ -44,7 +46,12 @@ function documentRoute({ title, version }: DocumentRouteDeps) {
       200: {
         description: 'The document',
         headers: responseHeaders('public', 200),
-        content: { 'application/json': { schema: z.object({ openapi: z.string() }).catchall(z.unknown()), example: { openapi: '3.1.0', info: { title, version } } } },
+        content: {
+          'application/json': {
+            schema: z.object({ openapi: z.string() }).catchall(z.unknown()),
+            example: { openapi: '3.1.0', info: { title, version } },
+          },
+        },
       },
       ...errorResponses('public'),
     },
@@ -74,39 +81,40 @@ export const docsScriptRoute = createRoute({
 /** The whole document of `api`, built on first use: the registry is complete once the app is, and the document never changes after. */
 function documentOf(api: OpenAPIHono<AppEnv>, { title, version }: DocumentRouteDeps): () => unknown {
   let document: unknown;
-  return () =>
-    (document ??= api.getOpenAPI31Document({
-      openapi: '3.1.0',
-      info: { title, version, description: DESCRIPTION },
-      servers: [
-        { url: '/functions/v1/api-gateway', description: 'Supabase, relative to the project URL' },
-        { url: '/', description: 'Local (npm start)' },
-      ],
-      tags: [
-        { name: 'Contacts', description: 'Single contacts' },
-        { name: 'Imports', description: 'Bulk imports and their jobs' },
-        { name: 'Webhooks', description: 'Endpoints that receive events, and their deliveries' },
-        { name: 'Service', description: 'Health, this document and its reference page' },
-      ],
-    }));
+  return () => (document ??= api.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: { title, version, description: DESCRIPTION },
+    servers: [
+      { url: '/functions/v1/api-gateway', description: 'Supabase, relative to the project URL' },
+      { url: '/', description: 'Local (npm start)' },
+    ],
+    tags: [
+      { name: 'Contacts', description: 'Single contacts' },
+      { name: 'Imports', description: 'Bulk imports and their jobs' },
+      { name: 'Webhooks', description: 'Endpoints that receive events, and their deliveries' },
+      { name: 'Service', description: 'Health, this document and its reference page' },
+    ],
+  }));
 }
 
 function docsHandler(deps: DocumentRouteDeps): RouteHandler<typeof docsRoute, AppEnv> {
   return (c) =>
-    Scalar({
-      pageTitle: `${deps.title} reference`,
-      // Relative to /docs, so the page works under every base path.
-      url: 'v1/openapi.json',
-      // "Try it" calls the server that served this page, under the path it is published at.
-      servers: [{ url: publicBasePath(c.req.path.slice(0, -'/docs'.length)) || '/', description: 'This server' }],
-      showDeveloperTools: 'never',
-      cdn: deps.docsScript ? 'docs/scalar.js' : SCALAR_CDN_URL,
-      // Offline-capable: no web fonts, no Scalar services.
-      withDefaultFonts: false,
-      telemetry: false,
-      agent: { disabled: true },
-      mcp: { disabled: true },
-    } as Parameters<typeof Scalar>[0])(c as never, async () => {}) as never;
+    Scalar(
+      {
+        pageTitle: `${deps.title} reference`,
+        // Relative to /docs, so the page works under every base path.
+        url: 'v1/openapi.json',
+        // "Try it" calls the server that served this page, under the path it is published at.
+        servers: [{ url: publicBasePath(c.req.path.slice(0, -'/docs'.length)) || '/', description: 'This server' }],
+        showDeveloperTools: 'never',
+        cdn: deps.docsScript ? 'docs/scalar.js' : SCALAR_CDN_URL,
+        // Offline-capable: no web fonts, no Scalar services.
+        withDefaultFonts: false,
+        telemetry: false,
+        agent: { disabled: true },
+        mcp: { disabled: true },
+      } as Parameters<typeof Scalar>[0],
+    )(c as never, async () => {}) as never;
 }
 
 export function registerDocumentRoutes(api: OpenAPIHono<AppEnv>, deps: DocumentRouteDeps): void {
@@ -115,5 +123,12 @@ export function registerDocumentRoutes(api: OpenAPIHono<AppEnv>, deps: DocumentR
   api.openapi(docsRoute, docsHandler(deps));
   const script = deps.docsScript;
   if (!script) return;
-  api.openapi(docsScriptRoute, async (c) => c.body(await script(), 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
+  api.openapi(
+    docsScriptRoute,
+    async (c) =>
+      c.body(await script(), 200, {
+        'Content-Type': 'text/javascript; charset=utf-8',
+        'Cache-Control': 'public, max-age=3600',
+      }),
+  );
 }

@@ -17,7 +17,12 @@ export interface FailedAuthLimits {
   blockedSize: number;
 }
 
-export const FAILED_AUTH_LIMITS: FailedAuthLimits = { perMinute: 30, cacheSize: 10_000, cacheTtlMs: 10 * 60_000, blockedSize: 10_000 };
+export const FAILED_AUTH_LIMITS: FailedAuthLimits = {
+  perMinute: 30,
+  cacheSize: 10_000,
+  cacheTtlMs: 10 * 60_000,
+  blockedSize: 10_000,
+};
 
 /** A Map used as a bounded cache of expiry times: insertion order is age, the oldest entry goes first. */
 class ExpiringSet {
@@ -50,12 +55,21 @@ export interface FailedAuthGuard {
 }
 
 export function tooManyFailures(retryAfterSeconds: number): ApiError {
-  return new ApiError('rate_limited', `Too many failed authentications from this address; retry in ${retryAfterSeconds} s.`, undefined, {
-    'Retry-After': String(retryAfterSeconds),
-  });
+  return new ApiError(
+    'rate_limited',
+    `Too many failed authentications from this address; retry in ${retryAfterSeconds} s.`,
+    undefined,
+    {
+      'Retry-After': String(retryAfterSeconds),
+    },
+  );
 }
 
-export function createFailedAuthGuard(limiter: RateLimiter, limits: FailedAuthLimits = FAILED_AUTH_LIMITS, now: () => number = Date.now): FailedAuthGuard {
+export function createFailedAuthGuard(
+  limiter: RateLimiter,
+  limits: FailedAuthLimits = FAILED_AUTH_LIMITS,
+  now: () => number = Date.now,
+): FailedAuthGuard {
   const failedKeys = new ExpiringSet(limits.cacheSize);
   const blocked = new ExpiringSet(limits.blockedSize);
   return {
@@ -65,7 +79,9 @@ export function createFailedAuthGuard(limiter: RateLimiter, limits: FailedAuthLi
     async failure(address, invalid) {
       if (!address) return invalid;
       // Fails open like the per-key limit: an unreachable limiter never turns a 401 into a 5xx.
-      const result = await withTimeout(limiter.limit(`auth-failures:${address}`, limits.perMinute), 750).catch(() => null);
+      const result = await withTimeout(limiter.limit(`auth-failures:${address}`, limits.perMinute), 750).catch(() =>
+        null
+      );
       if (!result) return invalid;
       // The failure that uses up the allowance blocks the address at once: the next request from it
       // is refused before its key is looked up.

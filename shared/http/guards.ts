@@ -1,6 +1,6 @@
 /** @module The middleware chain of authenticated routes, in the documented order: auth → rate limit → permission → idempotency → body. */
 import type { MiddlewareHandler } from 'hono';
-import { PERMISSIONS, type Permission } from '../auth/permissions.ts';
+import { type Permission, PERMISSIONS } from '../auth/permissions.ts';
 import type { DataPort } from '../db/port.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { RateLimiter } from '../ratelimit/limiter.ts';
@@ -36,7 +36,9 @@ export function createGuards({ db, limiter, logger, clientAddress, responseSeale
     /** Requests without a body (GET, DELETE). */
     noBody: (permission: Permission): MiddlewareHandler<AppEnv>[] => [auth, limit, allowed(permission)],
     /** Requests with a JSON body (POST, PATCH); a POST may carry an Idempotency-Key. */
-    jsonBody: (permission: Permission): MiddlewareHandler<AppEnv>[] => [auth, limit, allowed(permission), idem, jsonBody()],
+    jsonBody: (
+      permission: Permission,
+    ): MiddlewareHandler<AppEnv>[] => [auth, limit, allowed(permission), idem, jsonBody()],
   };
 }
 

@@ -31,7 +31,8 @@ interface SealedResponse {
 const sealContext = (workspaceId: string, key: string) => `idempotency:${workspaceId}:${key}`;
 
 function isSealed(body: unknown): body is SealedResponse {
-  return typeof body === 'object' && body !== null && Object.keys(body).length === 1 && typeof (body as SealedResponse).sealed_response === 'string';
+  return typeof body === 'object' && body !== null && Object.keys(body).length === 1 &&
+    typeof (body as SealedResponse).sealed_response === 'string';
 }
 
 /**
@@ -48,7 +49,12 @@ async function replayBody(stored: string, sealer: ResponseSealer | null, context
 }
 
 /** What is stored for a finished response: the body itself, or sealed when the handler asked for it. */
-async function storedBody(body: string, state: IdempotencyState, sealer: ResponseSealer | null, context: string): Promise<string> {
+async function storedBody(
+  body: string,
+  state: IdempotencyState,
+  sealer: ResponseSealer | null,
+  context: string,
+): Promise<string> {
   if (!state.sealed) return body;
   if (!sealer) throw new Error('a response holding a secret cannot be stored without WEBHOOK_SECRET_KEY');
   return JSON.stringify({ sealed_response: await sealer.seal(body, context) } satisfies SealedResponse);
@@ -71,7 +77,14 @@ export function parseIdempotencyKey(raw: string): string {
   const value = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
   if (!IDEMPOTENCY_KEY_PATTERN.test(value)) {
     throw new ApiError('validation_error', 'The Idempotency-Key header must be 1 to 255 printable ASCII characters.', [
-      { path: 'headers.idempotency-key', message: value.length === 0 ? 'empty' : value.length > 255 ? 'longer than 255 characters' : 'contains characters outside printable ASCII' },
+      {
+        path: 'headers.idempotency-key',
+        message: value.length === 0
+          ? 'empty'
+          : value.length > 255
+          ? 'longer than 255 characters'
+          : 'contains characters outside printable ASCII',
+      },
     ]);
   }
   return value;
@@ -107,12 +120,20 @@ export function idempotency(db: DataPort, sealer: ResponseSealer | null = null) 
       return c.body(body, claim.status as 200, { 'Content-Type': 'application/json', 'Idempotent-Replayed': 'true' });
     }
     if (claim.outcome === 'in_flight') {
-      throw new ApiError('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry later.', undefined, {
-        'Retry-After': String(claim.retry_after),
-      });
+      throw new ApiError(
+        'idempotency_key_in_use',
+        'A request with this Idempotency-Key is still being processed; retry later.',
+        undefined,
+        {
+          'Retry-After': String(claim.retry_after),
+        },
+      );
     }
     if (claim.outcome === 'mismatch') {
-      throw new ApiError('idempotency_key_mismatch', 'This Idempotency-Key was used for a different request (method, path or body) in the last 24 hours.');
+      throw new ApiError(
+        'idempotency_key_mismatch',
+        'This Idempotency-Key was used for a different request (method, path or body) in the last 24 hours.',
+      );
     }
 
     const state: IdempotencyState = { key, token: claim.token, stored: false };

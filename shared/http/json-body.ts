@@ -18,7 +18,12 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
   const contentType = c.req.header('content-type') ?? '';
   if (!JSON_TYPE.test(contentType)) {
-    throw new ApiError('unsupported_media_type', `Content-Type must be application/json (got ${contentType ? JSON.stringify(contentType.slice(0, 100)) : 'none'}).`);
+    throw new ApiError(
+      'unsupported_media_type',
+      `Content-Type must be application/json (got ${
+        contentType ? JSON.stringify(contentType.slice(0, 100)) : 'none'
+      }).`,
+    );
   }
   const bytes = await readBody(c);
   let text: string;
@@ -30,13 +35,20 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
     ]);
   }
   if (text.trim() === '') {
-    throw new ApiError('validation_error', 'The request body is empty; a JSON object is required.', [{ path: '', message: 'empty body' }]);
+    throw new ApiError('validation_error', 'The request body is empty; a JSON object is required.', [{
+      path: '',
+      message: 'empty body',
+    }]);
   }
   const shape = await shapeProblemAt(text);
   if (shape?.limit === 'depth') {
-    throw new ApiError('validation_error', `The request body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels.`, [
-      { path: '', message: `nesting deeper than ${MAX_JSON_DEPTH} levels at character ${shape.at}` },
-    ]);
+    throw new ApiError(
+      'validation_error',
+      `The request body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels.`,
+      [
+        { path: '', message: `nesting deeper than ${MAX_JSON_DEPTH} levels at character ${shape.at}` },
+      ],
+    );
   }
   if (shape?.limit === 'keys') {
     throw new ApiError('validation_error', `The request body has an object with more than ${MAX_OBJECT_KEYS} keys.`, [
@@ -53,9 +65,13 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
   }
   const bad = await findUnstorableText(parsed);
   if (bad) {
-    throw new ApiError('validation_error', `The request body holds text that cannot be stored at ${bad.path || 'its top level'}: ${bad.what}.`, [
-      { path: bad.path, message: bad.what },
-    ]);
+    throw new ApiError(
+      'validation_error',
+      `The request body holds text that cannot be stored at ${bad.path || 'its top level'}: ${bad.what}.`,
+      [
+        { path: bad.path, message: bad.what },
+      ],
+    );
   }
   return parsed;
 }

@@ -29,7 +29,11 @@ export interface ShapeProblem {
  * or keys never becomes a million nested values or properties, and any later walk over the value
  * is bounded. Linear, no recursion, in slices.
  */
-export async function shapeProblemAt(text: string, maxDepth = MAX_JSON_DEPTH, maxKeys = MAX_OBJECT_KEYS): Promise<ShapeProblem | null> {
+export async function shapeProblemAt(
+  text: string,
+  maxDepth = MAX_JSON_DEPTH,
+  maxKeys = MAX_OBJECT_KEYS,
+): Promise<ShapeProblem | null> {
   // Keys seen in the open container at each depth: outside strings, a colon only ever follows a key.
   const keys = new Uint32Array(maxDepth + 2);
   const turns = new Turns();
@@ -71,7 +75,9 @@ export function describeUnstorable(s: string): string | null {
 }
 
 function describeMatch(s: string, ch: string, index: number): string {
-  const what = ch === '\u0000' ? 'a NUL character (U+0000; is the file UTF-16? save it as UTF-8)' : 'an unpaired UTF-16 surrogate';
+  const what = ch === '\u0000'
+    ? 'a NUL character (U+0000; is the file UTF-16? save it as UTF-8)'
+    : 'an unpaired UTF-16 surrogate';
   if (s.length <= 200) return what;
   let line = 1;
   for (let i = s.indexOf('\n'); i !== -1 && i < index; i = s.indexOf('\n', i + 1)) line++;
@@ -145,7 +151,9 @@ export async function findUnstorableText(root: unknown): Promise<{ path: string;
     if (frame.keys) {
       const keyIssue = describeUnstorable(key);
       // deno-lint-ignore no-control-regex -- the path is echoed to the client: U+0000 and surrogates become '?'.
-      if (keyIssue) return { path: pathOf(frame, key).replace(/[\u0000\ud800-\udfff]/g, '?'), what: `${keyIssue} in a field name` };
+      if (keyIssue) {
+        return { path: pathOf(frame, key).replace(/[\u0000\ud800-\udfff]/g, '?'), what: `${keyIssue} in a field name` };
+      }
     }
     const v = (frame.value as Record<string, unknown>)[key];
     if (typeof v === 'string') {

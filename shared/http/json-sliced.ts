@@ -14,7 +14,10 @@ const SLICE_CHARS = 1 << 14;
 const PIECE_CHARS = 1 << 16;
 
 /** JSON.parse's answer for `text`, computed in slices when the text is large; throws a SyntaxError like JSON.parse. */
-export async function parseJson(text: string, opts: { slicedAbove?: number; sliceChars?: number } = {}): Promise<unknown> {
+export async function parseJson(
+  text: string,
+  opts: { slicedAbove?: number; sliceChars?: number } = {},
+): Promise<unknown> {
   if (text.length <= (opts.slicedAbove ?? SLICED_PARSE_ABOVE)) return JSON.parse(text);
   const parser = new SlicedJsonParser(text);
   const turns = new Turns();
@@ -45,7 +48,8 @@ function isWhitespace(c: number): boolean {
 
 /** Characters of a number or of true/false/null; anything else ends the token (the token is checked whole). */
 function isScalarChar(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x2b || c === 0x2d || c === 0x2e;
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x2b || c === 0x2d ||
+    c === 0x2e;
 }
 
 function unexpected(text: string, i: number): SyntaxError {
@@ -191,7 +195,9 @@ class SlicedJsonParser {
     else if (raw === 'false') value = false;
     else if (raw === 'null') value = null;
     else if (NUMBER.test(raw)) value = Number(raw);
-    else throw new SyntaxError(`Unexpected token ${JSON.stringify(raw.slice(0, 20))} in JSON at position ${this.tokenStart}`);
+    else {throw new SyntaxError(
+        `Unexpected token ${JSON.stringify(raw.slice(0, 20))} in JSON at position ${this.tokenStart}`,
+      );}
     this.attach(value);
     this.state = AFTER;
   }

@@ -1,5 +1,5 @@
 /** @module Shared OpenAPI pieces, one place each: the error envelope, the contract's headers, the security scheme, and which statuses and headers a route's guards can produce. */
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from './env.ts';
 import { ERROR_STATUS, type ErrorCode } from './errors.ts';
 import { IDEMPOTENCY_KEY_PATTERN } from './idempotency.ts';
@@ -13,7 +13,9 @@ export const ErrorSchema = z
       details: z
         .array(z.object({ path: z.string(), message: z.string() }).catchall(z.unknown()))
         .optional()
-        .openapi({ description: 'One entry per problem; row-level codes (`code`) and ids (`contact_id`) may be added' }),
+        .openapi({
+          description: 'One entry per problem; row-level codes (`code`) and ids (`contact_id`) may be added',
+        }),
     }).strict(),
   })
   .strict()
@@ -30,19 +32,29 @@ export type Access =
   /** guards.jsonBody on a POST: adds the Idempotency-Key claim. */
   | 'idempotent';
 
-const ref = (kind: 'headers' | 'parameters' | 'securitySchemes', name: string) => ({ $ref: `#/components/${kind}/${name}` });
+const ref = (kind: 'headers' | 'parameters' | 'securitySchemes', name: string) => ({
+  $ref: `#/components/${kind}/${name}`,
+});
 
-type HeaderName = 'X-Request-ID' | 'X-RateLimit-Limit' | 'X-RateLimit-Remaining' | 'X-RateLimit-Reset' | 'Retry-After' | 'Idempotent-Replayed';
+type HeaderName =
+  | 'X-Request-ID'
+  | 'X-RateLimit-Limit'
+  | 'X-RateLimit-Remaining'
+  | 'X-RateLimit-Reset'
+  | 'Retry-After'
+  | 'Idempotent-Replayed';
 
 /** The response headers of the contract, registered once under components.headers. */
 const HEADERS: Record<HeaderName, { description: string; required?: boolean; schema: Record<string, unknown> }> = {
   'X-Request-ID': {
-    description: 'The request id: yours when it matches `^[A-Za-z0-9._:-]{1,128}$`, else `req_<ULID>`. Quote it in support requests.',
+    description:
+      'The request id: yours when it matches `^[A-Za-z0-9._:-]{1,128}$`, else `req_<ULID>`. Quote it in support requests.',
     required: true,
     schema: { type: 'string', example: 'req_01KB8ZQ4N2V6X7Y8Z9A0B1C2D3' },
   },
   'X-RateLimit-Limit': {
-    description: "Requests allowed per minute for this key (absent when the limiter did not answer in time and the request went through)",
+    description:
+      'Requests allowed per minute for this key (absent when the limiter did not answer in time and the request went through)',
     schema: { type: 'string', pattern: '^[0-9]+$', example: '60' },
   },
   'X-RateLimit-Remaining': {
@@ -58,7 +70,8 @@ const HEADERS: Record<HeaderName, { description: string; required?: boolean; sch
     schema: { type: 'string', pattern: '^[0-9]+$', example: '5' },
   },
   'Idempotent-Replayed': {
-    description: 'Present (`true`) when this is the stored response of an earlier request with the same Idempotency-Key',
+    description:
+      'Present (`true`) when this is the stored response of an earlier request with the same Idempotency-Key',
     schema: { type: 'string', enum: ['true'] },
   },
 };
@@ -68,7 +81,9 @@ const componentName = (h: HeaderName) => h.replaceAll('-', '');
 /** Registers the shared components on the app whose document is published. */
 export function registerOpenApiComponents(api: OpenAPIHono<AppEnv>): void {
   const registry = api.openAPIRegistry;
-  for (const [name, header] of Object.entries(HEADERS)) registry.registerComponent('headers', componentName(name as HeaderName), header);
+  for (const [name, header] of Object.entries(HEADERS)) {
+    registry.registerComponent('headers', componentName(name as HeaderName), header);
+  }
   registry.registerComponent('parameters', 'IdempotencyKey', {
     name: 'Idempotency-Key',
     in: 'header',
@@ -138,7 +153,8 @@ const EXAMPLE_MESSAGES: Partial<Record<ErrorCode, string>> = {
   idempotency_key_in_use: 'A request with this Idempotency-Key is still being processed; retry later.',
   payload_too_large: 'The request body exceeds 20 MB.',
   unsupported_media_type: 'Content-Type must be application/json (got "text/plain").',
-  idempotency_key_mismatch: 'This Idempotency-Key was used for a different request (method, path or body) in the last 24 hours.',
+  idempotency_key_mismatch:
+    'This Idempotency-Key was used for a different request (method, path or body) in the last 24 hours.',
   rate_limited: 'Rate limit of 60 requests per minute exceeded; retry in 12 s.',
   internal_error: 'An unexpected error occurred.',
   service_unavailable: 'The database is unreachable; retry shortly.',
@@ -152,7 +168,9 @@ function errorResponse(access: Access, status: number, codes: ErrorCode[]) {
     content: {
       'application/json': {
         schema: ErrorSchema,
-        example: { error: { code, message: EXAMPLE_MESSAGES[code] ?? code, request_id: 'req_01KB8ZQ4N2V6X7Y8Z9A0B1C2D3' } },
+        example: {
+          error: { code, message: EXAMPLE_MESSAGES[code] ?? code, request_id: 'req_01KB8ZQ4N2V6X7Y8Z9A0B1C2D3' },
+        },
       },
     },
   };
@@ -179,7 +197,13 @@ function defaultCodes(status: number): ErrorCode[] {
 }
 
 /** A JSON success response with the headers of this access. */
-export function jsonResponse<S extends z.ZodType>(access: Access, status: number, description: string, schema: S, example: unknown) {
+export function jsonResponse<S extends z.ZodType>(
+  access: Access,
+  status: number,
+  description: string,
+  schema: S,
+  example: unknown,
+) {
   return {
     description,
     headers: responseHeaders(access, status),

@@ -5,7 +5,12 @@ export const MAX_PER_PAGE = 100;
 
 /** The `meta` of every paginated list. */
 export const PageMetaSchema = z
-  .object({ page: z.number().int(), per_page: z.number().int(), total: z.number().int(), total_pages: z.number().int() })
+  .object({
+    page: z.number().int(),
+    per_page: z.number().int(),
+    total: z.number().int(),
+    total_pages: z.number().int(),
+  })
   .strict()
   .openapi('PageMeta');
 

@@ -27,10 +27,15 @@ export function rateLimit(limiter: RateLimiter, logger: Logger, timeoutMs = 750)
     };
     if (!result.success) {
       const retryAfter = Math.max(1, Math.ceil((result.reset - Date.now()) / 1000));
-      throw new ApiError('rate_limited', `Rate limit of ${result.limit} requests per minute exceeded; retry in ${retryAfter} s.`, undefined, {
-        ...headers,
-        'Retry-After': String(retryAfter),
-      });
+      throw new ApiError(
+        'rate_limited',
+        `Rate limit of ${result.limit} requests per minute exceeded; retry in ${retryAfter} s.`,
+        undefined,
+        {
+          ...headers,
+          'Retry-After': String(retryAfter),
+        },
+      );
     }
     await next();
     for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);

@@ -1,5 +1,5 @@
 /** @module The gateway's bare URL (what the Supabase dashboard opens): the service's name, version and where its API document lives. */
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Hono } from 'hono';
 import type { AppEnv } from './env.ts';
 import { accessOf, errorResponses, jsonResponse } from './openapi.ts';
@@ -41,7 +41,17 @@ export function registerServiceIndex(app: Hono<AppEnv>, service: { name: string;
  * It is served by registerServiceIndex on the outer app, where the base paths themselves are routed.
  */
 export function documentServiceIndex(api: OpenAPIHono<AppEnv>, service: { name: string; version: string }): void {
-  const example = { data: { service: service.name, version: service.version, links: { openapi: `${PUBLIC_PREFIX}/v1/openapi.json`, docs: `${PUBLIC_PREFIX}/docs`, health: `${PUBLIC_PREFIX}/health` } } };
+  const example = {
+    data: {
+      service: service.name,
+      version: service.version,
+      links: {
+        openapi: `${PUBLIC_PREFIX}/v1/openapi.json`,
+        docs: `${PUBLIC_PREFIX}/docs`,
+        health: `${PUBLIC_PREFIX}/health`,
+      },
+    },
+  };
   api.openAPIRegistry.registerPath({
     method: 'get',
     path: '/',
@@ -49,6 +59,9 @@ export function documentServiceIndex(api: OpenAPIHono<AppEnv>, service: { name: 
     tags: ['Service'],
     summary: 'The service, its version and links to this document, its reference page and the health check',
     ...accessOf('public'),
-    responses: { 200: jsonResponse('public', 200, 'The service index', ServiceIndexSchema, example), ...errorResponses('public') },
+    responses: {
+      200: jsonResponse('public', 200, 'The service index', ServiceIndexSchema, example),
+      ...errorResponses('public'),
+    },
   });
 }

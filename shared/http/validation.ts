@@ -7,7 +7,9 @@ export function zodDetails(error: ZodError): ErrorDetail[] {
   for (const issue of error.issues) {
     const base = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) details.push({ path: base ? `${base}.${key}` : key, message: `unknown field "${key}"` });
+      for (const key of issue.keys) {
+        details.push({ path: base ? `${base}.${key}` : key, message: `unknown field "${key}"` });
+      }
     } else {
       details.push({ path: base, message: issue.message });
     }
@@ -19,13 +21,21 @@ export function validationError(where: string, error: ZodError): ApiError {
   const details = zodDetails(error);
   const first = details[0];
   const summary = first ? `${first.path ? `${first.path}: ` : ''}${first.message}` : 'invalid';
-  return new ApiError('validation_error', `Invalid ${where}: ${summary}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}.`, details);
+  return new ApiError(
+    'validation_error',
+    `Invalid ${where}: ${summary}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}.`,
+    details,
+  );
 }
 
 /** The OpenAPIHono default hook: every request-schema failure becomes a thrown validation_error. */
 export function throwOnInvalid(result: { success: boolean; target?: string; error?: unknown }): void {
   if (!result.success) {
-    const where = result.target === 'query' ? 'query parameters' : result.target === 'param' ? 'path parameters' : 'request body';
+    const where = result.target === 'query'
+      ? 'query parameters'
+      : result.target === 'param'
+      ? 'path parameters'
+      : 'request body';
     throw validationError(where, result.error as ZodError);
   }
 }

@@ -102,4 +102,3 @@ export function detectDelimiter(text: string): Delimiter {
   scanner.feed(text);
   return scanner.result();
 }
-

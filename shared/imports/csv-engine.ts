@@ -1,6 +1,6 @@
 /** @module One csv-parse run plus the bookkeeping the contract needs: physical line numbers, blank lines skipped, the header found after a preamble, and structural errors located at the start of the broken record. */
 import { parse } from 'csv-parse';
-import { CsvStructureError, MAX_CSV_COLUMNS, type Delimiter } from './csv-record.ts';
+import { CsvStructureError, type Delimiter, MAX_CSV_COLUMNS } from './csv-record.ts';
 import { RecordWidthScanner } from './csv-width.ts';
 
 const LF = 0x0a;
@@ -362,7 +362,9 @@ export class CsvEngine {
   private toStructureError(err: unknown): CsvStructureError {
     const start = this.skipLineBreaks(this.lastEnd, this.window.end);
     const line = this.lineAt(start);
-    const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+    const code = typeof err === 'object' && err !== null && 'code' in err
+      ? String((err as { code: unknown }).code)
+      : '';
     switch (code) {
       case 'CSV_QUOTE_NOT_CLOSED':
         return new CsvStructureError('unterminated_quote', line, `unterminated quoted field starting at line ${line}`, {
@@ -394,4 +396,3 @@ export class CsvEngine {
     return this.items.splice(0, this.items.length);
   }
 }
-

@@ -16,6 +16,9 @@ export function csvField(value: string | number | null | undefined, guard: boole
 }
 
 /** One CSV line with its CRLF terminator (RFC 4180). `guarded` says, per column, whether to guard it. */
-export function csvLine(values: readonly (string | number | null | undefined)[], guarded: (column: number) => boolean = () => true): string {
+export function csvLine(
+  values: readonly (string | number | null | undefined)[],
+  guarded: (column: number) => boolean = () => true,
+): string {
   return values.map((v, i) => csvField(v, guarded(i))).join(',') + '\r\n';
 }

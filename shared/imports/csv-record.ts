@@ -29,7 +29,6 @@ export class CsvStructureError extends Error {
   }
 }
 
-
 /**
  * Most columns a record may have: twice the widest sheet Excel writes (16,384 columns), room for
  * the 30,000-column exports issue 15 was reported with. A wider record makes the file unreadable as

@@ -3,7 +3,7 @@
  * header of a million columns would otherwise become a million strings (and seconds of collecting
  * them) before its width could be checked.
  */
-import { CsvStructureError, MAX_CSV_COLUMNS, type Delimiter } from './csv-record.ts';
+import { CsvStructureError, type Delimiter, MAX_CSV_COLUMNS } from './csv-record.ts';
 
 const QUOTE = 0x22;
 const LF = 0x0a;
@@ -83,6 +83,10 @@ export class RecordWidthScanner {
   /** The `too_many_columns` structural error of the record `feed` stopped in. */
   error(): CsvStructureError {
     const line = this.recordLine;
-    return new CsvStructureError('too_many_columns', line, `the record starting at line ${line} has more than ${MAX_CSV_COLUMNS} columns; at most ${MAX_CSV_COLUMNS} are allowed`);
+    return new CsvStructureError(
+      'too_many_columns',
+      line,
+      `the record starting at line ${line} has more than ${MAX_CSV_COLUMNS} columns; at most ${MAX_CSV_COLUMNS} are allowed`,
+    );
   }
 }

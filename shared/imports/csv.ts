@@ -7,7 +7,13 @@ import { Turns } from '../lib/turns.ts';
 export { countCsvRecords } from './csv-count.ts';
 export { detectDelimiter } from './csv-delimiter.ts';
 export { PREAMBLE_LIMIT } from './csv-engine.ts';
-export { CsvStructureError, MAX_CSV_COLUMNS, type CsvRecord, type CsvStructureErrorCode, type Delimiter } from './csv-record.ts';
+export {
+  type CsvRecord,
+  CsvStructureError,
+  type CsvStructureErrorCode,
+  type Delimiter,
+  MAX_CSV_COLUMNS,
+} from './csv-record.ts';
 
 export interface CsvParseOptions {
   /** The first record is the header. */
@@ -53,7 +59,13 @@ export async function parseCsv(text: string, options: CsvParseOptions): Promise<
   const body = stripBom(text);
   const delimiter = options.delimiter ?? detectDelimiter(body);
   const max = options.maxRecords;
-  const engine = new CsvEngine(delimiter, options.hasHeader, max === undefined ? undefined : Math.max(0, max), undefined, options.isHeader);
+  const engine = new CsvEngine(
+    delimiter,
+    options.hasHeader,
+    max === undefined ? undefined : Math.max(0, max),
+    undefined,
+    options.isHeader,
+  );
   let header: string[] | null = options.hasHeader ? [] : null;
   const records: CsvRecord[] = [];
   let dataStart = { offset: 0, line: 1 };
@@ -130,4 +142,3 @@ export async function* streamCsvFrom(
   yield* drain();
   if (engine.error) throw engine.error;
 }
-

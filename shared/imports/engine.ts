@@ -3,11 +3,11 @@ import { ulid } from 'ulid';
 import type { DataPort } from '../db/port.ts';
 import { jsonArrayInTurns } from '../db/json-text.ts';
 import { ApiError } from '../http/errors.ts';
-import { countCsvRecords, CsvStructureError, parseCsv, type CsvParseResult } from './csv.ts';
-import { headerRecogniser, MappingError, resolveMappingInTurns, type ColumnMapping } from './mapping.ts';
+import { countCsvRecords, type CsvParseResult, CsvStructureError, parseCsv } from './csv.ts';
+import { type ColumnMapping, headerRecogniser, MappingError, resolveMappingInTurns } from './mapping.ts';
 import type { PrepareOptions, RowError } from './prepare.ts';
-import { csvSettings, prepareCsvRecordsInTurns, prepareJsonRowsInTurns, type PreparedImport } from './prepare-rows.ts';
-import { requestTags, SYNC_ROW_LIMIT, type ImportRequest } from './request.ts';
+import { csvSettings, prepareCsvRecordsInTurns, type PreparedImport, prepareJsonRowsInTurns } from './prepare-rows.ts';
+import { type ImportRequest, requestTags, SYNC_ROW_LIMIT } from './request.ts';
 import { Turns } from '../lib/turns.ts';
 
 export function newJobId(): string {
@@ -16,7 +16,9 @@ export function newJobId(): string {
 
 /** A mapping or structure problem of the whole file is the request's fault: 400 naming it. */
 export function csvRequestError(err: unknown): ApiError {
-  if (err instanceof MappingError) return new ApiError('validation_error', `Invalid mapping: ${err.message}.`, err.details);
+  if (err instanceof MappingError) {
+    return new ApiError('validation_error', `Invalid mapping: ${err.message}.`, err.details);
+  }
   if (err instanceof CsvStructureError) {
     return new ApiError('validation_error', `The CSV is malformed at line ${err.line}: ${err.message}.`, [
       { path: 'csv', message: err.message, line: err.line },
@@ -59,10 +61,18 @@ export interface QueuedResponse {
   };
 }
 
-export type ImportOutcome = { kind: 'completed'; response: SyncResponse } | { kind: 'queued'; response: QueuedResponse };
+export type ImportOutcome = { kind: 'completed'; response: SyncResponse } | {
+  kind: 'queued';
+  response: QueuedResponse;
+};
 
 /** What every import call to the database carries. */
-function commonArgs(workspaceId: string, body: ImportRequest, tags: string[], idempotency?: IdempotencyClaim): Record<string, unknown> {
+function commonArgs(
+  workspaceId: string,
+  body: ImportRequest,
+  tags: string[],
+  idempotency?: IdempotencyClaim,
+): Record<string, unknown> {
   return {
     p_workspace_id: workspaceId,
     p_job_id: newJobId(),
@@ -92,7 +102,12 @@ export function runImport(
   return importCsv(db, common, body, opts);
 }
 
-async function importRows(db: DataPort, common: Record<string, unknown>, rows: unknown[], opts: PrepareOptions): Promise<ImportOutcome> {
+async function importRows(
+  db: DataPort,
+  common: Record<string, unknown>,
+  rows: unknown[],
+  opts: PrepareOptions,
+): Promise<ImportOutcome> {
   if (rows.length > SYNC_ROW_LIMIT) {
     // One JSON document per line: the worker streams it in slices without a JSON stream parser.
     const response = await db.rpc<QueuedResponse>('import_enqueue', {
@@ -127,14 +142,23 @@ async function readCsv(body: ImportRequest): Promise<ReadCsv> {
     if (parsed.records.length === 0) {
       throw new ApiError('validation_error', 'The CSV has no data rows.', [{ path: 'csv', message: 'no data rows' }]);
     }
-    return { text, parsed, mapping: await resolveMappingInTurns(parsed.header, parsed.records[0].fields.length, body.mapping) };
+    return {
+      text,
+      parsed,
+      mapping: await resolveMappingInTurns(parsed.header, parsed.records[0].fields.length, body.mapping),
+    };
   } catch (err) {
     if (err instanceof ApiError) throw err;
     throw csvRequestError(err);
   }
 }
 
-async function importCsv(db: DataPort, common: Record<string, unknown>, body: ImportRequest, opts: PrepareOptions): Promise<ImportOutcome> {
+async function importCsv(
+  db: DataPort,
+  common: Record<string, unknown>,
+  body: ImportRequest,
+  opts: PrepareOptions,
+): Promise<ImportOutcome> {
   const { text, parsed, mapping } = await readCsv(body);
   const args = {
     ...common,
@@ -178,7 +202,11 @@ function stripBom(text: string): string {
 }
 
 /** `args` carries, for a CSV, the mapping report (mapping_used as [column, field] pairs, so its order survives jsonb). */
-async function commitSync(db: DataPort, args: Record<string, unknown>, prepared: PreparedImport): Promise<SyncResponse> {
+async function commitSync(
+  db: DataPort,
+  args: Record<string, unknown>,
+  prepared: PreparedImport,
+): Promise<SyncResponse> {
   return await db.rpc<SyncResponse>('import_run_sync', {
     ...args,
     // Up to ~10 MB of JSON: serialised here with turns, not in one block by the port.

@@ -1,5 +1,5 @@
 /** @module The route GET /v1/import/jobs/{job_id}/errors.csv (the CSV itself is built in errors-csv.ts). */
-import { createRoute, z, type OpenAPIHono, type RouteHandler } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, type RouteHandler, z } from '@hono/zod-openapi';
 import type { DataPort } from '../db/port.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ApiError } from '../http/errors.ts';
@@ -23,7 +23,10 @@ export const errorsCsvRoute = createRoute({
       description: 'The row errors, one per line after the header',
       headers: {
         ...responseHeaders('noBody', 200),
-        'Content-Disposition': { description: 'attachment; filename="<job_id>-errors.csv"', schema: { type: 'string' } },
+        'Content-Disposition': {
+          description: 'attachment; filename="<job_id>-errors.csv"',
+          schema: { type: 'string' },
+        },
       },
       content: {
         'text/csv': {

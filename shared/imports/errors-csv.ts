@@ -23,7 +23,11 @@ function page(db: DataPort, workspaceId: string, jobId: string, afterRow: number
  * answering, so an unknown job is a 404 rather than an empty 200; later pages are read as the
  * client takes the bytes (pull), so a slow reader holds no more than one page in memory.
  */
-export async function errorsCsvStream(db: DataPort, workspaceId: string, jobId: string): Promise<ReadableStream<Uint8Array> | null> {
+export async function errorsCsvStream(
+  db: DataPort,
+  workspaceId: string,
+  jobId: string,
+): Promise<ReadableStream<Uint8Array> | null> {
   const first = await page(db, workspaceId, jobId, 0);
   if (first === null) return null;
   const encoder = new TextEncoder();

@@ -19,11 +19,23 @@ export const IMPORT_EXAMPLES = {
     },
     csv: {
       summary: 'CSV text',
-      value: { csv: 'First Name,Last Name,Email Address\nJane,Doe,jane@acme.com\n', update_existing: true, tags: ['fair-2026'] },
+      value: {
+        csv: 'First Name,Last Name,Email Address\nJane,Doe,jane@acme.com\n',
+        update_existing: true,
+        tags: ['fair-2026'],
+      },
     },
   },
   completed: {
-    data: { job_id: JOB_ID, status: 'completed', total_rows: 2, created_count: 1, updated_count: 0, skipped_count: 1, errors: [rowError] },
+    data: {
+      job_id: JOB_ID,
+      status: 'completed',
+      total_rows: 2,
+      created_count: 1,
+      updated_count: 0,
+      skipped_count: 1,
+      errors: [rowError],
+    },
   },
   queued: { data: { job_id: JOB_ID, status: 'queued', total_rows: 1200 } },
   job: {

@@ -4,10 +4,10 @@ import { isPlainObject, longerThan } from '../contacts/messages.ts';
 import type { CsvParseResult } from './csv.ts';
 import {
   ACCEPTED_IDENTITY_HEADERS,
+  type HeaderMatch,
   isIdentityTarget,
   isVcardWebsite,
   matchHeader,
-  type HeaderMatch,
 } from './header-synonyms.ts';
 import { CUSTOM_PREFIX } from './record-row.ts';
 import { Turns } from '../lib/turns.ts';
@@ -57,7 +57,9 @@ function parseTarget(value: unknown): { target: string } | { problem: string } {
   // Field names are matched case-insensitively: "Email" can only mean one thing.
   const field = v.toLowerCase();
   if (FIELD_TARGETS.has(field)) return { target: field };
-  if (field === 'custom_fields') return { problem: 'is not a contact field; use "custom_fields.<name>" for a custom field' };
+  if (field === 'custom_fields') {
+    return { problem: 'is not a contact field; use "custom_fields.<name>" for a custom field' };
+  }
   return { problem: 'is not a contact field' };
 }
 
@@ -120,12 +122,22 @@ const IDENTITY_FIELDS_TEXT = 'email or a name field (full_name, first_name, last
 /** An import whose columns cannot give any contact an email or a name would skip every row: refuse it whole. */
 function requireIdentity(columns: Map<number, MappingTarget>, header: string[] | null, explicit: boolean): void {
   for (const target of columns.values()) if (isIdentityTarget(target)) return;
-  const seen = header === null ? [] : [{ path: 'csv', message: `the header has ${header.length} column${header.length === 1 ? '' : 's'}: ${listHeaders(header)}` }];
+  const seen = header === null ? [] : [{
+    path: 'csv',
+    message: `the header has ${header.length} column${header.length === 1 ? '' : 's'}: ${listHeaders(header)}`,
+  }];
   if (explicit) {
-    throw new MappingError([{ path: 'mapping', message: `the mapping maps no column to ${IDENTITY_FIELDS_TEXT}` }, ...seen]);
+    throw new MappingError([
+      { path: 'mapping', message: `the mapping maps no column to ${IDENTITY_FIELDS_TEXT}` },
+      ...seen,
+    ]);
   }
   throw new MappingError([
-    { path: 'mapping', message: `no column of the header maps to ${IDENTITY_FIELDS_TEXT}; supply a mapping, or name the columns as one of the accepted headers` },
+    {
+      path: 'mapping',
+      message:
+        `no column of the header maps to ${IDENTITY_FIELDS_TEXT}; supply a mapping, or name the columns as one of the accepted headers`,
+    },
     ...seen,
     ...ACCEPTED_IDENTITY_HEADERS.map((names) => ({ path: 'mapping', message: `accepted: ${names}` })),
   ]);
@@ -167,7 +179,11 @@ export async function resolveMappingInTurns(
   }
 }
 
-function* resolveSteps(header: CsvParseResult['header'], firstRecordWidth: number, mapping: Record<string, unknown> | undefined): Steps<ColumnMapping> {
+function* resolveSteps(
+  header: CsvParseResult['header'],
+  firstRecordWidth: number,
+  mapping: Record<string, unknown> | undefined,
+): Steps<ColumnMapping> {
   // null is how many JSON clients spell "not given".
   const given = mapping as unknown;
   if (given === undefined || given === null) {
@@ -183,7 +199,10 @@ function* resolveSteps(header: CsvParseResult['header'], firstRecordWidth: numbe
   }
   if (Object.keys(given).length === 0) {
     throw new MappingError([
-      { path: 'mapping', message: 'mapping is empty; map at least one column, or omit mapping to match headers by name' },
+      {
+        path: 'mapping',
+        message: 'mapping is empty; map at least one column, or omit mapping to match headers by name',
+      },
     ]);
   }
   const width = header === null ? firstRecordWidth : headerWidth(header);
@@ -195,7 +214,11 @@ function* resolveSteps(header: CsvParseResult['header'], firstRecordWidth: numbe
 }
 
 /** Applies the client's mapping: one pass over the keys, each looked up in an index of the header built once. */
-function* explicitColumns(given: Record<string, unknown>, header: string[] | null, width: number): Steps<Map<number, MappingTarget>> {
+function* explicitColumns(
+  given: Record<string, unknown>,
+  header: string[] | null,
+  width: number,
+): Steps<Map<number, MappingTarget>> {
   const problems: { path: string; message: string }[] = [];
   const columns = new Map<number, MappingTarget>();
   const claimedBy = new Map<number, string>();
@@ -214,10 +237,9 @@ function* explicitColumns(given: Record<string, unknown>, header: string[] | nul
     if (indexes.length === 0) {
       problems.push({
         path,
-        message:
-          header === null
-            ? `mapping key ${quote(key)} is not a column number between 1 and ${width} (has_header is false)`
-            : `mapping key ${quote(key)} is not a column of the header`,
+        message: header === null
+          ? `mapping key ${quote(key)} is not a column number between 1 and ${width} (has_header is false)`
+          : `mapping key ${quote(key)} is not a column of the header`,
       });
       continue;
     }
@@ -227,7 +249,9 @@ function* explicitColumns(given: Record<string, unknown>, header: string[] | nul
       if (previous !== undefined && previous !== target.target) {
         problems.push({
           path,
-          message: `mapping keys ${quote(claimedBy.get(i)!)} and ${quote(key)} both name column ${i + 1} but map it to different fields`,
+          message: `mapping keys ${quote(claimedBy.get(i)!)} and ${quote(key)} both name column ${
+            i + 1
+          } but map it to different fields`,
         });
         continue;
       }
@@ -276,7 +300,9 @@ function* autoMapping(header: string[]): Steps<ColumnMapping> {
   }
   const strongFields = new Set(candidates.filter((c) => !c.weak).map((c) => c.field));
   const vcard = candidates.some((c) => c.vcard);
-  const kept = candidates.filter((c) => (!c.weak || !strongFields.has(c.field)) && !(vcard && isVcardWebsite(header[c.index])));
+  const kept = candidates.filter((c) =>
+    (!c.weak || !strongFields.has(c.field)) && !(vcard && isVcardWebsite(header[c.index]))
+  );
   // Consultation order: preferred variants first; within each group, column order (stable sort).
   kept.sort((a, b) => Number(b.preferred) - Number(a.preferred));
   const columns = new Map(kept.map((c) => [c.index, c.field] as [number, string]));
@@ -293,10 +319,11 @@ function* autoMapping(header: string[]): Steps<ColumnMapping> {
 export function headerRecogniser(mapping: unknown): (fields: string[]) => boolean {
   if (mapping === undefined || mapping === null) {
     // Weak words ("Name", "Mail", "Contact") are common cell values too; only a strong one marks a header.
-    return (fields) => fields.some((f) => {
-      const m = matchHeader(f.trim());
-      return m !== undefined && !m.weak && isIdentityTarget(m.field);
-    });
+    return (fields) =>
+      fields.some((f) => {
+        const m = matchHeader(f.trim());
+        return m !== undefined && !m.weak && isIdentityTarget(m.field);
+      });
   }
   if (!isPlainObject(mapping)) return () => true;
   const keys = new Set(Object.keys(mapping).map((k) => k.trim().toLowerCase()));

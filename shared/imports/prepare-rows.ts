@@ -5,7 +5,7 @@
 import type { CsvRecord, Delimiter } from './csv.ts';
 import type { ColumnMapping } from './mapping.ts';
 import { columnCountProblem, recordToRow } from './record-row.ts';
-import { prepareRow, type PrepareOptions, type PreparedRow, type RowError } from './prepare.ts';
+import { type PreparedRow, type PrepareOptions, prepareRow, type RowError } from './prepare.ts';
 import { Turns } from '../lib/turns.ts';
 
 /** Validated rows and row errors of an import, ready for the batch upsert. */
@@ -53,7 +53,11 @@ export function prepareCsvRecords(records: CsvRecord[], mapping: ColumnMapping, 
 }
 
 /** Turns are given between rows: 500 rows at every field limit take longer than one turn should. */
-export async function prepareJsonRowsInTurns(rows: unknown[], firstRowNumber: number, opts: PrepareOptions): Promise<PreparedImport> {
+export async function prepareJsonRowsInTurns(
+  rows: unknown[],
+  firstRowNumber: number,
+  opts: PrepareOptions,
+): Promise<PreparedImport> {
   const out: PreparedImport = { rows: [], errors: [], total: rows.length };
   const turns = new Turns();
   for (const [i, raw] of rows.entries()) {
@@ -63,7 +67,11 @@ export async function prepareJsonRowsInTurns(rows: unknown[], firstRowNumber: nu
   return out;
 }
 
-export async function prepareCsvRecordsInTurns(records: CsvRecord[], mapping: ColumnMapping, opts: PrepareOptions): Promise<PreparedImport> {
+export async function prepareCsvRecordsInTurns(
+  records: CsvRecord[],
+  mapping: ColumnMapping,
+  opts: PrepareOptions,
+): Promise<PreparedImport> {
   const out: PreparedImport = { rows: [], errors: [], total: records.length };
   const turns = new Turns();
   for (const rec of records) {

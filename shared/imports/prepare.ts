@@ -35,7 +35,16 @@ export interface PrepareOptions {
 
 export type Prepared = { ok: true; row: PreparedRow } | { ok: false; error: RowError };
 
-const UPDATABLE = ['email', 'phone', 'job_title', 'company', 'related_company_id', 'linkedin_url', 'priority', 'custom_fields'] as const;
+const UPDATABLE = [
+  'email',
+  'phone',
+  'job_title',
+  'company',
+  'related_company_id',
+  'linkedin_url',
+  'priority',
+  'custom_fields',
+] as const;
 
 function supplied(raw: Record<string, unknown>, key: string): boolean {
   const v = raw[key];
@@ -89,7 +98,12 @@ export function prepareRow(raw: unknown, rowNumber: number, opts: PrepareOptions
     const [first] = result.issues;
     return {
       ok: false,
-      error: { row_number: rowNumber, ...at, code: first.code, message: result.issues.map((i) => i.message).join('; ') },
+      error: {
+        row_number: rowNumber,
+        ...at,
+        code: first.code,
+        message: result.issues.map((i) => i.message).join('; '),
+      },
     };
   }
   const { email_normalized: _derivedBySql, ...c } = result.contact;

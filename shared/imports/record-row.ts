@@ -87,7 +87,8 @@ class RowBuilder {
     this.custom ??= {};
     if (Object.hasOwn(this.custom, name)) return;
     setOwn(this.custom, name, value);
-    this.customBytes += name.length + 4 + (typeof value === 'string' ? value.length + 2 : value.join('').length + 2 * value.length + 1);
+    this.customBytes += name.length + 4 +
+      (typeof value === 'string' ? value.length + 2 : value.join('').length + 2 * value.length + 1);
   }
 
   addValues(field: string, values: string[]): void {
@@ -146,7 +147,10 @@ function applyCell(b: RowBuilder, target: string, value: string): void {
 }
 
 /** Builds the contact-shaped object of one record: field → value, first NON-EMPTY (after trim) value wins where several columns map to one field; custom_fields.<x> targets are collected into a custom_fields object. Empty cells are omitted. */
-export function recordToRow(fields: string[], mapping: { columns: ReadonlyMap<number, string> }): Record<string, unknown> {
+export function recordToRow(
+  fields: string[],
+  mapping: { columns: ReadonlyMap<number, string> },
+): Record<string, unknown> {
   const b = new RowBuilder();
   for (const [i, target] of mapping.columns) {
     const raw = fields[i];

@@ -18,12 +18,25 @@ export const ImportRequestSchema = z
       .check((ctx) => {
         if (!Array.isArray(ctx.value)) ctx.issues.push({ code: 'invalid_type', expected: 'array', input: ctx.value });
         else if (ctx.value.length === 0) {
-          ctx.issues.push({ code: 'too_small', origin: 'array', minimum: 1, inclusive: true, input: ctx.value, message: 'rows must hold at least one row' });
+          ctx.issues.push({
+            code: 'too_small',
+            origin: 'array',
+            minimum: 1,
+            inclusive: true,
+            input: ctx.value,
+            message: 'rows must hold at least one row',
+          });
         }
       })
       .optional()
-      .openapi({ description: 'Contact objects with the fields of POST /v1/contacts. Provide either rows or csv.', type: 'array', items: { $ref: CONTACT_INPUT_REF } }),
-    csv: z.string().min(1, 'csv must not be empty').optional().openapi({ description: 'Raw CSV text (RFC 4180, UTF-8). Provide either rows or csv.' }),
+      .openapi({
+        description: 'Contact objects with the fields of POST /v1/contacts. Provide either rows or csv.',
+        type: 'array',
+        items: { $ref: CONTACT_INPUT_REF },
+      }),
+    csv: z.string().min(1, 'csv must not be empty').optional().openapi({
+      description: 'Raw CSV text (RFC 4180, UTF-8). Provide either rows or csv.',
+    }),
     has_header: z.boolean().optional().openapi({ description: 'CSV only; default true.' }),
     // Not z.record: that visits (and copies) every key, up to 32,768 of them, in one go; mapping.ts
     // reads the keys with turns given between them.
@@ -31,7 +44,9 @@ export const ImportRequestSchema = z
       .custom<Record<string, unknown>>()
       .check((ctx) => {
         const v = ctx.value;
-        if (typeof v !== 'object' || v === null || Array.isArray(v)) ctx.issues.push({ code: 'invalid_type', expected: 'record', input: v });
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+          ctx.issues.push({ code: 'invalid_type', expected: 'record', input: v });
+        }
       })
       .optional()
       .openapi({
@@ -40,20 +55,32 @@ export const ImportRequestSchema = z
         description:
           'CSV only. Header name (or 1-based column number without header) → contact field, or `custom_fields.<name>`. Without it, headers are matched by name and common synonyms.',
       }),
-    delimiter: z.enum([',', ';', '\t', '|']).optional().openapi({ description: 'CSV only; detected from the first line when absent.' }),
-    update_existing: z.boolean().optional().openapi({ description: 'Update contacts matched by email or phone instead of skipping them; default false.' }),
-    tags: z.array(TagSchema).max(50, 'at most 50 tags').optional().openapi({ description: 'Tags applied to every created and updated contact.' }),
+    delimiter: z.enum([',', ';', '\t', '|']).optional().openapi({
+      description: 'CSV only; detected from the first line when absent.',
+    }),
+    update_existing: z.boolean().optional().openapi({
+      description: 'Update contacts matched by email or phone instead of skipping them; default false.',
+    }),
+    tags: z.array(TagSchema).max(50, 'at most 50 tags').optional().openapi({
+      description: 'Tags applied to every created and updated contact.',
+    }),
   })
   .strict()
   .superRefine((body, ctx) => {
     const hasRows = body.rows !== undefined;
     const hasCsv = body.csv !== undefined;
     if (hasRows === hasCsv) {
-      ctx.addIssue({ code: 'custom', path: [], message: hasRows ? 'provide either rows or csv, not both' : 'provide either rows or csv' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: hasRows ? 'provide either rows or csv, not both' : 'provide either rows or csv',
+      });
     }
     if (hasRows) {
       for (const key of ['has_header', 'mapping', 'delimiter'] as const) {
-        if (body[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies only to csv imports` });
+        if (body[key] !== undefined) {
+          ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies only to csv imports` });
+        }
       }
     }
   })

@@ -1,5 +1,5 @@
 /** @module POST /v1/import/contacts and GET /v1/import/jobs/{job_id}. */
-import { createRoute, z, type OpenAPIHono, type RouteHandler } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, type RouteHandler, z } from '@hono/zod-openapi';
 import { DatabaseError, type DataPort } from '../db/port.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ApiError } from '../http/errors.ts';
@@ -16,7 +16,14 @@ const RowErrorSchema = z
   .object({
     row_number: z.number().int(),
     line: z.number().int().optional().openapi({ description: 'CSV only: the physical line where the record starts' }),
-    code: z.enum(['missing_identity', 'invalid_email', 'invalid_phone', 'invalid_field', 'ambiguous_match', 'invalid_row']),
+    code: z.enum([
+      'missing_identity',
+      'invalid_email',
+      'invalid_phone',
+      'invalid_field',
+      'ambiguous_match',
+      'invalid_row',
+    ]),
     message: z.string(),
   })
   .strict()
@@ -31,9 +38,15 @@ const ImportResultSchema = z
     updated_count: z.number().int().optional(),
     skipped_count: z.number().int().optional(),
     errors: z.array(RowErrorSchema).optional(),
-    mapping_used: z.record(z.string(), z.string()).optional().openapi({ description: 'CSV only: the columns used and their fields, in column order' }),
-    unmapped_columns: z.array(z.string()).optional().openapi({ description: 'CSV only: the columns not used, in column order' }),
-    preamble_lines_skipped: z.number().int().optional().openapi({ description: 'CSV only: lines before the header that were skipped (a preamble, blank lines); absent when none' }),
+    mapping_used: z.record(z.string(), z.string()).optional().openapi({
+      description: 'CSV only: the columns used and their fields, in column order',
+    }),
+    unmapped_columns: z.array(z.string()).optional().openapi({
+      description: 'CSV only: the columns not used, in column order',
+    }),
+    preamble_lines_skipped: z.number().int().optional().openapi({
+      description: 'CSV only: lines before the header that were skipped (a preamble, blank lines); absent when none',
+    }),
   })
   // Import results grow with the CSV features (contract "CSV"); clients must ignore fields they do not know.
   .catchall(z.unknown())
@@ -52,8 +65,12 @@ const JobSchema = z
     error_count: z.number().int(),
     errors: z.array(RowErrorSchema).openapi({ description: 'The first 100 row errors' }),
     errors_truncated: z.boolean().openapi({ description: 'True when error_count exceeds the errors listed here' }),
-    errors_stored: z.number().int().openapi({ description: 'Row errors kept for /errors: the first 10,000 by row number; the rest are only counted' }),
-    error_counts: z.record(z.string(), z.number().int()).openapi({ description: 'Every row error by code, those not stored included' }),
+    errors_stored: z.number().int().openapi({
+      description: 'Row errors kept for /errors: the first 10,000 by row number; the rest are only counted',
+    }),
+    error_counts: z.record(z.string(), z.number().int()).openapi({
+      description: 'Every row error by code, those not stored included',
+    }),
     update_existing: z.boolean(),
     tags: z.array(z.string()),
     mapping_used: z.record(z.string(), z.string()).nullable(),
@@ -76,12 +93,30 @@ export const importContactsRoute = createRoute({
   operationId: 'importContacts',
   tags: TAGS,
   summary: 'Bulk-import contacts from JSON rows or CSV',
-  description: `Exactly one of \`rows\` or \`csv\`. Up to ${SYNC_ROW_LIMIT} data rows are imported in the request (\`200\`); more are queued (\`202\`) and tracked at \`GET /v1/import/jobs/{job_id}\`.`,
+  description:
+    `Exactly one of \`rows\` or \`csv\`. Up to ${SYNC_ROW_LIMIT} data rows are imported in the request (\`200\`); more are queued (\`202\`) and tracked at \`GET /v1/import/jobs/{job_id}\`.`,
   ...accessOf('idempotent'),
-  request: { body: { required: true, content: { 'application/json': { schema: ImportRequestSchema, examples: IMPORT_EXAMPLES.request } } } },
+  request: {
+    body: {
+      required: true,
+      content: { 'application/json': { schema: ImportRequestSchema, examples: IMPORT_EXAMPLES.request } },
+    },
+  },
   responses: {
-    200: jsonResponse('idempotent', 200, `Imported in the request (at most ${SYNC_ROW_LIMIT} rows)`, z.object({ data: ImportResultSchema }).strict(), IMPORT_EXAMPLES.completed),
-    202: jsonResponse('idempotent', 202, `Queued (more than ${SYNC_ROW_LIMIT} rows); track it at /v1/import/jobs/{job_id}`, z.object({ data: ImportResultSchema }).strict(), IMPORT_EXAMPLES.queued),
+    200: jsonResponse(
+      'idempotent',
+      200,
+      `Imported in the request (at most ${SYNC_ROW_LIMIT} rows)`,
+      z.object({ data: ImportResultSchema }).strict(),
+      IMPORT_EXAMPLES.completed,
+    ),
+    202: jsonResponse(
+      'idempotent',
+      202,
+      `Queued (more than ${SYNC_ROW_LIMIT} rows); track it at /v1/import/jobs/{job_id}`,
+      z.object({ data: ImportResultSchema }).strict(),
+      IMPORT_EXAMPLES.queued,
+    ),
     ...errorResponses('idempotent'),
   },
 });
@@ -109,7 +144,13 @@ export const listImportJobErrorsRoute = createRoute({
   ...accessOf('noBody'),
   request: { params: JobParams, query: z.object(pageFields({ maxPage: 1_000_000, defaultPerPage: 100 })).strict() },
   responses: {
-    200: jsonResponse('noBody', 200, 'A page of row errors, by row number', z.object({ data: z.array(RowErrorSchema), meta: PageMetaSchema }).strict(), IMPORT_EXAMPLES.errorsPage),
+    200: jsonResponse(
+      'noBody',
+      200,
+      'A page of row errors, by row number',
+      z.object({ data: z.array(RowErrorSchema), meta: PageMetaSchema }).strict(),
+      IMPORT_EXAMPLES.errorsPage,
+    ),
     ...errorResponses('noBody', [400, 404]),
   },
 });
@@ -117,7 +158,12 @@ export const listImportJobErrorsRoute = createRoute({
 /** The import found its Idempotency-Key claim taken over (its lease ran out before it started): a retry is running it. */
 function claimLostAsInUse(err: unknown): unknown {
   if (!(err instanceof DatabaseError) || err.sqlState !== '40001') return err;
-  return new ApiError('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry later.', undefined, { 'Retry-After': '1' });
+  return new ApiError(
+    'idempotency_key_in_use',
+    'A request with this Idempotency-Key is still being processed; retry later.',
+    undefined,
+    { 'Retry-After': '1' },
+  );
 }
 
 export interface ImportRouteDeps {
@@ -150,8 +196,10 @@ function importHandler({ db, now, onQueued }: ImportRouteDeps): RouteHandler<typ
 function jobHandler({ db }: ImportRouteDeps): RouteHandler<typeof getImportJobRoute, AppEnv> {
   return async (c) => {
     const workspaceId = c.get('principal').workspaceId;
-    const job = await lookupById(c.req.valid('param').job_id, JOB_ID, (id) =>
-      db.rpc<z.infer<typeof JobSchema> | null>('import_job_get', { p_workspace_id: workspaceId, p_job_id: id }),
+    const job = await lookupById(
+      c.req.valid('param').job_id,
+      JOB_ID,
+      (id) => db.rpc<z.infer<typeof JobSchema> | null>('import_job_get', { p_workspace_id: workspaceId, p_job_id: id }),
     );
     if (!job) throw jobNotFound();
     return c.json({ data: job }, 200);
@@ -162,8 +210,14 @@ function errorsHandler({ db }: ImportRouteDeps): RouteHandler<typeof listImportJ
   return async (c) => {
     const { page, per_page } = c.req.valid('query');
     const args = { p_workspace_id: c.get('principal').workspaceId, p_page: page, p_per_page: per_page };
-    const out = await lookupById(c.req.valid('param').job_id, JOB_ID, (id) =>
-      db.rpc<{ items: z.infer<typeof RowErrorSchema>[]; total: number } | null>('import_job_errors_page', { ...args, p_job_id: id }),
+    const out = await lookupById(
+      c.req.valid('param').job_id,
+      JOB_ID,
+      (id) =>
+        db.rpc<{ items: z.infer<typeof RowErrorSchema>[]; total: number } | null>('import_job_errors_page', {
+          ...args,
+          p_job_id: id,
+        }),
     );
     if (!out) throw jobNotFound();
     return c.json({ data: out.items, meta: pageMeta(page, per_page, out.total) }, 200);

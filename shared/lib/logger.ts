@@ -16,7 +16,10 @@ export function redact(fields: LogFields): LogFields {
   return out;
 }
 
-export function createJsonLogger(write: (line: string) => void = (l) => console.log(l), minLevel: LogLevel = 'info'): Logger {
+export function createJsonLogger(
+  write: (line: string) => void = (l) => console.log(l),
+  minLevel: LogLevel = 'info',
+): Logger {
   const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
   return {
     log(level, msg, fields = {}) {

@@ -16,7 +16,7 @@ export const yieldToEventLoop = () =>
     setTimeout(() => {
       lastTurn = performance.now();
       resolve();
-    }, 0),
+    }, 0)
   );
 
 /** How long work may run before it gives a turn; well below the 50 ms goal, since steps vary. */

@@ -1,5 +1,5 @@
 /** @module In-process sliding-window limiter for the embedded default (one process, no Redis). */
-import { WINDOW_MS, type LimitResult, type RateLimiter } from './limiter.ts';
+import { type LimitResult, type RateLimiter, WINDOW_MS } from './limiter.ts';
 
 /**
  * The same approximation @upstash/ratelimit's sliding window uses: the current fixed window's count

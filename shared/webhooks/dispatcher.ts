@@ -110,7 +110,10 @@ export async function dispatchDueWebhooks(deps: DispatchDeps): Promise<DispatchR
   // then attempted again (at least once); the first such error fails this call after all settled.
   const rejected = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
   for (const r of rejected) {
-    logger.log('error', 'webhook attempt not recorded', { error_name: (r.reason as Error)?.name, error_message: (r.reason as Error)?.message });
+    logger.log('error', 'webhook attempt not recorded', {
+      error_name: (r.reason as Error)?.name,
+      error_message: (r.reason as Error)?.message,
+    });
   }
   if (rejected.length > 0) throw rejected[0].reason;
   return result;
@@ -146,7 +149,13 @@ async function attemptDelivery(d: ClaimedDelivery, deps: AttemptDeps): Promise<A
 
 /** The signed POST itself, timed, with the endpoint's answer judged by `attemptOutcome`. */
 async function postSigned(d: ClaimedDelivery, secret: string, deps: AttemptDeps): Promise<AttemptResult> {
-  const headers = await webhookHeaders({ secret, webhookId: d.event_id, deliveryId: d.delivery_id, body: d.body, at: deps.now() });
+  const headers = await webhookHeaders({
+    secret,
+    webhookId: d.event_id,
+    deliveryId: d.delivery_id,
+    body: d.body,
+    at: deps.now(),
+  });
   const started = performance.now();
   const elapsed = () => Math.max(0, Math.round(performance.now() - started));
   const signal = AbortSignal.timeout(deps.timeoutMs);
@@ -171,8 +180,15 @@ function attemptOutcome(res: Response, duration_ms: number, response_body: strin
       response_body,
     };
   }
-  if (res.status >= 200 && res.status < 300) return { status_code: res.status, duration_ms, error: null, response_body };
-  return { status_code: res.status, duration_ms, error: cut(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`), response_body };
+  if (res.status >= 200 && res.status < 300) {
+    return { status_code: res.status, duration_ms, error: null, response_body };
+  }
+  return {
+    status_code: res.status,
+    duration_ms,
+    error: cut(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`),
+    response_body,
+  };
 }
 
 /** Up to RESPONSE_EXCERPT_BYTES of the body as text (never more bytes than that once re-encoded), then the rest is discarded. */
@@ -202,7 +218,10 @@ async function readExcerpt(res: Response): Promise<string | null> {
     offset += take;
   }
   if (bytes.length === 0) return '';
-  return fitUtf8(new TextDecoder('utf-8', { fatal: false }).decode(bytes).replaceAll('\u0000', ''), RESPONSE_EXCERPT_BYTES);
+  return fitUtf8(
+    new TextDecoder('utf-8', { fatal: false }).decode(bytes).replaceAll('\u0000', ''),
+    RESPONSE_EXCERPT_BYTES,
+  );
 }
 
 /** Trims text so its UTF-8 encoding fits `maxBytes` (replacement characters can grow it). */

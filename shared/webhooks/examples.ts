@@ -18,7 +18,15 @@ const event = {
   event: 'import.completed',
   created_at: '2026-06-01T12:00:04.000Z',
   workspace_id: '7d3f5a1c-2b4e-4f6a-8c9d-0e1f2a3b4c5d',
-  data: { job_id: 'imp_01KB8ZQ4N2V6X7Y8Z9A0B1C2D3', status: 'completed', total_rows: 1200, created_count: 1100, updated_count: 0, skipped_count: 100, error_count: 3 },
+  data: {
+    job_id: 'imp_01KB8ZQ4N2V6X7Y8Z9A0B1C2D3',
+    status: 'completed',
+    total_rows: 1200,
+    created_count: 1100,
+    updated_count: 0,
+    skipped_count: 100,
+    error_count: 3,
+  },
 };
 
 export const WEBHOOK_EXAMPLES = {
@@ -41,7 +49,15 @@ export const WEBHOOK_EXAMPLES = {
         created_at: '2026-06-01T12:00:04.000Z',
         completed_at: '2026-06-01T12:00:04.180Z',
         attempts: [
-          { attempt: 1, started_at: '2026-06-01T12:00:04.050Z', finished_at: '2026-06-01T12:00:04.180Z', status_code: 200, duration_ms: 130, error: null, response_body: 'ok' },
+          {
+            attempt: 1,
+            started_at: '2026-06-01T12:00:04.050Z',
+            finished_at: '2026-06-01T12:00:04.180Z',
+            status_code: 200,
+            duration_ms: 130,
+            error: null,
+            response_body: 'ok',
+          },
         ],
       },
     ],

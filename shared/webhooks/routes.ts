@@ -1,5 +1,5 @@
 /** @module The webhooks resource: POST|GET /v1/webhooks, GET|PATCH|DELETE /v1/webhooks/{id}, GET /v1/webhooks/{id}/deliveries (permission manageWebhooks). */
-import { createRoute, z, type OpenAPIHono, type RouteHandler } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, type RouteHandler, z } from '@hono/zod-openapi';
 import type { DataPort } from '../db/port.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ApiError } from '../http/errors.ts';
@@ -8,7 +8,15 @@ import { accessOf, errorResponses, jsonResponse, responseHeaders } from '../http
 import { pageFields, pageMeta, PageMetaSchema } from '../http/pagination.ts';
 import { idParams, lookupById, UUID } from '../http/resource-ids.ts';
 import { WEBHOOK_EXAMPLES } from './examples.ts';
-import { CreateBody, CreatedEndpointSchema, type Delivery, DeliverySchema, type Endpoint, PatchBody, WebhookEndpointSchema } from './schemas.ts';
+import {
+  CreateBody,
+  CreatedEndpointSchema,
+  type Delivery,
+  DeliverySchema,
+  type Endpoint,
+  PatchBody,
+  WebhookEndpointSchema,
+} from './schemas.ts';
 import type { SecretBox } from './secret-box.ts';
 import { generateWebhookSecret } from './signing.ts';
 import { checkWebhookUrl, type ResolveHost } from './ssrf.ts';
@@ -24,9 +32,20 @@ export const createWebhookRoute = createRoute({
   tags: TAGS,
   summary: 'Register a webhook endpoint (the signing secret is returned once)',
   ...accessOf('idempotent'),
-  request: { body: { required: true, content: { 'application/json': { schema: CreateBody, example: WEBHOOK_EXAMPLES.createBody } } } },
+  request: {
+    body: {
+      required: true,
+      content: { 'application/json': { schema: CreateBody, example: WEBHOOK_EXAMPLES.createBody } },
+    },
+  },
   responses: {
-    201: jsonResponse('idempotent', 201, 'Created; `secret` is never shown again', z.object({ data: CreatedEndpointSchema }).strict(), WEBHOOK_EXAMPLES.created),
+    201: jsonResponse(
+      'idempotent',
+      201,
+      'Created; `secret` is never shown again',
+      z.object({ data: CreatedEndpointSchema }).strict(),
+      WEBHOOK_EXAMPLES.created,
+    ),
     ...errorResponses('idempotent'),
   },
 });
@@ -40,7 +59,13 @@ export const listWebhooksRoute = createRoute({
   ...accessOf('noBody'),
   request: { query: PageQuery },
   responses: {
-    200: jsonResponse('noBody', 200, 'A page of endpoints, oldest first', z.object({ data: z.array(WebhookEndpointSchema), meta: PageMetaSchema }).strict(), WEBHOOK_EXAMPLES.list),
+    200: jsonResponse(
+      'noBody',
+      200,
+      'A page of endpoints, oldest first',
+      z.object({ data: z.array(WebhookEndpointSchema), meta: PageMetaSchema }).strict(),
+      WEBHOOK_EXAMPLES.list,
+    ),
     ...errorResponses('noBody', [400]),
   },
 });
@@ -54,7 +79,13 @@ export const getWebhookRoute = createRoute({
   ...accessOf('noBody'),
   request: { params: IdParams },
   responses: {
-    200: jsonResponse('noBody', 200, 'The endpoint (without its secret)', z.object({ data: WebhookEndpointSchema }).strict(), WEBHOOK_EXAMPLES.endpoint),
+    200: jsonResponse(
+      'noBody',
+      200,
+      'The endpoint (without its secret)',
+      z.object({ data: WebhookEndpointSchema }).strict(),
+      WEBHOOK_EXAMPLES.endpoint,
+    ),
     ...errorResponses('noBody', [404]),
   },
 });
@@ -66,9 +97,18 @@ export const updateWebhookRoute = createRoute({
   tags: TAGS,
   summary: 'Change a webhook endpoint (url, events, description, active)',
   ...accessOf('jsonBody'),
-  request: { params: IdParams, body: { required: true, content: { 'application/json': { schema: PatchBody, example: { active: true } } } } },
+  request: {
+    params: IdParams,
+    body: { required: true, content: { 'application/json': { schema: PatchBody, example: { active: true } } } },
+  },
   responses: {
-    200: jsonResponse('jsonBody', 200, 'The changed endpoint', z.object({ data: WebhookEndpointSchema }).strict(), WEBHOOK_EXAMPLES.endpoint),
+    200: jsonResponse(
+      'jsonBody',
+      200,
+      'The changed endpoint',
+      z.object({ data: WebhookEndpointSchema }).strict(),
+      WEBHOOK_EXAMPLES.endpoint,
+    ),
     ...errorResponses('jsonBody', [404]),
   },
 });
@@ -96,7 +136,13 @@ export const listDeliveriesRoute = createRoute({
   ...accessOf('noBody'),
   request: { params: IdParams, query: PageQuery },
   responses: {
-    200: jsonResponse('noBody', 200, 'A page of deliveries, newest first', z.object({ data: z.array(DeliverySchema), meta: PageMetaSchema }).strict(), WEBHOOK_EXAMPLES.deliveries),
+    200: jsonResponse(
+      'noBody',
+      200,
+      'A page of deliveries, newest first',
+      z.object({ data: z.array(DeliverySchema), meta: PageMetaSchema }).strict(),
+      WEBHOOK_EXAMPLES.deliveries,
+    ),
     ...errorResponses('noBody', [400, 404]),
   },
 });
@@ -122,7 +168,12 @@ function normalizeDescription(d: string | null | undefined): string | null {
 /** The URL as it will be fetched (WHATWG-normalised), after the SSRF guard accepted it. */
 async function acceptedUrl(url: string, { resolveHost, allowLoopback }: WebhookRouteDeps): Promise<string> {
   const check = await checkWebhookUrl(url, { resolveHost, allowLoopback });
-  if (!check.ok) throw new ApiError('validation_error', `Invalid webhook URL: ${check.reason}.`, [{ path: 'url', message: check.reason }]);
+  if (!check.ok) {
+    throw new ApiError('validation_error', `Invalid webhook URL: ${check.reason}.`, [{
+      path: 'url',
+      message: check.reason,
+    }]);
+  }
   return new URL(url).href;
 }
 
@@ -131,7 +182,12 @@ function createHandler(deps: WebhookRouteDeps): RouteHandler<typeof createWebhoo
     const body = c.req.valid('json');
     // Refused rather than stored in plain text: the deployment must set WEBHOOK_SECRET_KEY.
     const secrets = deps.secrets;
-    if (!secrets) throw new ApiError('service_unavailable', 'Webhook endpoints cannot be created: the service has no key to encrypt their secrets (WEBHOOK_SECRET_KEY).');
+    if (!secrets) {
+      throw new ApiError(
+        'service_unavailable',
+        'Webhook endpoints cannot be created: the service has no key to encrypt their secrets (WEBHOOK_SECRET_KEY).',
+      );
+    }
     const url = await acceptedUrl(body.url, deps);
     const workspaceId = c.get('principal').workspaceId;
     const secret = generateWebhookSecret();
@@ -144,9 +200,13 @@ function createHandler(deps: WebhookRouteDeps): RouteHandler<typeof createWebhoo
       p_active: body.active ?? true,
     });
     if (out.status === 'limit_reached') {
-      throw new ApiError('validation_error', `A workspace can have at most ${out.limit} webhook endpoints; delete one first.`, [
-        { path: '', message: `at most ${out.limit} webhook endpoints per workspace` },
-      ]);
+      throw new ApiError(
+        'validation_error',
+        `A workspace can have at most ${out.limit} webhook endpoints; delete one first.`,
+        [
+          { path: '', message: `at most ${out.limit} webhook endpoints per workspace` },
+        ],
+      );
     }
     // The replayable copy of this response holds the secret: it is stored sealed (shared/http/idempotency.ts).
     const idem = c.get('idempotency');
@@ -165,7 +225,11 @@ function updateHandler(deps: WebhookRouteDeps): RouteHandler<typeof updateWebhoo
     if (body.events !== undefined) changes.events = [...new Set(body.events)];
     if (body.description !== undefined) changes.description = normalizeDescription(body.description);
     if (body.active !== undefined) changes.active = body.active;
-    const endpoint = await deps.db.rpc<Endpoint | null>('webhook_endpoint_update', { p_workspace_id: c.get('principal').workspaceId, p_id: id, p_patch: changes });
+    const endpoint = await deps.db.rpc<Endpoint | null>('webhook_endpoint_update', {
+      p_workspace_id: c.get('principal').workspaceId,
+      p_id: id,
+      p_patch: changes,
+    });
     if (!endpoint) throw notFound();
     return c.json({ data: endpoint }, 200);
   };
@@ -174,7 +238,11 @@ function updateHandler(deps: WebhookRouteDeps): RouteHandler<typeof updateWebhoo
 function listHandler({ db }: WebhookRouteDeps): RouteHandler<typeof listWebhooksRoute, AppEnv> {
   return async (c) => {
     const { page, per_page } = c.req.valid('query');
-    const out = await db.rpc<{ items: Endpoint[]; total: number }>('webhook_endpoint_list', { p_workspace_id: c.get('principal').workspaceId, p_page: page, p_per_page: per_page });
+    const out = await db.rpc<{ items: Endpoint[]; total: number }>('webhook_endpoint_list', {
+      p_workspace_id: c.get('principal').workspaceId,
+      p_page: page,
+      p_per_page: per_page,
+    });
     return c.json({ data: out.items, meta: pageMeta(page, per_page, out.total) }, 200);
   };
 }
@@ -182,7 +250,11 @@ function listHandler({ db }: WebhookRouteDeps): RouteHandler<typeof listWebhooks
 function getHandler({ db }: WebhookRouteDeps): RouteHandler<typeof getWebhookRoute, AppEnv> {
   return async (c) => {
     const workspaceId = c.get('principal').workspaceId;
-    const endpoint = await lookupById(c.req.valid('param').id, UUID, (id) => db.rpc<Endpoint | null>('webhook_endpoint_get', { p_workspace_id: workspaceId, p_id: id }));
+    const endpoint = await lookupById(
+      c.req.valid('param').id,
+      UUID,
+      (id) => db.rpc<Endpoint | null>('webhook_endpoint_get', { p_workspace_id: workspaceId, p_id: id }),
+    );
     if (!endpoint) throw notFound();
     return c.json({ data: endpoint }, 200);
   };
@@ -191,7 +263,11 @@ function getHandler({ db }: WebhookRouteDeps): RouteHandler<typeof getWebhookRou
 function deleteHandler({ db }: WebhookRouteDeps): RouteHandler<typeof deleteWebhookRoute, AppEnv> {
   return async (c) => {
     const workspaceId = c.get('principal').workspaceId;
-    const deleted = await lookupById(c.req.valid('param').id, UUID, (id) => db.rpc<boolean>('webhook_endpoint_delete', { p_workspace_id: workspaceId, p_id: id }));
+    const deleted = await lookupById(
+      c.req.valid('param').id,
+      UUID,
+      (id) => db.rpc<boolean>('webhook_endpoint_delete', { p_workspace_id: workspaceId, p_id: id }),
+    );
     if (!deleted) throw notFound();
     return c.body(null, 204);
   };
@@ -201,8 +277,11 @@ function deliveriesHandler({ db }: WebhookRouteDeps): RouteHandler<typeof listDe
   return async (c) => {
     const { page, per_page } = c.req.valid('query');
     const args = { p_workspace_id: c.get('principal').workspaceId, p_page: page, p_per_page: per_page };
-    const out = await lookupById(c.req.valid('param').id, UUID, (id) =>
-      db.rpc<{ items: Delivery[]; total: number } | null>('webhook_delivery_list', { ...args, p_endpoint_id: id }),
+    const out = await lookupById(
+      c.req.valid('param').id,
+      UUID,
+      (id) =>
+        db.rpc<{ items: Delivery[]; total: number } | null>('webhook_delivery_list', { ...args, p_endpoint_id: id }),
     );
     if (!out) throw notFound();
     return c.json({ data: out.items, meta: pageMeta(page, per_page, out.total) }, 200);

@@ -13,7 +13,9 @@ export const WebhookEndpointSchema = z
     events: z.array(z.string()),
     description: z.string().nullable(),
     active: z.boolean(),
-    disabled_reason: z.string().nullable().openapi({ description: 'Set when the service deactivated the endpoint (a 410 Gone answer)' }),
+    disabled_reason: z.string().nullable().openapi({
+      description: 'Set when the service deactivated the endpoint (a 410 Gone answer)',
+    }),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -21,7 +23,10 @@ export const WebhookEndpointSchema = z
   .openapi('WebhookEndpoint');
 
 export const CreatedEndpointSchema = WebhookEndpointSchema.extend({
-  secret: z.string().openapi({ description: 'whsec_<base64>: the signing secret, shown only in this response', example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw4uWXPg3bQn0=' }),
+  secret: z.string().openapi({
+    description: 'whsec_<base64>: the signing secret, shown only in this response',
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw4uWXPg3bQn0=',
+  }),
 }).strict()
   .openapi('WebhookEndpointCreated');
 
@@ -62,13 +67,20 @@ const EventsField = z
   .superRefine((events, ctx) => {
     events.forEach((e, i) => {
       if (!(WEBHOOK_EVENTS as readonly string[]).includes(e)) {
-        ctx.addIssue({ code: 'custom', path: [i], message: `unknown event "${e}" (known: ${WEBHOOK_EVENTS.join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [i],
+          message: `unknown event "${e}" (known: ${WEBHOOK_EVENTS.join(', ')})`,
+        });
       }
     });
   })
   .openapi({ description: `Events to receive: ${WEBHOOK_EVENTS.join(', ')}`, example: ['import.completed'] });
 
-const UrlField = z.string().min(1).max(MAX_WEBHOOK_URL_LENGTH).openapi({ description: 'https URL with a public address', example: 'https://example.com/hooks/leadlex' });
+const UrlField = z.string().min(1).max(MAX_WEBHOOK_URL_LENGTH).openapi({
+  description: 'https URL with a public address',
+  example: 'https://example.com/hooks/leadlex',
+});
 const DescriptionField = z.string().max(500).nullable().optional();
 
 export const CreateBody = z
@@ -77,7 +89,12 @@ export const CreateBody = z
   .openapi('WebhookEndpointCreate');
 
 export const PatchBody = z
-  .object({ url: UrlField.optional(), events: EventsField.optional(), description: DescriptionField, active: z.boolean().optional() })
+  .object({
+    url: UrlField.optional(),
+    events: EventsField.optional(),
+    description: DescriptionField,
+    active: z.boolean().optional(),
+  })
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: 'give at least one of url, events, description, active' })
   .openapi('WebhookEndpointUpdate');

@@ -34,7 +34,11 @@ export function decodeSecretKey(b64: string, setting: string): Uint8Array {
   } catch {
     throw new SecretBoxError(`${setting} is not base64`);
   }
-  if (bytes.length !== KEY_BYTES) throw new SecretBoxError(`${setting} must be ${KEY_BYTES} bytes of base64 (got ${bytes.length}); make one with: openssl rand -base64 32`);
+  if (bytes.length !== KEY_BYTES) {
+    throw new SecretBoxError(
+      `${setting} must be ${KEY_BYTES} bytes of base64 (got ${bytes.length}); make one with: openssl rand -base64 32`,
+    );
+  }
   return bytes;
 }
 
@@ -47,7 +51,10 @@ async function keyIdOf(raw: Uint8Array): Promise<string> {
 export async function createSecretBox(current: Uint8Array, previous: Uint8Array[] = []): Promise<SecretBox> {
   const keys = new Map<string, CryptoKey>();
   for (const raw of [current, ...previous]) {
-    keys.set(await keyIdOf(raw), await crypto.subtle.importKey('raw', raw as BufferSource, 'AES-GCM', false, ['encrypt', 'decrypt']));
+    keys.set(
+      await keyIdOf(raw),
+      await crypto.subtle.importKey('raw', raw as BufferSource, 'AES-GCM', false, ['encrypt', 'decrypt']),
+    );
   }
   const keyId = await keyIdOf(current);
   return {
@@ -65,11 +72,21 @@ export async function createSecretBox(current: Uint8Array, previous: Uint8Array[
       const m = SEALED.exec(sealed);
       if (!m) throw new SecretBoxError('not a sealed secret');
       const key = keys.get(m[1]);
-      if (!key) throw new SecretBoxError(`sealed with key ${m[1]}, which is not configured (WEBHOOK_SECRET_KEY / WEBHOOK_SECRET_KEYS_PREVIOUS)`);
+      if (!key) {
+        throw new SecretBoxError(
+          `sealed with key ${m[1]}, which is not configured (WEBHOOK_SECRET_KEY / WEBHOOK_SECRET_KEYS_PREVIOUS)`,
+        );
+      }
       const bytes = base64ToBytes(m[2]);
       try {
-        const params = { name: 'AES-GCM', iv: bytes.subarray(0, IV_BYTES) as BufferSource, additionalData: encoder.encode(context) };
-        return new TextDecoder().decode(await crypto.subtle.decrypt(params, key, bytes.subarray(IV_BYTES) as BufferSource));
+        const params = {
+          name: 'AES-GCM',
+          iv: bytes.subarray(0, IV_BYTES) as BufferSource,
+          additionalData: encoder.encode(context),
+        };
+        return new TextDecoder().decode(
+          await crypto.subtle.decrypt(params, key, bytes.subarray(IV_BYTES) as BufferSource),
+        );
       } catch {
         throw new SecretBoxError(`key ${m[1]} does not open this secret (altered, or sealed for another workspace)`);
       }

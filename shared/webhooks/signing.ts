@@ -24,7 +24,13 @@ export function decodeWebhookSecret(secret: string): Uint8Array {
 }
 
 export async function hmacSha256(key: Uint8Array, message: string | Uint8Array): Promise<Uint8Array> {
-  const cryptoKey = await crypto.subtle.importKey('raw', key as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const cryptoKey = await crypto.subtle.importKey(
+    'raw',
+    key as BufferSource,
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   const data = typeof message === 'string' ? encoder.encode(message) : message;
   return new Uint8Array(await crypto.subtle.sign('HMAC', cryptoKey, data as BufferSource));
 }
@@ -35,8 +41,15 @@ export async function leadlexSignature(secret: string, body: string): Promise<st
 }
 
 /** `webhook-signature` (Standard Webhooks): `v1,` + base64 HMAC-SHA256 of `id.timestamp.body`. */
-export async function standardSignature(secret: string, webhookId: string, timestampSeconds: number, body: string): Promise<string> {
-  return `v1,${bytesToBase64(await hmacSha256(decodeWebhookSecret(secret), `${webhookId}.${timestampSeconds}.${body}`))}`;
+export async function standardSignature(
+  secret: string,
+  webhookId: string,
+  timestampSeconds: number,
+  body: string,
+): Promise<string> {
+  return `v1,${
+    bytesToBase64(await hmacSha256(decodeWebhookSecret(secret), `${webhookId}.${timestampSeconds}.${body}`))
+  }`;
 }
 
 export interface WebhookHeaderInput {
@@ -51,7 +64,9 @@ export interface WebhookHeaderInput {
 }
 
 /** Every header of a delivery attempt, both signature schemes included. */
-export async function webhookHeaders({ secret, webhookId, deliveryId, body, at }: WebhookHeaderInput): Promise<Record<string, string>> {
+export async function webhookHeaders(
+  { secret, webhookId, deliveryId, body, at }: WebhookHeaderInput,
+): Promise<Record<string, string>> {
   const seconds = Math.floor(at.getTime() / 1000);
   return {
     'Content-Type': 'application/json',
@@ -66,7 +81,11 @@ export async function webhookHeaders({ secret, webhookId, deliveryId, body, at }
 }
 
 /** Consumer side of `X-LeadLex-Signature`, compared in constant time. */
-export async function verifyLeadlexSignature(secret: string, body: string, header: string | null | undefined): Promise<boolean> {
+export async function verifyLeadlexSignature(
+  secret: string,
+  body: string,
+  header: string | null | undefined,
+): Promise<boolean> {
   if (!header) return false;
   return timingSafeEqualStrings(header.trim(), await leadlexSignature(secret, body));
 }
@@ -78,7 +97,11 @@ export async function verifyLeadlexSignature(secret: string, body: string, heade
 export async function verifyStandardSignature(
   secret: string,
   body: string,
-  headers: { id: string | null | undefined; timestamp: string | null | undefined; signature: string | null | undefined },
+  headers: {
+    id: string | null | undefined;
+    timestamp: string | null | undefined;
+    signature: string | null | undefined;
+  },
   { now = new Date(), toleranceSeconds = 300 }: { now?: Date; toleranceSeconds?: number } = {},
 ): Promise<boolean> {
   const { id, timestamp, signature } = headers;

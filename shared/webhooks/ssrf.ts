@@ -170,7 +170,10 @@ function isLoopbackName(host: string): boolean {
  * refuses credentials, and resolves the host (IP literals are checked without DNS) so that every
  * address is public (or loopback with `allowLoopback`). The reason names what failed.
  */
-export async function checkWebhookUrl(url: string, { resolveHost, allowLoopback }: WebhookUrlCheckOptions): Promise<WebhookUrlCheck> {
+export async function checkWebhookUrl(
+  url: string,
+  { resolveHost, allowLoopback }: WebhookUrlCheckOptions,
+): Promise<WebhookUrlCheck> {
   const fail = (reason: string): WebhookUrlCheck => ({ ok: false, reason });
   if (url.length > MAX_WEBHOOK_URL_LENGTH) return fail(`the URL is longer than ${MAX_WEBHOOK_URL_LENGTH} characters`);
   let u: URL;
@@ -223,6 +226,10 @@ export async function checkWebhookUrl(url: string, { resolveHost, allowLoopback 
 
 function describeResolveError(err: unknown): string {
   const e = err as { code?: unknown; name?: unknown; message?: unknown };
-  const code = typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' && e.name !== 'Error' ? e.name : undefined;
+  const code = typeof e?.code === 'string'
+    ? e.code
+    : typeof e?.name === 'string' && e.name !== 'Error'
+    ? e.name
+    : undefined;
   return code ?? (typeof e?.message === 'string' ? e.message.slice(0, 100) : 'lookup failed');
 }

@@ -29,14 +29,25 @@ export function createWorkerApp({ secrets, tick, logger = silentLogger, corsOrig
     const presented = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
     // Every accepted secret is compared, so timing does not tell which one nearly matched.
     const ok = accepted.map((s) => timingSafeEqualStrings(presented, s)).some(Boolean);
-    if (!ok) return c.json(errorBody('invalid_key', 'The worker needs its shared secret or the service role key.', requestId), 401);
-    if (c.req.method !== 'POST') return c.json(errorBody('not_found', 'The worker is invoked with POST.', requestId), 404);
+    if (!ok) {
+      return c.json(
+        errorBody('invalid_key', 'The worker needs its shared secret or the service role key.', requestId),
+        401,
+      );
+    }
+    if (c.req.method !== 'POST') {
+      return c.json(errorBody('not_found', 'The worker is invoked with POST.', requestId), 404);
+    }
     try {
       const result = await tick();
       logger.log('info', 'worker tick', { request_id: requestId, ...result });
       return c.json({ data: result }, 200);
     } catch (err) {
-      logger.log('error', 'worker tick failed', { request_id: requestId, error_name: (err as Error)?.name, error_message: (err as Error)?.message });
+      logger.log('error', 'worker tick failed', {
+        request_id: requestId,
+        error_name: (err as Error)?.name,
+        error_message: (err as Error)?.message,
+      });
       return c.json(errorBody('internal_error', 'The worker tick failed; it will be retried.', requestId), 500);
     }
   });

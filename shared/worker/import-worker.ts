@@ -60,7 +60,10 @@ export async function runImportWorker(options: ImportWorkerOptions): Promise<Imp
   // The first job is always claimed and given at least one chunk, so every tick makes progress.
   do {
     const job = await tick.blocked(
-      tick.call<ClaimedJob | null>('import_job_claim', { p_worker: tick.settings.workerId, p_lease_seconds: tick.settings.leaseSeconds }),
+      tick.call<ClaimedJob | null>('import_job_claim', {
+        p_worker: tick.settings.workerId,
+        p_lease_seconds: tick.settings.leaseSeconds,
+      }),
     );
     if (!job) return tick.result;
     tick.result.jobs++;
@@ -105,7 +108,11 @@ async function runJob(tick: Tick, job: ClaimedJob): Promise<'ended' | 'paused'> 
   const { logger, workerId } = tick.settings;
   const log: JobLog = (level, msg, extra = {}) =>
     logger.log(level, msg, { job_id: job.job_id, workspace_id: job.workspace_id, worker: workerId, ...extra });
-  log('info', 'import job claimed', { attempt: job.attempt, cursor_offset: job.cursor_offset, processed_rows: job.processed_rows });
+  log('info', 'import job claimed', {
+    attempt: job.attempt,
+    cursor_offset: job.cursor_offset,
+    processed_rows: job.processed_rows,
+  });
 
   const committer = new ChunkCommitter(job, {
     call: tick.call,
@@ -131,7 +138,12 @@ async function runJob(tick: Tick, job: ClaimedJob): Promise<'ended' | 'paused'> 
 }
 
 /** Reads the payload into chunks and commits them; a malformed CSV keeps the rows before it, then fails the job. */
-async function streamJob(tick: Tick, job: ClaimedJob, committer: ChunkCommitter, log: JobLog): Promise<'ended' | 'paused'> {
+async function streamJob(
+  tick: Tick,
+  job: ClaimedJob,
+  committer: ChunkCommitter,
+  log: JobLog,
+): Promise<'ended' | 'paused'> {
   const { chunkRows, chunkBytes, sliceBytes } = tick.settings;
   const release = (args: { p_error: string | null; p_fatal?: boolean }) =>
     tick.blocked(tick.call('import_job_release', { p_job_id: job.job_id, p_lease_token: job.lease_token, ...args }));
@@ -164,9 +176,16 @@ async function streamJob(tick: Tick, job: ClaimedJob, committer: ChunkCommitter,
 /** Gives the job back after a failure: retried with backoff, or failed once its attempts are spent. */
 async function releaseAfterFailure(tick: Tick, job: ClaimedJob, err: unknown, log: JobLog): Promise<void> {
   const message = (err as Error)?.message ?? String(err);
-  log('error', 'import chunk failed; will retry', { error_name: (err as Error)?.name, error_message: message.slice(0, 300) });
+  log('error', 'import chunk failed; will retry', {
+    error_name: (err as Error)?.name,
+    error_message: message.slice(0, 300),
+  });
   const out = await tick
-    .call<{ status: string }>('import_job_release', { p_job_id: job.job_id, p_lease_token: job.lease_token, p_error: message.slice(0, 500) })
+    .call<{ status: string }>('import_job_release', {
+      p_job_id: job.job_id,
+      p_lease_token: job.lease_token,
+      p_error: message.slice(0, 500),
+    })
     .catch(() => ({ status: 'unknown' }));
   if (out.status === 'failed') tick.result.failed++;
 }

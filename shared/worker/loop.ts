@@ -37,12 +37,17 @@ export function startLoop({ tick, idleMs = 1000, periodic = [], logger = silentL
       try {
         more = (await tick()).more;
       } catch (err) {
-        logger.log('error', 'worker tick failed', { error_name: (err as Error)?.name, error_message: (err as Error)?.message });
+        logger.log('error', 'worker tick failed', {
+          error_name: (err as Error)?.name,
+          error_message: (err as Error)?.message,
+        });
       }
       for (const [i, p] of periodic.entries()) {
         if (Date.now() - lastRun[i] < p.everyMs) continue;
         lastRun[i] = Date.now();
-        await p.run().catch((err) => logger.log('error', 'periodic job failed', { error_message: (err as Error)?.message }));
+        await p.run().catch((err) =>
+          logger.log('error', 'periodic job failed', { error_message: (err as Error)?.message })
+        );
       }
     })();
     await running;

@@ -3,7 +3,7 @@
  * (the next one already on its way while this one is parsed), cut into CSV records or NDJSON
  * lines, each with the byte offset and physical line just past it, where a cursor can resume.
  */
-import { streamCsvFrom, type PositionedCsvRecord } from '../imports/csv.ts';
+import { type PositionedCsvRecord, streamCsvFrom } from '../imports/csv.ts';
 import type { CsvSettings } from '../imports/prepare-rows.ts';
 
 /** Where the stream stands after a record: the cursor a commit moves the job to. */
@@ -33,7 +33,12 @@ type Call = <T>(name: string, args: Record<string, unknown>) => Promise<T>;
 type Wait = <T>(p: Promise<T>) => Promise<T>;
 
 /** The job's records from its cursor; a CSV structure error surfaces as CsvStructureError. */
-export function payloadRecords(job: PayloadSource, call: Call, wait: Wait, sliceBytes: number): AsyncIterable<PayloadRecord> {
+export function payloadRecords(
+  job: PayloadSource,
+  call: Call,
+  wait: Wait,
+  sliceBytes: number,
+): AsyncIterable<PayloadRecord> {
   const slices = payloadSlices(call, wait, job.job_id, job.cursor_offset, sliceBytes);
   if (job.payload_format === 'csv') {
     return streamCsvFrom(slices, {
@@ -54,8 +59,15 @@ interface Slice {
  * The payload from `offset` on, as text slices cut at character boundaries by SQL. The next slice
  * is requested before this one is handed on, so parsing never waits a round trip for its input.
  */
-async function* payloadSlices(call: Call, wait: Wait, jobId: string, offset: number, sliceBytes: number): AsyncGenerator<string> {
-  const fetchAt = (at: number) => call<Slice | null>('import_job_payload_slice', { p_job_id: jobId, p_offset: at, p_length: sliceBytes });
+async function* payloadSlices(
+  call: Call,
+  wait: Wait,
+  jobId: string,
+  offset: number,
+  sliceBytes: number,
+): AsyncGenerator<string> {
+  const fetchAt = (at: number) =>
+    call<Slice | null>('import_job_payload_slice', { p_job_id: jobId, p_offset: at, p_length: sliceBytes });
   let pending: Promise<Slice | null> | null = fetchAt(offset);
   try {
     while (pending) {

@@ -4,7 +4,7 @@ import type { Logger } from '../lib/logger.ts';
 import { dispatchDueWebhooks, type DispatchResult } from '../webhooks/dispatcher.ts';
 import type { SecretBox } from '../webhooks/secret-box.ts';
 import type { ResolveHost } from '../webhooks/ssrf.ts';
-import { runImportWorker, type ImportTickResult, type ImportWorkerOptions } from './import-worker.ts';
+import { type ImportTickResult, type ImportWorkerOptions, runImportWorker } from './import-worker.ts';
 
 export interface TickDeps {
   db: DataPort;

@@ -38,7 +38,9 @@ function processTicks(pid: number): number | undefined {
 }
 
 async function backendTicks(stack: BenchStack): Promise<Map<number, number>> {
-  const rows = await stack.sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${stack.databaseName}`;
+  const rows = await stack.sql<
+    { pid: number }[]
+  >`select pid from pg_stat_activity where datname = ${stack.databaseName}`;
   const out = new Map<number, number>();
   for (const { pid } of rows) {
     const t = processTicks(pid);
@@ -50,7 +52,12 @@ async function backendTicks(stack: BenchStack): Promise<Map<number, number>> {
 export async function cpuSnapshot(stack: BenchStack): Promise<CpuSnapshot | undefined> {
   try {
     const usage = process.cpuUsage();
-    return { at: performance.now(), machineBusy: machineBusyTicks(), ownMicros: usage.user + usage.system, backends: await backendTicks(stack) };
+    return {
+      at: performance.now(),
+      machineBusy: machineBusyTicks(),
+      ownMicros: usage.user + usage.system,
+      backends: await backendTicks(stack),
+    };
   } catch {
     return undefined;
   }

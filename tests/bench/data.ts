@@ -3,10 +3,59 @@
  * unique across the whole run, so "new" scenarios really create and never match by accident.
  */
 
-const FIRST = ['Anna', 'Jonas', 'Lea', 'Lukas', 'Mia', 'Felix', 'Sofia', 'Noah', 'Emma', 'Elias', 'Hanna', 'Paul', 'Marie', 'Ben', 'Clara', 'Leon'];
-const LAST = ['Müller', 'Schmidt', 'Schneider', 'Fischer', 'Weber', 'Meyer', 'Wagner', 'Becker', 'Schulz', 'Hoffmann', 'Koch', 'Richter', 'Klein', 'Wolf'];
-const COMPANY = ['Nordwind GmbH', 'Acme Corp', 'Lindqvist & Partner', 'Blue Harbor Ltd', 'Kessler AG', 'Tiefbau Süd', 'Globex', 'Initech'];
-const TITLE = ['Head of Sales', 'CTO', 'Procurement Manager', 'Marketing Lead', 'Office Manager', 'Founder', 'Account Executive'];
+const FIRST = [
+  'Anna',
+  'Jonas',
+  'Lea',
+  'Lukas',
+  'Mia',
+  'Felix',
+  'Sofia',
+  'Noah',
+  'Emma',
+  'Elias',
+  'Hanna',
+  'Paul',
+  'Marie',
+  'Ben',
+  'Clara',
+  'Leon',
+];
+const LAST = [
+  'Müller',
+  'Schmidt',
+  'Schneider',
+  'Fischer',
+  'Weber',
+  'Meyer',
+  'Wagner',
+  'Becker',
+  'Schulz',
+  'Hoffmann',
+  'Koch',
+  'Richter',
+  'Klein',
+  'Wolf',
+];
+const COMPANY = [
+  'Nordwind GmbH',
+  'Acme Corp',
+  'Lindqvist & Partner',
+  'Blue Harbor Ltd',
+  'Kessler AG',
+  'Tiefbau Süd',
+  'Globex',
+  'Initech',
+];
+const TITLE = [
+  'Head of Sales',
+  'CTO',
+  'Procurement Manager',
+  'Marketing Lead',
+  'Office Manager',
+  'Founder',
+  'Account Executive',
+];
 const TAGS = ['lead', 'newsletter', 'trade-fair-2026', 'partner', 'vip'];
 /** German mobile ranges: eight digits after the prefix are always a valid number. */
 const MOBILE = ['151', '152', '157', '160', '170', '176'];
@@ -58,7 +107,9 @@ function csvField(v: string): string {
 /** A CSV as a CRM export writes it: header, CRLF line ends, quoted where needed (the tags hold commas). */
 export function toCsv(contacts: readonly BenchContact[]): string {
   const lines = [CSV_HEADER.join(',')];
-  for (const c of contacts) lines.push([c.first_name, c.last_name, c.email, c.phone, c.company, c.job_title, c.tags].map(csvField).join(','));
+  for (const c of contacts) {
+    lines.push([c.first_name, c.last_name, c.email, c.phone, c.company, c.job_title, c.tags].map(csvField).join(','));
+  }
   return lines.join('\r\n') + '\r\n';
 }
 

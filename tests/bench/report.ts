@@ -55,7 +55,9 @@ async function fetchRedisVersion(stack: BenchStack): Promise<string> {
 
 export function machineLine(m: MachineInfo): string {
   const pg = /^PostgreSQL [\d.]+/.exec(m.postgres)?.[0] ?? m.postgres;
-  const load = `load avg (1 min) ${m.loadAverage.start}${m.loadAverage.end === undefined ? '' : ` → ${m.loadAverage.end}`}`;
+  const load = `load avg (1 min) ${m.loadAverage.start}${
+    m.loadAverage.end === undefined ? '' : ` → ${m.loadAverage.end}`
+  }`;
   return `machine: ${m.cpu} × ${m.cpus}, ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}, ${pg}, Redis ${m.redis}; ${load}`;
 }
 
@@ -68,12 +70,16 @@ export function currentCommit(): string | null {
     const head = readFileSync(join(gitDir, 'HEAD'), 'utf8').trim();
     if (!head.startsWith('ref: ')) return head;
     const ref = head.slice(5);
-    const commonDir = existsSync(join(gitDir, 'commondir')) ? join(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim()) : gitDir;
+    const commonDir = existsSync(join(gitDir, 'commondir'))
+      ? join(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim())
+      : gitDir;
     for (const dir of [gitDir, commonDir]) {
       if (existsSync(join(dir, ref))) return readFileSync(join(dir, ref), 'utf8').trim();
     }
     const packed = join(commonDir, 'packed-refs');
-    if (existsSync(packed)) return readFileSync(packed, 'utf8').split('\n').find((l) => l.endsWith(` ${ref}`))?.split(' ')[0] ?? null;
+    if (existsSync(packed)) {
+      return readFileSync(packed, 'utf8').split('\n').find((l) => l.endsWith(` ${ref}`))?.split(' ')[0] ?? null;
+    }
     return null;
   } catch {
     return null;
@@ -94,7 +100,12 @@ export function comparisons(results: readonly ScenarioResult[]): Comparison[] {
   for (const r of results) {
     const base = r.baseline ? byName.get(r.baseline) : undefined;
     if (!base) continue;
-    out.push({ scenario: r.name, baseline: base.name, p50DeltaMs: round(r.latency.p50 - base.latency.p50), meanDeltaMs: round(r.latency.mean - base.latency.mean) });
+    out.push({
+      scenario: r.name,
+      baseline: base.name,
+      p50DeltaMs: round(r.latency.p50 - base.latency.p50),
+      meanDeltaMs: round(r.latency.mean - base.latency.mean),
+    });
   }
   return out;
 }
@@ -112,7 +123,21 @@ const ms = (v: number) => v.toFixed(2);
 
 export function table(results: readonly ScenarioResult[]): string {
   const deltas = new Map(comparisons(results).map((c) => [c.scenario, c]));
-  const header = ['scenario', 'kind', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'mean ms', 'max ms', 'rows/s', 'others', 'Δp50 vs baseline', 'target', 'result'];
+  const header = [
+    'scenario',
+    'kind',
+    'n',
+    'p50 ms',
+    'p95 ms',
+    'p99 ms',
+    'mean ms',
+    'max ms',
+    'rows/s',
+    'others',
+    'Δp50 vs baseline',
+    'target',
+    'result',
+  ];
   const rows = results.map((r) => {
     const d = deltas.get(r.name);
     return [
@@ -133,7 +158,8 @@ export function table(results: readonly ScenarioResult[]): string {
   });
   const numeric = new Set([2, 3, 4, 5, 6, 7, 8, 9]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -144,7 +170,9 @@ export const BUSY_CORES = 0.2;
 export function busyWarning(results: readonly ScenarioResult[], m: MachineInfo): string | null {
   const disturbed = results.filter((r) => (r.othersCores ?? 0) > BUSY_CORES);
   if (!disturbed.length) return null;
-  return `NOTE: other programs used CPU during ${disturbed.length} of ${results.length} scenarios (column "others", in cores of ${m.cpus}): ${disturbed.map((r) => r.name).join(', ')}; those latencies are inflated, rerun on a quiet machine before comparing`;
+  return `NOTE: other programs used CPU during ${disturbed.length} of ${results.length} scenarios (column "others", in cores of ${m.cpus}): ${
+    disturbed.map((r) => r.name).join(', ')
+  }; those latencies are inflated, rerun on a quiet machine before comparing`;
 }
 
 export function missedLines(results: readonly ScenarioResult[]): string[] {

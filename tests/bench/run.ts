@@ -6,7 +6,16 @@
 import os from 'node:os';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { busyWarning, comparisons, currentCommit, machineInfo, machineLine, missedLines, table, writeReport } from './report.ts';
+import {
+  busyWarning,
+  comparisons,
+  currentCommit,
+  machineInfo,
+  machineLine,
+  missedLines,
+  table,
+  writeReport,
+} from './report.ts';
 import type { BenchOptions, ScenarioGroup, ScenarioResult } from './scenario.ts';
 import * as breakdown from './scenarios-breakdown.ts';
 import * as neighbour from './scenarios-neighbour.ts';
@@ -15,7 +24,7 @@ import * as overhead from './scenarios-overhead.ts';
 import * as parallel from './scenarios-parallel.ts';
 import * as queued from './scenarios-queued.ts';
 import * as sync from './scenarios-sync.ts';
-import { startStack, type BenchStack } from './stack.ts';
+import { type BenchStack, startStack } from './stack.ts';
 import { round } from './stats.ts';
 
 /** In run order. A new group (e.g. queued imports) is one module exporting name, description and run. */
@@ -36,7 +45,9 @@ Results: tests/bench/results/bench-<timestamp>.json and latest.json (quick runs:
 function count(value: string | undefined, flag: string, min: number): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < min) {
+    throw new Error(`${flag} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
+  }
   return n;
 }
 
@@ -54,7 +65,9 @@ function parseOptions(argv: string[]) {
   });
   const only = (values.only ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
   const unknown = only.filter((g) => !GROUPS.some((x) => x.name === g));
-  if (unknown.length) throw new Error(`unknown group ${unknown.join(', ')}; groups: ${GROUPS.map((g) => g.name).join(', ')}`);
+  if (unknown.length) {
+    throw new Error(`unknown group ${unknown.join(', ')}; groups: ${GROUPS.map((g) => g.name).join(', ')}`);
+  }
   return {
     help: values.help,
     groups: only.length ? GROUPS.filter((g) => only.includes(g.name)) : GROUPS,
@@ -106,7 +119,10 @@ async function main(): Promise<number> {
     const missed = missedLines(results);
     console.log('');
     console.log(machineLine(machine));
-    const notes = [opts.quick ? 'quick run: numbers are a smoke test, not a measurement' : null, busyWarning(results, machine)].filter((n): n is string => n !== null);
+    const notes = [
+      opts.quick ? 'quick run: numbers are a smoke test, not a measurement' : null,
+      busyWarning(results, machine),
+    ].filter((n): n is string => n !== null);
     for (const n of notes) console.log(n);
     console.log('');
     console.log(table(results));
@@ -120,7 +136,12 @@ async function main(): Promise<number> {
       finishedAt: new Date().toISOString(),
       commit: currentCommit(),
       machine,
-      options: { quick: opts.quick, iterations: opts.iterations, warmup: opts.warmup, groups: parsed.groups.map((g) => g.name) },
+      options: {
+        quick: opts.quick,
+        iterations: opts.iterations,
+        warmup: opts.warmup,
+        groups: parsed.groups.map((g) => g.name),
+      },
       results,
       comparisons: comparisons(results),
       missed,

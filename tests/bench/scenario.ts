@@ -1,7 +1,7 @@
 /** @module The contract between `run.ts` and scenario groups, and the one measuring loop they all share so every number is taken the same way. */
-import { cpuSnapshot, othersCores, type CpuSnapshot } from './cpu.ts';
+import { type CpuSnapshot, cpuSnapshot, othersCores } from './cpu.ts';
 import type { BenchStack } from './stack.ts';
-import { round, summarise, type LatencySummary } from './stats.ts';
+import { type LatencySummary, round, summarise } from './stats.ts';
 
 export interface BenchOptions {
   /** Overrides every scenario's own default when set (`--iterations`, `BENCH_ITERATIONS`). */
@@ -78,13 +78,17 @@ export class BenchCheckError extends Error {
 
 export function expectThat(condition: unknown, scenario: string, what: string, got?: unknown): asserts condition {
   if (!condition) {
-    const shown = got === undefined ? '' : `; got ${typeof got === 'string' ? got.slice(0, 600) : JSON.stringify(got)?.slice(0, 600)}`;
+    const shown = got === undefined
+      ? ''
+      : `; got ${typeof got === 'string' ? got.slice(0, 600) : JSON.stringify(got)?.slice(0, 600)}`;
     throw new BenchCheckError(`[${scenario}] expected ${what}${shown}`);
   }
 }
 
 export function effectiveCounts(opts: BenchOptions, iterations: number, warmup: number) {
-  if (opts.quick) return { iterations: opts.iterations ?? Math.min(iterations, 10), warmup: opts.warmup ?? Math.min(warmup, 2) };
+  if (opts.quick) {
+    return { iterations: opts.iterations ?? Math.min(iterations, 10), warmup: opts.warmup ?? Math.min(warmup, 2) };
+  }
   return { iterations: opts.iterations ?? iterations, warmup: opts.warmup ?? warmup };
 }
 
@@ -93,7 +97,11 @@ export function effectiveCounts(opts: BenchOptions, iterations: number, warmup: 
  * measured calls: one request at a time is the latency a single client sees, which is what the
  * targets are about.
  */
-export async function measure<T, R>(spec: ScenarioSpec<T, R>, opts: BenchOptions, stack?: BenchStack): Promise<ScenarioResult> {
+export async function measure<T, R>(
+  spec: ScenarioSpec<T, R>,
+  opts: BenchOptions,
+  stack?: BenchStack,
+): Promise<ScenarioResult> {
   const { iterations, warmup } = effectiveCounts(opts, spec.iterations, spec.warmup);
   const samples: number[] = [];
   opts.progress(`  ${spec.name}: ${warmup} warm-up + ${iterations} measured`);
@@ -111,7 +119,9 @@ export async function measure<T, R>(spec: ScenarioSpec<T, R>, opts: BenchOptions
   const others = stack ? await othersCores(stack, cpuBefore) : undefined;
   // The limiter fails open and only logs, so a Redis hiccup would silently remove its cost.
   const faults = stack?.takeFaults() ?? [];
-  if (faults.length) throw new BenchCheckError(`[${spec.name}] the server logged problems: ${faults.slice(0, 3).join(' | ')}`);
+  if (faults.length) {
+    throw new BenchCheckError(`[${spec.name}] the server logged problems: ${faults.slice(0, 3).join(' | ')}`);
+  }
 
   const latency = summarise(samples);
   const totalMs = samples.reduce((a, b) => a + b, 0);
@@ -132,17 +142,33 @@ export async function measure<T, R>(spec: ScenarioSpec<T, R>, opts: BenchOptions
   if (spec.baseline) result.baseline = spec.baseline;
   if (spec.target) {
     result.target = spec.target;
-    result.pass = (spec.target.p50 === undefined || latency.p50 <= spec.target.p50) && (spec.target.p99 === undefined || latency.p99 <= spec.target.p99);
+    result.pass = (spec.target.p50 === undefined || latency.p50 <= spec.target.p50) &&
+      (spec.target.p99 === undefined || latency.p99 <= spec.target.p99);
   }
   return result;
 }
 
 function roundSummary(s: LatencySummary): LatencySummary {
-  return { n: s.n, p50: round(s.p50), p95: round(s.p95), p99: round(s.p99), mean: round(s.mean), min: round(s.min), max: round(s.max) };
+  return {
+    n: s.n,
+    p50: round(s.p50),
+    p95: round(s.p95),
+    p99: round(s.p99),
+    mean: round(s.mean),
+    min: round(s.min),
+    max: round(s.max),
+  };
 }
 
 /** A scenario measured once end to end (a queued job from POST to completed), in the shape of the others. */
-export function oneShotResult(group: string, label: string, description: string, rows: number, seconds: number, extra: Partial<ScenarioResult> = {}): ScenarioResult {
+export function oneShotResult(
+  group: string,
+  label: string,
+  description: string,
+  rows: number,
+  seconds: number,
+  extra: Partial<ScenarioResult> = {},
+): ScenarioResult {
   const ms = Math.round(seconds * 1000);
   return {
     group,

@@ -6,12 +6,12 @@
  */
 import type postgres from 'postgres';
 import { newJobId, type SyncResponse } from '../../shared/imports/engine.ts';
-import { prepareCsvRecords, prepareJsonRows, type PreparedImport } from '../../shared/imports/prepare-rows.ts';
+import { prepareCsvRecords, type PreparedImport, prepareJsonRows } from '../../shared/imports/prepare-rows.ts';
 import { parseCsv } from '../../shared/imports/csv.ts';
 import { resolveMapping } from '../../shared/imports/mapping.ts';
 import { ImportRequestSchema, SYNC_ROW_LIMIT } from '../../shared/imports/request.ts';
 import { freshContacts, toCsv, toJsonRow } from './data.ts';
-import { expectThat, measure, type BenchOptions, type ScenarioResult } from './scenario.ts';
+import { type BenchOptions, expectThat, measure, type ScenarioResult } from './scenario.ts';
 import type { BenchStack } from './stack.ts';
 
 export const name = 'breakdown';
@@ -61,7 +61,13 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
         description: 'prepareJsonRows: per-row validation and normalisation (names, email, E.164 phone, tags)',
         prepare: () => (JSON.parse(jsonText()) as { rows: unknown[] }).rows,
         send: (rows) => Promise.resolve(prepareJsonRows(rows, 1, { now: now(), tags: [], updateExisting: false })),
-        check: (p) => expectThat(p.rows.length === ROWS && p.errors.length === 0, 'step-prepare-json-500', `${ROWS} valid rows`, p.errors.slice(0, 3)),
+        check: (p) =>
+          expectThat(
+            p.rows.length === ROWS && p.errors.length === 0,
+            'step-prepare-json-500',
+            `${ROWS} valid rows`,
+            p.errors.slice(0, 3),
+          ),
       },
       opts,
       stack,
@@ -79,7 +85,13 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
           const mapping = resolveMapping(parsed.header, parsed.records[0]?.fields.length ?? 0, undefined);
           return prepareCsvRecords(parsed.records, mapping, { now: now(), tags: [], updateExisting: false });
         },
-        check: (p) => expectThat(p.rows.length === ROWS && p.errors.length === 0, 'step-csv-parse-map-prepare-500', `${ROWS} valid rows`, p.errors.slice(0, 3)),
+        check: (p) =>
+          expectThat(
+            p.rows.length === ROWS && p.errors.length === 0,
+            'step-csv-parse-map-prepare-500',
+            `${ROWS} valid rows`,
+            p.errors.slice(0, 3),
+          ),
       },
       opts,
       stack,
@@ -90,9 +102,14 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
       {
         ...common,
         name: 'step-sql-transfer-500',
-        description: 'the same prepared rows sent as one jsonb parameter and only counted: serialisation, transfer and jsonb parsing',
-        prepare: () => prepareJsonRows(freshContacts(ROWS).map(toJsonRow), 1, { now: now(), tags: [], updateExisting: false }).rows,
-        send: (rows) => stack.sql<{ n: number }[]>`select jsonb_array_length(${stack.sql.json(rows as unknown as postgres.JSONValue)}) as n`,
+        description:
+          'the same prepared rows sent as one jsonb parameter and only counted: serialisation, transfer and jsonb parsing',
+        prepare: () =>
+          prepareJsonRows(freshContacts(ROWS).map(toJsonRow), 1, { now: now(), tags: [], updateExisting: false }).rows,
+        send: (rows) =>
+          stack.sql<{ n: number }[]>`select jsonb_array_length(${
+            stack.sql.json(rows as unknown as postgres.JSONValue)
+          }) as n`,
         check: (r) => expectThat(r[0]?.n === ROWS, 'step-sql-transfer-500', `${ROWS} elements`, r[0]),
       },
       opts,
@@ -107,7 +124,8 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
         before: stack.analyze,
         target: { p50: 15 },
         description: 'the import_run_sync call alone with 500 prepared new rows (jsonb transfer + SQL)',
-        prepare: () => prepareJsonRows(freshContacts(ROWS).map(toJsonRow), 1, { now: now(), tags: [], updateExisting: false }),
+        prepare: () =>
+          prepareJsonRows(freshContacts(ROWS).map(toJsonRow), 1, { now: now(), tags: [], updateExisting: false }),
         send: (p: PreparedImport) =>
           stack.db.rpc<SyncResponse>('import_run_sync', {
             p_workspace_id: stack.workspaceId,

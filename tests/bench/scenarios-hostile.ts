@@ -5,13 +5,14 @@
  */
 import { startHealthStream } from '../support/health-stream.ts';
 import { envelopeProblem, HOSTILE_SHAPES, sendShape } from '../support/hostile-bodies.ts';
-import { startServer, type Server } from '../support/processes.ts';
-import { expectThat, type BenchOptions, type ScenarioResult } from './scenario.ts';
+import { type Server, startServer } from '../support/processes.ts';
+import { type BenchOptions, expectThat, type ScenarioResult } from './scenario.ts';
 import type { BenchStack } from './stack.ts';
 import { round, summarise } from './stats.ts';
 
 export const name = 'hostile';
-export const description = 'hostile bodies under 20 MB: answer, its time, /health p99 and event-loop delay while each runs';
+export const description =
+  'hostile bodies under 20 MB: answer, its time, /health p99 and event-loop delay while each runs';
 
 interface LoopDelay {
   max: number;
@@ -37,12 +38,23 @@ const ANSWER_TIMEOUT_MS = 120_000;
 
 function stuck(shapeName: string, what: string, ms: number): ScenarioResult {
   const none = { n: 0, p50: 0, p95: 0, p99: 0, mean: 0, min: 0, max: 0 };
-  return { group: name, name: shapeName, description: `${what} → NO ANSWER within ${Math.round(ms / 1000)} s; /health unanswered meanwhile`, warmup: 0, latency: none, totalSeconds: round(ms / 1000, 3), kind: 'http' };
+  return {
+    group: name,
+    name: shapeName,
+    description: `${what} → NO ANSWER within ${Math.round(ms / 1000)} s; /health unanswered meanwhile`,
+    warmup: 0,
+    latency: none,
+    totalSeconds: round(ms / 1000, 3),
+    kind: 'http',
+  };
 }
 
 export async function run(stack: BenchStack, opts: BenchOptions): Promise<ScenarioResult[]> {
   const key = (await stack.createKey('hostile')).key;
-  const server = await startServer('npx', ['tsx', 'tests/support/serve-app.ts'], { DATABASE_URL: stack.dbUrl, LOOP_DELAY_REPORT: '1' }, /READY \d+ \d+/);
+  const server = await startServer('npx', ['tsx', 'tests/support/serve-app.ts'], {
+    DATABASE_URL: stack.dbUrl,
+    LOOP_DELAY_REPORT: '1',
+  }, /READY \d+ \d+/);
   const port = Number(/READY (\d+)/.exec(server.output())![1]);
   const results: ScenarioResult[] = [];
   try {
@@ -63,14 +75,29 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
       const calls = await health.stop();
       const delay = await loopDelay(server);
       expectThat(envelopeProblem(answer) === null, shape.name, 'an envelope', answer.text);
-      expectThat(shape.statuses.includes(answer.status), shape.name, `one of ${shape.statuses.join('/')}`, answer.status);
+      expectThat(
+        shape.statuses.includes(answer.status),
+        shape.name,
+        `one of ${shape.statuses.join('/')}`,
+        answer.status,
+      );
       const latency = summarise(calls.map((c) => c.ended - c.started));
       results.push({
         group: name,
         name: shape.name,
-        description: `${shape.what} → ${answer.status}${answer.status >= 400 ? ` ${answer.body.error.code}` : ''} in ${Math.round(answerMs)} ms; event loop delay max ${delay.max} ms, p99 ${delay.p99} ms; /health p50/p99 below`,
+        description: `${shape.what} → ${answer.status}${answer.status >= 400 ? ` ${answer.body.error.code}` : ''} in ${
+          Math.round(answerMs)
+        } ms; event loop delay max ${delay.max} ms, p99 ${delay.p99} ms; /health p50/p99 below`,
         warmup: 0,
-        latency: { n: latency.n, p50: round(latency.p50), p95: round(latency.p95), p99: round(latency.p99), mean: round(latency.mean), min: round(latency.min), max: round(latency.max) },
+        latency: {
+          n: latency.n,
+          p50: round(latency.p50),
+          p95: round(latency.p95),
+          p99: round(latency.p99),
+          mean: round(latency.mean),
+          min: round(latency.min),
+          max: round(latency.max),
+        },
         totalSeconds: round(answerMs / 1000, 3),
         kind: 'http',
       });

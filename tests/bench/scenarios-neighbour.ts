@@ -7,12 +7,13 @@
 import type postgres from 'postgres';
 import { SYNC_ROW_LIMIT } from '../../shared/imports/request.ts';
 import { freshContacts, toJsonRow } from './data.ts';
-import { measure, type BenchOptions, type ScenarioResult } from './scenario.ts';
+import { type BenchOptions, measure, type ScenarioResult } from './scenario.ts';
 import { checkImport } from './scenarios-sync.ts';
 import type { BenchStack } from './stack.ts';
 
 export const name = 'neighbour';
-export const description = 'a young workspace importing 500 rows beside a 1,000,000-contact workspace (stale statistics)';
+export const description =
+  'a young workspace importing 500 rows beside a 1,000,000-contact workspace (stale statistics)';
 
 const ROWS = SYNC_ROW_LIMIT;
 /** Issue target: the young tenant's p50 within 1.5× of the same import without the big neighbour. */
@@ -61,11 +62,18 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
   const alone = await young('young-500-alone', 'a new workspace, 500 new JSON rows per import, no big neighbour');
   opts.progress(`  seeding a neighbour of ${bigCount} contacts`);
   await seedBigWorkspace(stack.sql, bigCount);
-  const beside = await young('young-500-beside-big', `the same, in a workspace created after ANALYZE, beside ${bigCount} contacts of another`);
+  const beside = await young(
+    'young-500-beside-big',
+    `the same, in a workspace created after ANALYZE, beside ${bigCount} contacts of another`,
+  );
   const ratio = beside.latency.p50 / alone.latency.p50;
   beside.baseline = alone.name;
   beside.target = { description: `p50 ≤ ${MAX_RATIO}× young-500-alone (${ratio.toFixed(2)}×)` };
   beside.pass = ratio <= MAX_RATIO;
-  opts.progress(`  young tenant beside ${bigCount} contacts: p50 ${beside.latency.p50} ms = ${ratio.toFixed(2)}× alone (target ≤ ${MAX_RATIO}×)`);
+  opts.progress(
+    `  young tenant beside ${bigCount} contacts: p50 ${beside.latency.p50} ms = ${
+      ratio.toFixed(2)
+    }× alone (target ≤ ${MAX_RATIO}×)`,
+  );
   return [alone, beside];
 }

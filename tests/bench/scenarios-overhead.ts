@@ -7,7 +7,7 @@
 import { hashApiKey } from '../../shared/auth/api-keys.ts';
 import { freshContacts, toJsonRow } from './data.ts';
 import { checkImport } from './scenarios-sync.ts';
-import { expectThat, measure, type BenchOptions, type ScenarioResult } from './scenario.ts';
+import { type BenchOptions, expectThat, measure, type ScenarioResult } from './scenario.ts';
 import { BENCH_RATE_LIMIT, type BenchResponse, type BenchStack } from './stack.ts';
 
 export const name = 'overhead';
@@ -33,7 +33,13 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
         description: 'GET /health: no auth, one trivial SQL call (the floor of any request)',
         prepare: () => undefined,
         send: () => stack.request('GET', '/health', { key: null }),
-        check: (res) => expectThat(res.status === 200 && JSON.parse(res.text).data?.database === 'ok', 'health', '200 with database ok', res.text),
+        check: (res) =>
+          expectThat(
+            res.status === 200 && JSON.parse(res.text).data?.database === 'ok',
+            'health',
+            '200 with database ok',
+            res.text,
+          ),
       },
       opts,
       stack,
@@ -84,7 +90,11 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
         send: ({ body, key }) => stack.request('POST', IMPORT, { body, headers: { 'idempotency-key': key } }),
         check: (res) => {
           checkImport('import-1-row-idempotent', res, { created: 1, updated: 0, skipped: 0 });
-          expectThat(res.headers.get('idempotent-replayed') === null, 'import-1-row-idempotent', 'a first execution, not a replay');
+          expectThat(
+            res.headers.get('idempotent-replayed') === null,
+            'import-1-row-idempotent',
+            'a first execution, not a replay',
+          );
         },
       },
       opts,
@@ -108,7 +118,12 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
         prepare: () => undefined,
         send: () => stack.request('POST', IMPORT, { body: replayBody, headers: { 'idempotency-key': replayKey } }),
         check: (res) => {
-          expectThat(res.status === 200 && res.headers.get('idempotent-replayed') === 'true', 'idempotent-replay', '200 with Idempotent-Replayed: true', `${res.status} ${res.text}`);
+          expectThat(
+            res.status === 200 && res.headers.get('idempotent-replayed') === 'true',
+            'idempotent-replay',
+            '200 with Idempotent-Replayed: true',
+            `${res.status} ${res.text}`,
+          );
           expectThat(res.text === original.text, 'idempotent-replay', 'the original body byte for byte', res.text);
         },
       },
@@ -127,7 +142,8 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
         description: 'in-process: the api_key_authenticate call alone (postgres.js round trip)',
         prepare: () => undefined,
         send: () => stack.db.rpc<{ workspace_id: string } | null>('api_key_authenticate', { p_key_hash: keyHash }),
-        check: (row) => expectThat(row?.workspace_id === stack.workspaceId, 'auth-query', 'the bench key to authenticate', row),
+        check: (row) =>
+          expectThat(row?.workspace_id === stack.workspaceId, 'auth-query', 'the bench key to authenticate', row),
       },
       opts,
       stack,
@@ -154,6 +170,16 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
 
 function checkAuthOnly(res: BenchResponse) {
   const body = JSON.parse(res.text);
-  expectThat(res.status === 404 && body.error?.code === 'not_found' && /import job/.test(body.error?.message ?? ''), 'auth-ratelimit', "the job route's own 404", res.text);
-  expectThat(res.headers.get('x-ratelimit-limit') === String(BENCH_RATE_LIMIT), 'auth-ratelimit', 'X-RateLimit-Limit of the bench key (the limiter answered)', res.headers.get('x-ratelimit-limit'));
+  expectThat(
+    res.status === 404 && body.error?.code === 'not_found' && /import job/.test(body.error?.message ?? ''),
+    'auth-ratelimit',
+    "the job route's own 404",
+    res.text,
+  );
+  expectThat(
+    res.headers.get('x-ratelimit-limit') === String(BENCH_RATE_LIMIT),
+    'auth-ratelimit',
+    'X-RateLimit-Limit of the bench key (the limiter answered)',
+    res.headers.get('x-ratelimit-limit'),
+  );
 }

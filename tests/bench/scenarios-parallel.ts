@@ -5,7 +5,7 @@
  * should be well above one's.
  */
 import { contact } from './data.ts';
-import { expectThat, oneShotResult, type BenchOptions, type ScenarioResult } from './scenario.ts';
+import { type BenchOptions, expectThat, oneShotResult, type ScenarioResult } from './scenario.ts';
 import { runWorker } from './scenarios-queued.ts';
 import type { BenchStack } from './stack.ts';
 
@@ -23,14 +23,21 @@ function body(rows: number): string {
   const out = [];
   for (let i = 0; i < rows; i++) {
     const c = contact(offset++);
-    out.push({ full_name: `${c.first_name} ${c.last_name}`, email: c.email, phone: c.phone.replace(/ /g, ''), company: c.company });
+    out.push({
+      full_name: `${c.first_name} ${c.last_name}`,
+      email: c.email,
+      phone: c.phone.replace(/ /g, ''),
+      company: c.company,
+    });
   }
   return JSON.stringify({ rows: out });
 }
 
 /** Enqueues one import per tenant, then runs one worker process per tenant at once; seconds from the first POST to the last completion. */
 async function importAtOnce(stack: BenchStack, tenants: number, rows: number): Promise<number> {
-  const keys = await Promise.all(Array.from({ length: tenants }, (_, i) => stack.createKey(`parallel-${tenants}-${i}-${Date.now()}`)));
+  const keys = await Promise.all(
+    Array.from({ length: tenants }, (_, i) => stack.createKey(`parallel-${tenants}-${i}-${Date.now()}`)),
+  );
   const bodies = keys.map(() => body(rows));
   const started = performance.now();
   const jobs = await Promise.all(
@@ -43,7 +50,12 @@ async function importAtOnce(stack: BenchStack, tenants: number, rows: number): P
   await Promise.all(keys.map(() => runWorker(stack)));
   const seconds = (performance.now() - started) / 1000;
   const done = await stack.sql`select status, created_count from import_jobs where id in ${stack.sql(jobs)}`;
-  expectThat(done.length === tenants && done.every((j) => j.status === 'completed' && j.created_count === rows), 'parallel', `${tenants} jobs completed with ${rows} created`, done);
+  expectThat(
+    done.length === tenants && done.every((j) => j.status === 'completed' && j.created_count === rows),
+    'parallel',
+    `${tenants} jobs completed with ${rows} created`,
+    done,
+  );
   return seconds;
 }
 
@@ -56,10 +68,23 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
   const speedup = (TENANTS * rows) / four / (rows / one);
   opts.progress(`  aggregate rate ${TENANTS} tenants = ${speedup.toFixed(2)}× one tenant (target ≥ ${MIN_SPEEDUP}×)`);
   return [
-    oneShotResult(name, 'tenant-1-alone', `one ${rows}-row queued import, one worker process, POST to completed`, rows, one),
-    oneShotResult(name, `tenants-${TENANTS}-at-once`, `${TENANTS} workspaces' ${rows}-row imports, a worker process each; aggregate ${speedup.toFixed(2)}× one alone`, TENANTS * rows, four, {
-      target: { description: `aggregate rate ≥ ${MIN_SPEEDUP}× one tenant alone` },
-      pass: speedup >= MIN_SPEEDUP,
-    }),
+    oneShotResult(
+      name,
+      'tenant-1-alone',
+      `one ${rows}-row queued import, one worker process, POST to completed`,
+      rows,
+      one,
+    ),
+    oneShotResult(
+      name,
+      `tenants-${TENANTS}-at-once`,
+      `${TENANTS} workspaces' ${rows}-row imports, a worker process each; aggregate ${speedup.toFixed(2)}× one alone`,
+      TENANTS * rows,
+      four,
+      {
+        target: { description: `aggregate rate ≥ ${MIN_SPEEDUP}× one tenant alone` },
+        pass: speedup >= MIN_SPEEDUP,
+      },
+    ),
   ];
 }

@@ -9,11 +9,12 @@ import { WORKER_DENO_FLAGS } from '../../scripts/lib/worker-bundle.ts';
 import { startPostgrestStandIn } from '../support/postgrest-stand-in.ts';
 import { ROOT, workerNodeArgs } from '../support/processes.ts';
 import { contact } from './data.ts';
-import { expectThat, oneShotResult, type BenchOptions, type ScenarioResult } from './scenario.ts';
+import { type BenchOptions, expectThat, oneShotResult, type ScenarioResult } from './scenario.ts';
 import type { BenchStack } from './stack.ts';
 
 export const name = 'queued';
-export const description = 'queued imports end to end (20 MB CSV, 200k JSON rows) against a plain COPY of the same rows';
+export const description =
+  'queued imports end to end (20 MB CSV, 200k JSON rows) against a plain COPY of the same rows';
 
 const MAX_BODY = 20 * 1024 * 1024;
 const TARGET_ROWS = 200_000;
@@ -37,7 +38,13 @@ function rows(count: number, bytesPerRow: (r: Row) => number, budget: number): R
   let size = 200;
   for (let i = 0; i < count; i++) {
     const c = contact(offset++);
-    const r = { full_name: `${c.first_name} ${c.last_name}`, email: c.email, phone: c.phone, company: c.company, job_title: c.job_title };
+    const r = {
+      full_name: `${c.first_name} ${c.last_name}`,
+      email: c.email,
+      phone: c.phone,
+      company: c.company,
+      job_title: c.job_title,
+    };
     size += bytesPerRow(r);
     if (size > budget) break;
     out.push(r);
@@ -53,8 +60,14 @@ const csvLine = (r: Row) => `${r.full_name},${r.email},${r.phone},${r.company},$
 const DENO = `${ROOT}node_modules/.bin/deno`;
 
 /** Runs the worker process (Node: the bundle `npm run worker` runs; Deno: the sources) until the queue is empty; returns its peak RSS in MB. */
-export async function runWorker(stack: BenchStack, runtime: 'node' | 'deno' = 'node', env: Record<string, string> = {}): Promise<number> {
-  const [cmd, args] = runtime === 'node' ? [process.execPath, await workerNodeArgs()] : [DENO, ['run', '-A', ...WORKER_DENO_FLAGS, 'scripts/worker.ts']];
+export async function runWorker(
+  stack: BenchStack,
+  runtime: 'node' | 'deno' = 'node',
+  env: Record<string, string> = {},
+): Promise<number> {
+  const [cmd, args] = runtime === 'node'
+    ? [process.execPath, await workerNodeArgs()]
+    : [DENO, ['run', '-A', ...WORKER_DENO_FLAGS, 'scripts/worker.ts']];
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, [...args, '--once'], {
       cwd: ROOT,
@@ -88,8 +101,14 @@ async function endToEnd(
   expectThat(total_rows === total, label, `total_rows ${total}`, total_rows);
   const rssMb = await runWorker(stack, runtime, env);
   const seconds = (performance.now() - started) / 1000;
-  const [job] = await stack.sql`select status, created_count, processed_rows, error_count from import_jobs where id = ${jobId}`;
-  expectThat(job?.status === 'completed' && job.created_count === total && job.error_count === 0, label, `completed with ${total} created`, job);
+  const [job] = await stack
+    .sql`select status, created_count, processed_rows, error_count from import_jobs where id = ${jobId}`;
+  expectThat(
+    job?.status === 'completed' && job.created_count === total && job.error_count === 0,
+    label,
+    `completed with ${total} created`,
+    job,
+  );
   return { seconds, rssMb, jobId };
 }
 
@@ -97,9 +116,13 @@ async function endToEnd(
 async function copyRate(stack: BenchStack, data: Row[]): Promise<number> {
   await stack.sql`drop table if exists bench_copy`;
   await stack.sql`create table bench_copy (like contacts including all)`;
-  const text = data.map((r) => [stack.workspaceId, r.full_name, r.email, r.phone.replace(/ /g, ''), r.company, r.job_title].join('\t')).join('\n') + '\n';
+  const text =
+    data.map((r) =>
+      [stack.workspaceId, r.full_name, r.email, r.phone.replace(/ /g, ''), r.company, r.job_title].join('\t')
+    ).join('\n') + '\n';
   const started = performance.now();
-  const writable = await stack.sql`copy bench_copy (workspace_id, full_name, email, phone, company, job_title) from stdin`.writable();
+  const writable = await stack
+    .sql`copy bench_copy (workspace_id, full_name, email, phone, company, job_title) from stdin`.writable();
   await new Promise<void>((resolve, reject) => {
     writable.on('error', reject);
     writable.on('finish', resolve);
@@ -130,7 +153,9 @@ async function chunkFixedCost(stack: BenchStack): Promise<{ asyncMs: number; syn
   const commit = async (sync: boolean) => {
     const t0 = performance.now();
     await stack.sql.begin(async (tx) => {
-      await tx`select public.import_job_commit_chunk(${jobId}, ${j.lease_token}::uuid, ${offset}, '[]'::jsonb, '[]'::jsonb, 0, ${offset + 1}, 1, false)`;
+      await tx`select public.import_job_commit_chunk(${jobId}, ${j.lease_token}::uuid, ${offset}, '[]'::jsonb, '[]'::jsonb, 0, ${
+        offset + 1
+      }, 1, false)`;
       if (sync) await tx`set local synchronous_commit = on`;
     });
     offset++;
@@ -152,7 +177,8 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
   const out: ScenarioResult[] = [];
   const lines: string[] = [];
 
-  const csvOf = (rs: Row[]) => JSON.stringify({ csv: ['Full Name,Email,Phone,Company,Job Title', ...rs.map(csvLine)].join('\r\n') + '\r\n' });
+  const csvOf = (rs: Row[]) =>
+    JSON.stringify({ csv: ['Full Name,Email,Phone,Company,Job Title', ...rs.map(csvLine)].join('\r\n') + '\r\n' });
   const csvRows = rows(count, (r) => Buffer.byteLength(csvLine(r)) + 2, MAX_BODY - 1024);
   const csvBody = csvOf(csvRows);
   opts.progress(`  queued-csv: ${csvRows.length} rows, ${(Buffer.byteLength(csvBody) / 1048576).toFixed(1)} MiB body`);
@@ -165,7 +191,9 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
   // Name, email and phone: what fits 200,000 rows into a 20 MB JSON body.
   const jsonRows = rows(count, (r) => Buffer.byteLength(JSON.stringify(slim(r))) + 1, MAX_BODY - 1024).map(slim);
   const jsonBody = JSON.stringify({ rows: jsonRows });
-  opts.progress(`  queued-json: ${jsonRows.length} rows, ${(Buffer.byteLength(jsonBody) / 1048576).toFixed(1)} MiB body`);
+  opts.progress(
+    `  queued-json: ${jsonRows.length} rows, ${(Buffer.byteLength(jsonBody) / 1048576).toFixed(1)} MiB body`,
+  );
   const jsonRun = await endToEnd(stack, 'queued-json', jsonBody, jsonRows.length);
 
   // The supabase-js data path (the worker without a direct connection), through the PostgREST
@@ -173,28 +201,74 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
   const viaRows = rows(opts.quick ? 2_000 : 20_000, () => 0, Infinity).map(slim);
   opts.progress(`  queued-json-supabase-js: ${viaRows.length} rows, worker on DATA_PORT=supabase`);
   const standIn = await startPostgrestStandIn(stack.dbUrl);
-  const viaEnv = { DATA_PORT: 'supabase', SUPABASE_URL: standIn.url, SUPABASE_SERVICE_ROLE_KEY: standIn.serviceRoleKey, DATABASE_URL: '' };
-  const viaRun = await endToEnd(stack, 'queued-json-supabase-js', JSON.stringify({ rows: viaRows }), viaRows.length, 'node', viaEnv).finally(() => standIn.close());
+  const viaEnv = {
+    DATA_PORT: 'supabase',
+    SUPABASE_URL: standIn.url,
+    SUPABASE_SERVICE_ROLE_KEY: standIn.serviceRoleKey,
+    DATABASE_URL: '',
+  };
+  const viaRun = await endToEnd(
+    stack,
+    'queued-json-supabase-js',
+    JSON.stringify({ rows: viaRows }),
+    viaRows.length,
+    'node',
+    viaEnv,
+  ).finally(() => standIn.close());
 
   opts.progress(`  copy: ${csvRows.length} rows`);
   const copy = await copyRate(stack, csvRows);
 
-  for (const [label, desc, n, run] of [
-    ['queued-csv', `${(Buffer.byteLength(csvBody) / 1048576).toFixed(1)} MiB CSV, POST to completed`, csvRows.length, csvRun],
-    ['queued-json', `${jsonRows.length} JSON rows, POST to completed`, jsonRows.length, jsonRun],
-    ['queued-csv-deno', `${(Buffer.byteLength(csvBody) / 1048576).toFixed(1)} MiB CSV, worker under Deno, POST to completed`, denoRows.length, denoRun],
-    ['queued-json-supabase-js', `${viaRows.length} JSON rows, worker through supabase-js, POST to completed`, viaRows.length, viaRun],
-  ] as const) {
+  for (
+    const [label, desc, n, run] of [
+      [
+        'queued-csv',
+        `${(Buffer.byteLength(csvBody) / 1048576).toFixed(1)} MiB CSV, POST to completed`,
+        csvRows.length,
+        csvRun,
+      ],
+      ['queued-json', `${jsonRows.length} JSON rows, POST to completed`, jsonRows.length, jsonRun],
+      [
+        'queued-csv-deno',
+        `${(Buffer.byteLength(csvBody) / 1048576).toFixed(1)} MiB CSV, worker under Deno, POST to completed`,
+        denoRows.length,
+        denoRun,
+      ],
+      [
+        'queued-json-supabase-js',
+        `${viaRows.length} JSON rows, worker through supabase-js, POST to completed`,
+        viaRows.length,
+        viaRun,
+      ],
+    ] as const
+  ) {
     const rate = n / run.seconds;
     const ratio = rate / copy;
     // The supabase-js run is reported, not held to the targets (its stand-in shares this process).
     const pass = label === 'queued-json-supabase-js' ? undefined : ratio >= MIN_RATIO && run.rssMb <= MAX_RSS_MB;
-    out.push(result(label, `${desc}; worker peak RSS ${run.rssMb} MB; ${ratio.toFixed(2)}× COPY`, n, run.seconds, { pass }));
-    lines.push(`${label}: ${Math.round(rate)} rows/s = ${ratio.toFixed(2)}× COPY (target ≥ ${MIN_RATIO}), worker peak RSS ${run.rssMb} MB (target ≤ ${MAX_RSS_MB})`);
+    out.push(
+      result(label, `${desc}; worker peak RSS ${run.rssMb} MB; ${ratio.toFixed(2)}× COPY`, n, run.seconds, { pass }),
+    );
+    lines.push(
+      `${label}: ${Math.round(rate)} rows/s = ${
+        ratio.toFixed(2)
+      }× COPY (target ≥ ${MIN_RATIO}), worker peak RSS ${run.rssMb} MB (target ≤ ${MAX_RSS_MB})`,
+    );
   }
-  out.push(result('copy-baseline', 'plain COPY into an empty copy of contacts (same indexes)', csvRows.length, csvRows.length / copy));
+  out.push(
+    result(
+      'copy-baseline',
+      'plain COPY into an empty copy of contacts (same indexes)',
+      csvRows.length,
+      csvRows.length / copy,
+    ),
+  );
   const cost = await chunkFixedCost(stack);
-  lines.push(`per-chunk fixed cost (empty chunk, median): ${cost.asyncMs.toFixed(2)} ms as committed now, ${cost.syncMs.toFixed(2)} ms with a synchronous commit (WAL flush)`);
+  lines.push(
+    `per-chunk fixed cost (empty chunk, median): ${cost.asyncMs.toFixed(2)} ms as committed now, ${
+      cost.syncMs.toFixed(2)
+    } ms with a synchronous commit (WAL flush)`,
+  );
   for (const l of lines) opts.progress(`  ${l}`);
   return out;
 }

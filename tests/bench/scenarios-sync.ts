@@ -3,8 +3,8 @@
  * matching, the size the issue sets targets for (the largest import answered in the request).
  */
 import { SYNC_ROW_LIMIT } from '../../shared/imports/request.ts';
-import { freshContacts, toCsv, toJsonRow, type BenchContact } from './data.ts';
-import { expectThat, measure, type BenchOptions, type ScenarioResult } from './scenario.ts';
+import { type BenchContact, freshContacts, toCsv, toJsonRow } from './data.ts';
+import { type BenchOptions, expectThat, measure, type ScenarioResult } from './scenario.ts';
 import type { BenchResponse, BenchStack } from './stack.ts';
 
 export const name = 'sync';
@@ -34,17 +34,34 @@ export function checkImport(scenario: string, res: BenchResponse, want: Expected
       data.skipped_count === want.skipped,
     scenario,
     `created/updated/skipped ${want.created}/${want.updated}/${want.skipped}`,
-    { total_rows: data.total_rows, created: data.created_count, updated: data.updated_count, skipped: data.skipped_count },
+    {
+      total_rows: data.total_rows,
+      created: data.created_count,
+      updated: data.updated_count,
+      skipped: data.skipped_count,
+    },
   );
-  expectThat(Array.isArray(data.errors) && data.errors.length === 0, scenario, 'no row errors', data.errors?.slice(0, 3));
+  expectThat(
+    Array.isArray(data.errors) && data.errors.length === 0,
+    scenario,
+    'no row errors',
+    data.errors?.slice(0, 3),
+  );
   if (want.csv) {
     const used = Object.keys(data.mapping_used ?? {});
-    expectThat(CSV_COLUMNS.every((c) => used.includes(c)), scenario, `every column auto-mapped (${CSV_COLUMNS.join(', ')})`, data.mapping_used);
+    expectThat(
+      CSV_COLUMNS.every((c) => used.includes(c)),
+      scenario,
+      `every column auto-mapped (${CSV_COLUMNS.join(', ')})`,
+      data.mapping_used,
+    );
   }
 }
 
-const jsonBody = (contacts: readonly BenchContact[], extra: Record<string, unknown> = {}) => JSON.stringify({ rows: contacts.map(toJsonRow), ...extra });
-const csvBody = (contacts: readonly BenchContact[], extra: Record<string, unknown> = {}) => JSON.stringify({ csv: toCsv(contacts), ...extra });
+const jsonBody = (contacts: readonly BenchContact[], extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ rows: contacts.map(toJsonRow), ...extra });
+const csvBody = (contacts: readonly BenchContact[], extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ csv: toCsv(contacts), ...extra });
 
 export async function run(stack: BenchStack, opts: BenchOptions): Promise<ScenarioResult[]> {
   const post = (body: string) => stack.request('POST', PATH, { body });
@@ -90,7 +107,8 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
         name: 'json-500-update',
         description: '500 JSON rows matching existing contacts, update_existing true (all updated)',
         // A changed job title each time, so every update writes something.
-        prepare: (i) => jsonBody(existing.map((c) => ({ ...c, job_title: `${c.job_title} ${i}` })), { update_existing: true }),
+        prepare: (i) =>
+          jsonBody(existing.map((c) => ({ ...c, job_title: `${c.job_title} ${i}` })), { update_existing: true }),
         check: (res) => checkImport('json-500-update', res, { created: 0, updated: ROWS, skipped: 0 }),
       },
       opts,

@@ -52,7 +52,11 @@ export interface BenchStack {
   /** Another workspace and key, for groups that must not see each other's contacts. */
   createKey(workspace: string): Promise<TestKey>;
   /** One request over the keep-alive connection pool; reads the whole body. */
-  request(method: string, path: string, init?: { body?: string; headers?: Record<string, string>; key?: string | null }): Promise<BenchResponse>;
+  request(
+    method: string,
+    path: string,
+    init?: { body?: string; headers?: Record<string, string>; key?: string | null },
+  ): Promise<BenchResponse>;
   /** Warnings and errors the server logged since the last call (e.g. the limiter failing open). */
   takeFaults(): string[];
   close(): Promise<void>;
@@ -72,7 +76,8 @@ export interface StackOptions {
 }
 
 export function defaultServerUrl(): string {
-  return process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  return process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ??
+    'postgres://postgres@127.0.0.1:5432/postgres';
 }
 
 function withDatabase(server: string, database: string): string {
@@ -90,10 +95,11 @@ export async function startStack(options: StackOptions = {}): Promise<BenchStack
   const cleanups: (() => Promise<unknown>)[] = [];
   // A signal handler and the normal exit path may both close; the second caller waits for the first.
   let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => progress(`cleanup failed: ${(err as Error).message}`));
-    })());
+  const close = () => (closing ??= (async () => {
+    for (const fn of cleanups.splice(0).reverse()) {
+      await fn().catch((err) => progress(`cleanup failed: ${(err as Error).message}`));
+    }
+  })());
 
   try {
     const admin = postgres(withDatabase(serverUrl, 'postgres'), { max: 1, onnotice: () => {} });
@@ -111,7 +117,9 @@ export async function startStack(options: StackOptions = {}): Promise<BenchStack
 
     const tcp = await createTcpRedis(redisUrl);
     cleanups.push(() => tcp.close());
-    if (tcp.client.status !== 'ready') throw new Error(`Redis at ${redisUrl} is not reachable; the rate limit's cost would not be measured`);
+    if (tcp.client.status !== 'ready') {
+      throw new Error(`Redis at ${redisUrl} is not reachable; the rate limit's cost would not be measured`);
+    }
     // A per-run prefix keeps runs (and the tests) from sharing windows; the keys are removed at the end.
     const prefix = `leadlex:bench:${process.pid}`;
     cleanups.push(() => deleteKeys(tcp.client, `${prefix}*`));
@@ -138,7 +146,11 @@ export async function startStack(options: StackOptions = {}): Promise<BenchStack
     const port = (server.address() as AddressInfo).port;
     const baseUrl = `http://127.0.0.1:${port}`;
 
-    const main = await createKey(db, { workspace: 'bench', scopes: ['read:contacts', 'write:contacts'], rateLimit: BENCH_RATE_LIMIT });
+    const main = await createKey(db, {
+      workspace: 'bench',
+      scopes: ['read:contacts', 'write:contacts'],
+      rateLimit: BENCH_RATE_LIMIT,
+    });
     const seed = options.seedContacts ?? SEED_CONTACTS;
     progress(`seeding ${seed} contacts`);
     await seedContacts(sql, main.workspaceId, seed);
@@ -158,7 +170,8 @@ export async function startStack(options: StackOptions = {}): Promise<BenchStack
       analyze: async () => {
         await sql`analyze`;
       },
-      createKey: (workspace) => createKey(db, { workspace, scopes: ['read:contacts', 'write:contacts'], rateLimit: BENCH_RATE_LIMIT }),
+      createKey: (workspace) =>
+        createKey(db, { workspace, scopes: ['read:contacts', 'write:contacts'], rateLimit: BENCH_RATE_LIMIT }),
       async request(method, path, init = {}) {
         const headers: Record<string, string> = { ...(init.headers ?? {}) };
         const key = init.key === undefined ? main.key : init.key;

@@ -8,7 +8,14 @@ if (!baseUrl || !key) throw new Error('API_BASE_URL and API_KEY are required');
 const api = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${key}` } });
 
 async function syncImport() {
-  const body = { rows: [{ full_name: 'Jane Doe', email: 'jane@acme.com' }, { first_name: 'Bob', last_name: 'Smith', email: 'bob@beta.com' }], tags: ['client'] };
+  const body = {
+    rows: [{ full_name: 'Jane Doe', email: 'jane@acme.com' }, {
+      first_name: 'Bob',
+      last_name: 'Smith',
+      email: 'bob@beta.com',
+    }],
+    tags: ['client'],
+  };
   const params = { header: { 'Idempotency-Key': `client-sync-${Date.now()}` } };
   const first = await api.POST('/v1/import/contacts', { params, body });
   const again = await api.POST('/v1/import/contacts', { params, body });
@@ -31,7 +38,9 @@ async function queuedImport() {
     const job = await api.GET('/v1/import/jobs/{job_id}', { params: { path: { job_id: jobId } } });
     if (!job.data) throw new Error(`job lookup failed: ${JSON.stringify(job.error)}`);
     const { status, created_count, total_rows } = job.data.data;
-    if (status === 'completed' || status === 'failed') return { accepted: queued.response.status, status, created_count, total_rows, polls };
+    if (status === 'completed' || status === 'failed') {
+      return { accepted: queued.response.status, status, created_count, total_rows, polls };
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`job ${jobId} did not finish in time`);

@@ -21,7 +21,12 @@ const QUIET_REDOCLY = { REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE
 
 describe('the published OpenAPI document', () => {
   it('passes redocly lint with the recommended rules: no error, no warning', async () => {
-    const lint = await run(join(ROOT, 'node_modules/.bin/redocly'), ['lint', file, '--config', join(ROOT, 'redocly.yaml'), '--format', 'stylish'], QUIET_REDOCLY, 120_000);
+    const lint = await run(
+      join(ROOT, 'node_modules/.bin/redocly'),
+      ['lint', file, '--config', join(ROOT, 'redocly.yaml'), '--format', 'stylish'],
+      QUIET_REDOCLY,
+      120_000,
+    );
     const output = `${lint.stdout}\n${lint.stderr}`;
     console.log(`redocly lint:\n${output.replace(/^.*[║╔╚].*$\n?/gm, '').trim()}`);
     expect(output).not.toMatch(/\b(error|warning)\b\s+\S/);

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../support/db.ts';
 import { createKey } from '../support/fixtures.ts';
 import { DENO_LATEST } from '../support/deno.ts';
-import { freePort, startServer, type Server } from '../support/processes.ts';
+import { freePort, type Server, startServer } from '../support/processes.ts';
 
 const db = await freshDatabase();
 let server: Server | undefined;
@@ -18,14 +18,34 @@ describe('functions/api-gateway under Deno', () => {
     const key = await createKey(db.port, { workspace: 'deno-smoke' });
     server = await startServer(
       process.execPath,
-      [DENO_LATEST, 'run', '--node-modules-dir=manual', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'functions/api-gateway/index.ts'],
-      { DATABASE_URL: db.url, PORT: String(port), SUPABASE_URL: '', SUPABASE_SERVICE_ROLE_KEY: '', DENO_NO_UPDATE_CHECK: '1', HOST: '127.0.0.1' },
+      [
+        DENO_LATEST,
+        'run',
+        '--node-modules-dir=manual',
+        '--allow-net',
+        '--allow-env',
+        '--allow-read',
+        '--allow-sys',
+        'functions/api-gateway/index.ts',
+      ],
+      {
+        DATABASE_URL: db.url,
+        PORT: String(port),
+        SUPABASE_URL: '',
+        SUPABASE_SERVICE_ROLE_KEY: '',
+        DENO_NO_UPDATE_CHECK: '1',
+        HOST: '127.0.0.1',
+      },
       /Listening on/,
     );
     const base = `http://127.0.0.1:${port}/functions/v1/api-gateway`;
     const created = await fetch(`${base}/v1/contacts`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json', 'x-request-id': 'deno-smoke-1' },
+      headers: {
+        authorization: `Bearer ${key.key}`,
+        'content-type': 'application/json',
+        'x-request-id': 'deno-smoke-1',
+      },
       body: JSON.stringify({ full_name: 'Deno Smoke', email: 'deno@x.com', phone: '+44 20 7946 0958' }),
     });
     expect(created.status).toBe(201);
@@ -44,32 +64,56 @@ describe('functions/api-gateway under Deno', () => {
 });
 
 describe('functions/import-worker under Deno', () => {
-  it('boots the real entry point, refuses a wrong secret, and processes a queued import for the right one', async () => {
-    const key = await createKey(db.port, { workspace: 'deno-worker' });
-    const rows = Array.from({ length: 700 }, (_, i) => ({ email: `dw${i}@x.com` }));
-    const { createApp } = await import('../../shared/app.ts');
-    const queued = await createApp({ db: db.port }).request('/v1/import/contacts', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ rows }),
-    });
-    expect(queued.status).toBe(202);
-    const { job_id } = (await queued.json()).data;
+  it(
+    'boots the real entry point, refuses a wrong secret, and processes a queued import for the right one',
+    async () => {
+      const key = await createKey(db.port, { workspace: 'deno-worker' });
+      const rows = Array.from({ length: 700 }, (_, i) => ({ email: `dw${i}@x.com` }));
+      const { createApp } = await import('../../shared/app.ts');
+      const queued = await createApp({ db: db.port }).request('/v1/import/contacts', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ rows }),
+      });
+      expect(queued.status).toBe(202);
+      const { job_id } = (await queued.json()).data;
 
-    const port = await freePort();
-    const secret = 'deno-worker-secret-0123456789abcdef';
-    worker = await startServer(
-      process.execPath,
-      [DENO_LATEST, 'run', '--node-modules-dir=manual', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'functions/import-worker/index.ts'],
-      { DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1', WORKER_SECRET: secret, SUPABASE_URL: '', SUPABASE_SERVICE_ROLE_KEY: '', DENO_NO_UPDATE_CHECK: '1' },
-      /Listening on/,
-    );
-    const url = `http://127.0.0.1:${port}/import-worker`;
-    expect((await fetch(url, { method: 'POST', headers: { authorization: 'Bearer wrong-secret-0123456789abcdef' } })).status).toBe(401);
-    const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${secret}` } });
-    expect(res.status).toBe(200);
-    expect((await res.json()).data).toMatchObject({ jobs: 1, completed: 1, rows: 700 });
-    const [job] = await db.sql`select status, created_count from import_jobs where id = ${job_id}`;
-    expect(job).toEqual({ status: 'completed', created_count: 700 });
-  }, 120_000);
+      const port = await freePort();
+      const secret = 'deno-worker-secret-0123456789abcdef';
+      worker = await startServer(
+        process.execPath,
+        [
+          DENO_LATEST,
+          'run',
+          '--node-modules-dir=manual',
+          '--allow-net',
+          '--allow-env',
+          '--allow-read',
+          '--allow-sys',
+          'functions/import-worker/index.ts',
+        ],
+        {
+          DATABASE_URL: db.url,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          WORKER_SECRET: secret,
+          SUPABASE_URL: '',
+          SUPABASE_SERVICE_ROLE_KEY: '',
+          DENO_NO_UPDATE_CHECK: '1',
+        },
+        /Listening on/,
+      );
+      const url = `http://127.0.0.1:${port}/import-worker`;
+      expect(
+        (await fetch(url, { method: 'POST', headers: { authorization: 'Bearer wrong-secret-0123456789abcdef' } }))
+          .status,
+      ).toBe(401);
+      const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${secret}` } });
+      expect(res.status).toBe(200);
+      expect((await res.json()).data).toMatchObject({ jobs: 1, completed: 1, rows: 700 });
+      const [job] = await db.sql`select status, created_count from import_jobs where id = ${job_id}`;
+      expect(job).toEqual({ status: 'completed', created_count: 700 });
+    },
+    120_000,
+  );
 });

@@ -13,9 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../support/db.ts';
 import { DENO_EDGE } from '../support/deno.ts';
 import { createKey, type TestKey } from '../support/fixtures.ts';
-import { startManagementApiStandIn, type CapturedDeploy, type ManagementApiStandIn } from '../support/management-api-stand-in.ts';
-import { startPostgrestStandIn, type PostgrestStandIn } from '../support/postgrest-stand-in.ts';
-import { freePort, ROOT, run, startServer, type Server } from '../support/processes.ts';
+import {
+  type CapturedDeploy,
+  type ManagementApiStandIn,
+  startManagementApiStandIn,
+} from '../support/management-api-stand-in.ts';
+import { type PostgrestStandIn, startPostgrestStandIn } from '../support/postgrest-stand-in.ts';
+import { freePort, ROOT, run, type Server, startServer } from '../support/processes.ts';
 
 const PROJECT_REF = 'rehearsalprojectrefx';
 const WORKER_SECRET = 'rehearsal-worker-secret-0123456789';
@@ -38,9 +42,18 @@ beforeAll(async () => {
   management = await startManagementApiStandIn(PROJECT_REF);
   postgrest = await startPostgrestStandIn(db.url);
   receiver = await startReceiver();
-  key = await createKey(db.port, { workspace: 'rehearsal', scopes: ['read:contacts', 'write:contacts', 'admin:webhooks'] });
+  key = await createKey(db.port, {
+    workspace: 'rehearsal',
+    scopes: ['read:contacts', 'write:contacts', 'admin:webhooks'],
+  });
   // The guide's two commands that talk to the Management API, as a user runs them.
-  await supabaseCli(['secrets', 'set', `WORKER_SECRET=${WORKER_SECRET}`, `WEBHOOK_SECRET_KEY=${WEBHOOK_SECRET_KEY}`, 'WEBHOOK_ALLOW_LOOPBACK=1']);
+  await supabaseCli([
+    'secrets',
+    'set',
+    `WORKER_SECRET=${WORKER_SECRET}`,
+    `WEBHOOK_SECRET_KEY=${WEBHOOK_SECRET_KEY}`,
+    'WEBHOOK_ALLOW_LOOPBACK=1',
+  ]);
   deployLog = await supabaseCli(['functions', 'deploy', '--use-api']);
   for (const slug of FUNCTIONS) await writeTree(management.deploys.get(slug));
   // The gateway first: its boot fills the private Deno cache from the npm registry; the worker reuses it.
@@ -59,7 +72,11 @@ afterAll(async () => {
 
 describe('what `supabase functions deploy` uploads', () => {
   it('stores the secrets `supabase secrets set` sends', () => {
-    expect(Object.fromEntries(management.secrets)).toEqual({ WORKER_SECRET, WEBHOOK_SECRET_KEY, WEBHOOK_ALLOW_LOOPBACK: '1' });
+    expect(Object.fromEntries(management.secrets)).toEqual({
+      WORKER_SECRET,
+      WEBHOOK_SECRET_KEY,
+      WEBHOOK_ALLOW_LOOPBACK: '1',
+    });
   });
 
   it('uploads both functions with their entry, the deno.json import map and verify_jwt off', () => {
@@ -67,7 +84,12 @@ describe('what `supabase functions deploy` uploads', () => {
     for (const slug of FUNCTIONS) {
       const deploy = management.deploys.get(slug)!;
       expect(deploy, `${slug} was not uploaded; requests: ${management.requests.join(', ')}`).toBeDefined();
-      expect(deploy.metadata).toMatchObject({ name: slug, entrypoint_path: `functions/${slug}/index.ts`, import_map_path: 'deno.json', verify_jwt: false });
+      expect(deploy.metadata).toMatchObject({
+        name: slug,
+        entrypoint_path: `functions/${slug}/index.ts`,
+        import_map_path: 'deno.json',
+        verify_jwt: false,
+      });
       expect([...deploy.files.keys()]).toContain(`functions/${slug}/index.ts`);
     }
     expect([...management.deploys.get('api-gateway')!.files.keys()]).toContain('shared/app.ts');
@@ -99,31 +121,44 @@ describe('the uploaded functions, booted alone under the Edge Runtime Deno', () 
     const res = await callGateway('POST', '/v1/import/contacts', { rows }, 'rehearsal-sync-10');
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({ status: 'completed', created_count: 10, updated_count: 0, skipped_count: 0 });
-    const [{ n }] = await db.sql`select count(*)::int as n from contacts where workspace_id = ${key.workspaceId} and email like 'sync%'`;
+    const [{ n }] = await db
+      .sql`select count(*)::int as n from contacts where workspace_id = ${key.workspaceId} and email like 'sync%'`;
     expect(n).toBe(10);
   });
 
   it('queue 600 rows that the worker finishes when pg_net invokes it, and deliver a signed import.completed', async () => {
-    const hook = await callGateway('POST', '/v1/webhooks', { url: receiver.url, events: ['import.completed'], description: 'rehearsal' }, 'rehearsal-hook');
+    const hook = await callGateway('POST', '/v1/webhooks', {
+      url: receiver.url,
+      events: ['import.completed'],
+      description: 'rehearsal',
+    }, 'rehearsal-hook');
     expect(hook.status).toBe(201);
     const rows = Array.from({ length: 600 }, (_, i) => ({ email: `queued${i}@rehearsal.test` }));
     const queued = await callGateway('POST', '/v1/import/contacts', { rows }, 'rehearsal-queued-600');
     expect(queued.status).toBe(202);
     const jobId: string = queued.body.data.job_id;
 
-    const ticks = await invokeWorkerUntil(async () => (await jobStatus(jobId)) === 'completed' && receiver.received.length > 0);
+    const ticks = await invokeWorkerUntil(async () =>
+      (await jobStatus(jobId)) === 'completed' && receiver.received.length > 0
+    );
     expect(ticks[0]).toMatchObject({ jobs: 1 });
     const [job] = await db.sql`select status, created_count from import_jobs where id = ${jobId}`;
     expect(job).toEqual({ status: 'completed', created_count: 600 });
 
     const delivery = receiver.received[0];
-    const event = new Webhook(hook.body.data.secret).verify(delivery.body, delivery.headers) as { event: string; data: Record<string, unknown> };
+    const event = new Webhook(hook.body.data.secret).verify(delivery.body, delivery.headers) as {
+      event: string;
+      data: Record<string, unknown>;
+    };
     expect(event.event).toBe('import.completed');
     expect(event.data).toMatchObject({ job_id: jobId, status: 'completed', total_rows: 600, created_count: 600 });
   });
 
   it('refuse a wrong key at the worker with the envelope', async () => {
-    const res = await fetch(`${worker.url}/import-worker`, { method: 'POST', headers: { authorization: 'Bearer not-the-worker-secret-0123456789' } });
+    const res = await fetch(`${worker.url}/import-worker`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer not-the-worker-secret-0123456789' },
+    });
     expect(res.status).toBe(401);
     expect((await res.json()).error.code).toBe('invalid_key');
   });
@@ -132,10 +167,26 @@ describe('the uploaded functions, booted alone under the Edge Runtime Deno', () 
 /** Runs the pinned CLI against the Management API stand-in (deploy: server-side bundling, no Docker). */
 async function supabaseCli(args: string[]): Promise<string> {
   const profile = join(work, 'profile.yaml');
-  await writeFile(profile, [`name: rehearsal`, `api_url: ${management.url}`, `dashboard_url: ${management.url}/dashboard`, `project_host: rehearsal.localhost`, ''].join('\n'));
+  await writeFile(
+    profile,
+    [
+      `name: rehearsal`,
+      `api_url: ${management.url}`,
+      `dashboard_url: ${management.url}/dashboard`,
+      `project_host: rehearsal.localhost`,
+      '',
+    ].join('\n'),
+  );
   const result = await run(
     process.execPath,
-    [join(ROOT, 'scripts/tools/node_modules/supabase/dist/supabase.js'), ...args, '--project-ref', PROJECT_REF, '--profile', profile],
+    [
+      join(ROOT, 'scripts/tools/node_modules/supabase/dist/supabase.js'),
+      ...args,
+      '--project-ref',
+      PROJECT_REF,
+      '--profile',
+      profile,
+    ],
     {
       SUPABASE_ACCESS_TOKEN: `sbp_${'0123456789abcdef'.repeat(2)}01234567`,
       HOME: work,
@@ -167,7 +218,17 @@ async function bootFunction(slug: string, extra: Record<string, string>): Promis
   const port = await freePort();
   const server = await startServer(
     process.execPath,
-    [DENO_EDGE, 'run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--config', String(deploy.metadata.import_map_path), String(deploy.metadata.entrypoint_path)],
+    [
+      DENO_EDGE,
+      'run',
+      '--allow-net',
+      '--allow-env',
+      '--allow-read',
+      '--allow-sys',
+      '--config',
+      String(deploy.metadata.import_map_path),
+      String(deploy.metadata.entrypoint_path),
+    ],
     {
       DENO_DIR: join(work, 'deno-dir'),
       DENO_CERT: process.env.SSL_CERT_FILE,
@@ -192,7 +253,11 @@ async function bootFunction(slug: string, extra: Record<string, string>): Promis
 async function callGateway(method: string, path: string, body: unknown, idempotencyKey: string) {
   const res = await fetch(`${gateway.url}/api-gateway${path}`, {
     method,
-    headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+    headers: {
+      authorization: `Bearer ${key.key}`,
+      'content-type': 'application/json',
+      'idempotency-key': idempotencyKey,
+    },
     body: JSON.stringify(body),
   });
   return { status: res.status, body: await res.json() };
@@ -230,6 +295,10 @@ function startReceiver(): Promise<typeof receiver> {
     });
   });
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, received, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks` })),
+    server.listen(
+      0,
+      '127.0.0.1',
+      () => resolve({ server, received, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks` }),
+    )
   );
 }

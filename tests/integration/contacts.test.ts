@@ -1,6 +1,6 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../support/db.ts';
-import { keyRing, testApp, type KeyRing } from '../support/fixtures.ts';
+import { type KeyRing, keyRing, testApp } from '../support/fixtures.ts';
 import { securitySuite } from '../support/security-suite.ts';
 
 const db = await freshDatabase();
@@ -45,8 +45,13 @@ describe('POST /v1/contacts', () => {
       related_company_id: 'cmp_42',
     });
     expect(new Date(res.json.data.created_date).toISOString()).toBe('2026-05-01T00:00:00.000Z');
-    const [row] = await db.sql`select workspace_id, email_normalized, phone from contacts where id = ${res.json.data.id}`;
-    expect(row).toEqual({ workspace_id: keys.full.workspaceId, email_normalized: 'jane.doe@acme.com', phone: '+14155552671' });
+    const [row] = await db
+      .sql`select workspace_id, email_normalized, phone from contacts where id = ${res.json.data.id}`;
+    expect(row).toEqual({
+      workspace_id: keys.full.workspaceId,
+      email_normalized: 'jane.doe@acme.com',
+      phone: '+14155552671',
+    });
   });
 
   it('derives the name from the email and replaces an out-of-window created_date with now', async () => {
@@ -60,7 +65,10 @@ describe('POST /v1/contacts', () => {
   });
 
   it('answers 409 duplicate_contact naming the existing contact, by email (any case) and by phone', async () => {
-    const first = await api.call('POST', '/v1/contacts', { key: keys.full.key, body: { email: 'a@x.com', phone: '+4930901820' } });
+    const first = await api.call('POST', '/v1/contacts', {
+      key: keys.full.key,
+      body: { email: 'a@x.com', phone: '+4930901820' },
+    });
     expect(first.status).toBe(201);
     const byEmail = await api.call('POST', '/v1/contacts', { key: keys.full.key, body: { email: ' A@X.com' } });
     expect(byEmail.status).toBe(409);
@@ -68,15 +76,21 @@ describe('POST /v1/contacts', () => {
     expect(byEmail.json.error.details).toEqual([
       { path: 'email', message: `already used by contact ${first.json.data.id}`, contact_id: first.json.data.id },
     ]);
-    const byPhone = await api.call('POST', '/v1/contacts', { key: keys.full.key, body: { full_name: 'B', phone: '0049 30 901820' } });
+    const byPhone = await api.call('POST', '/v1/contacts', {
+      key: keys.full.key,
+      body: { full_name: 'B', phone: '0049 30 901820' },
+    });
     expect(byPhone.status).toBe(409);
     expect(byPhone.json.error.details[0]).toMatchObject({ path: 'phone', contact_id: first.json.data.id });
     expect(await count()).toBe(1);
   });
 
   it('lets another workspace use the same email', async () => {
-    expect((await api.call('POST', '/v1/contacts', { key: keys.full.key, body: { email: 'same@x.com' } })).status).toBe(201);
-    expect((await api.call('POST', '/v1/contacts', { key: keys.other.key, body: { email: 'same@x.com' } })).status).toBe(201);
+    expect((await api.call('POST', '/v1/contacts', { key: keys.full.key, body: { email: 'same@x.com' } })).status).toBe(
+      201,
+    );
+    expect((await api.call('POST', '/v1/contacts', { key: keys.other.key, body: { email: 'same@x.com' } })).status)
+      .toBe(201);
     expect(await count()).toBe(2);
   });
 
@@ -87,7 +101,12 @@ describe('POST /v1/contacts', () => {
     ['unknown field', { full_name: 'X', nickname: 'J' }, undefined, 'nickname'],
     ['oversized string', { full_name: 'X', job_title: 'a'.repeat(201) }, undefined, 'job_title'],
     ['bad priority', { full_name: 'X', priority: 'urgent' }, undefined, 'priority'],
-    ['custom_fields too large', { full_name: 'X', custom_fields: { blob: 'x'.repeat(17000) } }, undefined, 'custom_fields'],
+    [
+      'custom_fields too large',
+      { full_name: 'X', custom_fields: { blob: 'x'.repeat(17000) } },
+      undefined,
+      'custom_fields',
+    ],
     ['wrong type', { full_name: 42 }, undefined, 'full_name'],
   ])('rejects %s with 400 validation_error and writes nothing', async (_name, body, code, path) => {
     const res = await api.call('POST', '/v1/contacts', { key: keys.full.key, body });
@@ -99,7 +118,11 @@ describe('POST /v1/contacts', () => {
   });
 
   it('rejects bad JSON, a non-object body, a wrong content type and invalid UTF-8, writing nothing', async () => {
-    const bad = await api.call('POST', '/v1/contacts', { key: keys.full.key, raw: '{"email": "a@x.com",', headers: { 'content-type': 'application/json' } });
+    const bad = await api.call('POST', '/v1/contacts', {
+      key: keys.full.key,
+      raw: '{"email": "a@x.com",',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.json.error).toMatchObject({ code: 'validation_error', message: 'The request body is not valid JSON.' });
     expect(bad.json.error.details[0].message).toMatch(/JSON/);
@@ -108,26 +131,47 @@ describe('POST /v1/contacts', () => {
     expect(arr.status).toBe(400);
     expect(arr.json.error.code).toBe('validation_error');
 
-    const form = await api.call('POST', '/v1/contacts', { key: keys.full.key, raw: 'email=a@x.com', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = await api.call('POST', '/v1/contacts', {
+      key: keys.full.key,
+      raw: 'email=a@x.com',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(form.status).toBe(415);
     expect(form.json.error.code).toBe('unsupported_media_type');
 
-    const latin1 = new Uint8Array([...new TextEncoder().encode('{"full_name":"Jos'), 0xe9, ...new TextEncoder().encode('"}')]);
-    const utf = await api.call('POST', '/v1/contacts', { key: keys.full.key, raw: latin1, headers: { 'content-type': 'application/json' } });
+    const latin1 = new Uint8Array([
+      ...new TextEncoder().encode('{"full_name":"Jos'),
+      0xe9,
+      ...new TextEncoder().encode('"}'),
+    ]);
+    const utf = await api.call('POST', '/v1/contacts', {
+      key: keys.full.key,
+      raw: latin1,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(utf.status).toBe(400);
     expect(utf.json.error.message).toBe('The request body is not valid UTF-8.');
     expect(utf.json.error.details).toEqual([{ path: '', message: 'invalid UTF-8 at byte 17' }]);
     expect(await count()).toBe(0);
   });
 
-  describe('security', () => securitySuite(ctx, { method: 'POST', path: '/v1/contacts', body: { email: 'sec@x.com' }, forbidden: ['readOnly', 'webhooksOnly'] }));
+  describe('security', () =>
+    securitySuite(ctx, {
+      method: 'POST',
+      path: '/v1/contacts',
+      body: { email: 'sec@x.com' },
+      forbidden: ['readOnly', 'webhooksOnly'],
+    }));
 });
 
 describe('GET /v1/contacts/{id}', () => {
   let id: string;
   beforeAll(async () => {
     await db.sql`delete from contacts`;
-    id = (await api.call('POST', '/v1/contacts', { key: keys.full.key, body: { full_name: 'Get Me', email: 'get@x.com' } })).json.data.id;
+    id = (await api.call('POST', '/v1/contacts', {
+      key: keys.full.key,
+      body: { full_name: 'Get Me', email: 'get@x.com' },
+    })).json.data.id;
   });
 
   it('returns the contact to a read or write key', async () => {
@@ -139,27 +183,36 @@ describe('GET /v1/contacts/{id}', () => {
   });
 
   it("answers 404 for another workspace's contact, an unknown id and a non-UUID id", async () => {
-    for (const [key, path] of [
-      [keys.other.key, `/v1/contacts/${id}`],
-      [keys.full.key, '/v1/contacts/00000000-0000-4000-8000-000000000000'],
-      [keys.full.key, '/v1/contacts/not-a-uuid'],
-    ]) {
+    for (
+      const [key, path] of [
+        [keys.other.key, `/v1/contacts/${id}`],
+        [keys.full.key, '/v1/contacts/00000000-0000-4000-8000-000000000000'],
+        [keys.full.key, '/v1/contacts/not-a-uuid'],
+      ]
+    ) {
       const res = await api.call('GET', path, { key });
       expect(res.status).toBe(404);
       expect(res.json.error.code).toBe('not_found');
     }
   });
 
-  describe('security', () => securitySuite(ctx, { method: 'GET', path: () => `/v1/contacts/${id}`, forbidden: ['webhooksOnly'] }));
+  describe('security', () =>
+    securitySuite(ctx, { method: 'GET', path: () => `/v1/contacts/${id}`, forbidden: ['webhooksOnly'] }));
 });
 
 describe('GET /v1/contacts', () => {
   beforeAll(async () => {
     await db.sql`delete from contacts`;
     for (let i = 1; i <= 7; i++) {
-      await api.call('POST', '/v1/contacts', { key: keys.full.key, body: { full_name: `Person ${i}`, email: `p${i}@x.com` } });
+      await api.call('POST', '/v1/contacts', {
+        key: keys.full.key,
+        body: { full_name: `Person ${i}`, email: `p${i}@x.com` },
+      });
     }
-    await api.call('POST', '/v1/contacts', { key: keys.other.key, body: { full_name: 'Elsewhere', email: 'p1@x.com' } });
+    await api.call('POST', '/v1/contacts', {
+      key: keys.other.key,
+      body: { full_name: 'Elsewhere', email: 'p1@x.com' },
+    });
   });
 
   it('pages through the workspace only, oldest first', async () => {
@@ -180,12 +233,15 @@ describe('GET /v1/contacts', () => {
     expect(res.json.meta.total).toBe(1);
   });
 
-  it.each([['per_page=101'], ['per_page=0'], ['page=0'], ['page=abc'], ['sort=name']])('rejects %s with 400', async (q) => {
-    const res = await api.call('GET', `/v1/contacts?${q}`, { key: keys.full.key });
-    expect(res.status).toBe(400);
-    expect(res.json.error.code).toBe('validation_error');
-    expect(res.json.error.details.length).toBeGreaterThan(0);
-  });
+  it.each([['per_page=101'], ['per_page=0'], ['page=0'], ['page=abc'], ['sort=name']])(
+    'rejects %s with 400',
+    async (q) => {
+      const res = await api.call('GET', `/v1/contacts?${q}`, { key: keys.full.key });
+      expect(res.status).toBe(400);
+      expect(res.json.error.code).toBe('validation_error');
+      expect(res.json.error.details.length).toBeGreaterThan(0);
+    },
+  );
 
   describe('security', () => securitySuite(ctx, { method: 'GET', path: '/v1/contacts', forbidden: ['webhooksOnly'] }));
 });

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { API_VERSION } from '../../shared/app.ts';
 import { createWorkerApp } from '../../shared/worker/app.ts';
 import { freshDatabase } from '../support/db.ts';
-import { keyRing, testApp, type KeyRing } from '../support/fixtures.ts';
+import { type KeyRing, keyRing, testApp } from '../support/fixtures.ts';
 
 const db = await freshDatabase();
 const ORIGIN = 'https://app.example.com';
@@ -45,7 +45,11 @@ describe('the gateway bare URL (what the Supabase dashboard opens)', () => {
 describe('CORS on the gateway', () => {
   it('answers a preflight from a listed origin', async () => {
     const res = await api.call('OPTIONS', '/functions/v1/api-gateway/v1/import/contacts', {
-      headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,idempotency-key' },
+      headers: {
+        origin: ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type,idempotency-key',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
@@ -66,17 +70,24 @@ describe('CORS on the gateway', () => {
   });
 
   it('gives an unlisted origin no CORS headers: its preflight is a 404 envelope', async () => {
-    const res = await api.call('OPTIONS', '/v1/contacts', { headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'GET' } });
+    const res = await api.call('OPTIONS', '/v1/contacts', {
+      headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'GET' },
+    });
     expect(res.status).toBe(404);
     expect(res.json.error.code).toBe('not_found');
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
-    const get = await api.call('GET', '/v1/contacts', { key: keys.full.key, headers: { origin: 'https://evil.example.com' } });
+    const get = await api.call('GET', '/v1/contacts', {
+      key: keys.full.key,
+      headers: { origin: 'https://evil.example.com' },
+    });
     expect(get.status).toBe(200);
     expect(get.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('lists no origin by default', async () => {
-    const res = await closed.call('OPTIONS', '/v1/contacts', { headers: { origin: ORIGIN, 'access-control-request-method': 'GET' } });
+    const res = await closed.call('OPTIONS', '/v1/contacts', {
+      headers: { origin: ORIGIN, 'access-control-request-method': 'GET' },
+    });
     expect(res.status).toBe(404);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
   });
@@ -92,22 +103,38 @@ describe('the import-worker invoked from the dashboard', () => {
   });
 
   it('runs one tick for the service key and answers what it did', async () => {
-    const res = await worker.request('/import-worker', { method: 'POST', headers: { authorization: `Bearer ${SERVICE}` } });
+    const res = await worker.request('/import-worker', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SERVICE}` },
+    });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ data: { jobs: 0, completed: 0, rows: 0, webhooks: { claimed: 0, delivered: 0 } } });
+    expect(await res.json()).toEqual({
+      data: { jobs: 0, completed: 0, rows: 0, webhooks: { claimed: 0, delivered: 0 } },
+    });
   });
 
   it('refuses the anon key with 401 and the envelope', async () => {
-    const res = await worker.request('/import-worker', { method: 'POST', headers: { authorization: `Bearer ${ANON}`, 'x-request-id': 'dash-1' } });
+    const res = await worker.request('/import-worker', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ANON}`, 'x-request-id': 'dash-1' },
+    });
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: { code: 'invalid_key', message: expect.any(String), request_id: 'dash-1' } });
+    expect(await res.json()).toEqual({
+      error: { code: 'invalid_key', message: expect.any(String), request_id: 'dash-1' },
+    });
   });
 
   it('answers a preflight from a listed origin only', async () => {
-    const listed = await worker.request('/import-worker', { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } });
+    const listed = await worker.request('/import-worker', {
+      method: 'OPTIONS',
+      headers: { origin: ORIGIN, 'access-control-request-method': 'POST' },
+    });
     expect(listed.status).toBe(204);
     expect(listed.headers.get('access-control-allow-origin')).toBe(ORIGIN);
-    const other = await worker.request('/import-worker', { method: 'OPTIONS', headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' } });
+    const other = await worker.request('/import-worker', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' },
+    });
     expect(other.status).toBe(401);
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });

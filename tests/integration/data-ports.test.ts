@@ -8,7 +8,7 @@ import { PART_CHARS } from '../../shared/db/postgres-json-parts.ts';
 import { createPostgresPort } from '../../shared/db/postgres-port.ts';
 import { freshDatabase } from '../support/db.ts';
 import { createKey, rejection, testApp } from '../support/fixtures.ts';
-import { startPostgrestStandIn, statusForSqlState, type PostgrestStandIn } from '../support/postgrest-stand-in.ts';
+import { type PostgrestStandIn, startPostgrestStandIn, statusForSqlState } from '../support/postgrest-stand-in.ts';
 import { hashApiKey } from '../../shared/auth/api-keys.ts';
 
 const db = await freshDatabase();
@@ -30,19 +30,46 @@ describe.each(adapters)('the %s adapter', (name, port) => {
 
   it('passes named scalar, null, array and object arguments and returns the jsonb result', async () => {
     const key = await createKey(port(), { workspace: ws, scopes: ['read:contacts', 'write:contacts'], rateLimit: 77 });
-    const auth = await port().rpc<Record<string, unknown>>('api_key_authenticate', { p_key_hash: await hashApiKey(key.key) });
-    expect(auth).toEqual({ key_id: key.id, workspace_id: key.workspaceId, scopes: ['read:contacts', 'write:contacts'], rate_limit_per_minute: 77 });
+    const auth = await port().rpc<Record<string, unknown>>('api_key_authenticate', {
+      p_key_hash: await hashApiKey(key.key),
+    });
+    expect(auth).toEqual({
+      key_id: key.id,
+      workspace_id: key.workspaceId,
+      scopes: ['read:contacts', 'write:contacts'],
+      rate_limit_per_minute: 77,
+    });
 
     const created = await port().rpc<{ status: string; contact: Record<string, unknown> }>('contact_create', {
       p_workspace_id: key.workspaceId,
-      p_contact: { full_name: 'Ada Lovelace', email: 'ada@x.com', tags: ['a', 'b'], custom_fields: { n: 1, nested: { ok: true } }, priority: 2, created_date: '2026-01-02T03:04:05.000Z' },
+      p_contact: {
+        full_name: 'Ada Lovelace',
+        email: 'ada@x.com',
+        tags: ['a', 'b'],
+        custom_fields: { n: 1, nested: { ok: true } },
+        priority: 2,
+        created_date: '2026-01-02T03:04:05.000Z',
+      },
     });
     expect(created.status).toBe('created');
-    expect(created.contact).toMatchObject({ full_name: 'Ada Lovelace', tags: ['a', 'b'], custom_fields: { n: 1, nested: { ok: true } }, priority: 2 });
+    expect(created.contact).toMatchObject({
+      full_name: 'Ada Lovelace',
+      tags: ['a', 'b'],
+      custom_fields: { n: 1, nested: { ok: true } },
+      priority: 2,
+    });
 
-    const list = await port().rpc<{ items: unknown[]; total: number }>('contact_list', { p_workspace_id: key.workspaceId, p_page: 1, p_per_page: 10, p_email: null });
+    const list = await port().rpc<{ items: unknown[]; total: number }>('contact_list', {
+      p_workspace_id: key.workspaceId,
+      p_page: 1,
+      p_per_page: 10,
+      p_email: null,
+    });
     expect(list.total).toBe(1);
-    const missing = await port().rpc('contact_get', { p_workspace_id: key.workspaceId, p_id: '00000000-0000-4000-8000-000000000000' });
+    const missing = await port().rpc('contact_get', {
+      p_workspace_id: key.workspaceId,
+      p_id: '00000000-0000-4000-8000-000000000000',
+    });
     expect(missing).toBeNull();
   });
 
@@ -56,7 +83,10 @@ describe.each(adapters)('the %s adapter', (name, port) => {
     // Whitespace puts the emoji's high surrogate last in the first part (parts are PART_CHARS long).
     const text = `{${' '.repeat(PART_CHARS - 16)}"full_name":"\u00e9\u{1F600} Large", "tags": ["\u{1F600}"]}`;
     expect(text.charCodeAt(PART_CHARS - 1)).toBe('\u{1F600}'.charCodeAt(0));
-    const large = await port().rpc<{ contact: Record<string, unknown> }>('contact_create', { p_workspace_id: key.workspaceId, p_contact: new JsonText(text) });
+    const large = await port().rpc<{ contact: Record<string, unknown> }>('contact_create', {
+      p_workspace_id: key.workspaceId,
+      p_contact: new JsonText(text),
+    });
     expect(large.contact).toMatchObject({ full_name: '\u00e9\u{1F600} Large', tags: ['\u{1F600}'] });
   });
 
@@ -72,9 +102,15 @@ describe.each(adapters)('the %s adapter', (name, port) => {
   it('serves the gateway end to end', async () => {
     const key = await createKey(port(), { workspace: `${ws}-app` });
     const api = testApp(port());
-    const created = await api.call('POST', '/v1/contacts', { key: key.key, body: { full_name: 'Grace Hopper', phone: '+1 415 555 2671' } });
+    const created = await api.call('POST', '/v1/contacts', {
+      key: key.key,
+      body: { full_name: 'Grace Hopper', phone: '+1 415 555 2671' },
+    });
     expect(created.status).toBe(201);
-    const dup = await api.call('POST', '/v1/contacts', { key: key.key, body: { full_name: 'G', phone: '+14155552671' } });
+    const dup = await api.call('POST', '/v1/contacts', {
+      key: key.key,
+      body: { full_name: 'G', phone: '+14155552671' },
+    });
     expect(dup.status).toBe(409);
     const got = await api.call('GET', `/v1/contacts/${created.json.data.id}`, { key: key.key });
     expect(got.json.data.phone).toBe('+14155552671');
@@ -100,12 +136,14 @@ describe('the PostgREST stand-in', () => {
   });
 
   it('binds arguments through json_to_record with the declared types: null is SQL NULL, defaults fill omitted keys', async () => {
-    await db.sql`create function public.stand_in_probe(p_doc jsonb, p_raw json, p_text text, p_list text[], p_at timestamptz, p_n integer default 7)
+    await db
+      .sql`create function public.stand_in_probe(p_doc jsonb, p_raw json, p_text text, p_list text[], p_at timestamptz, p_n integer default 7)
                   returns json language sql volatile as $$
                     select json_build_object('z_doc_is_null', p_doc is null, 'raw', p_raw, 'text', p_text, 'list', p_list, 'at', p_at, 'n', p_n)
                   $$`;
     await db.sql`grant execute on function public.stand_in_probe to service_role`;
-    const raw = '{"p_doc": null, "p_raw": {"z": 1, "a": [2, {"y": null, "b": 3}]}, "p_text": "x\\u00e9", "p_list": ["a", "b"], "p_at": "2026-01-02T03:04:05Z"}';
+    const raw =
+      '{"p_doc": null, "p_raw": {"z": 1, "a": [2, {"y": null, "b": 3}]}, "p_text": "x\\u00e9", "p_list": ["a", "b"], "p_at": "2026-01-02T03:04:05Z"}';
     const res = await fetch(`${standIn.url}/rest/v1/rpc/stand_in_probe`, {
       method: 'POST',
       headers: { authorization: `Bearer ${standIn.serviceRoleKey}`, 'content-type': 'application/json' },
@@ -113,7 +151,8 @@ describe('the PostgREST stand-in', () => {
     });
     expect(res.status).toBe(200);
     // Byte for byte what the function returns (a json result keeps its key order and spacing).
-    const [direct] = await db.sql`select public.stand_in_probe(null, ${'{"z": 1, "a": [2, {"y": null, "b": 3}]}'}::text::json, 'x\u00e9', array['a', 'b'], '2026-01-02T03:04:05Z')::text as body`;
+    const [direct] = await db
+      .sql`select public.stand_in_probe(null, ${'{"z": 1, "a": [2, {"y": null, "b": 3}]}'}::text::json, 'x\u00e9', array['a', 'b'], '2026-01-02T03:04:05Z')::text as body`;
     expect(await res.text()).toBe(direct.body);
     expect(direct.body).toContain('"z_doc_is_null" : true');
     expect(direct.body).toContain('"raw" : {"z": 1, "a": [2, {"y": null, "b": 3}]}');
@@ -122,10 +161,13 @@ describe('the PostgREST stand-in', () => {
 
   it('runs STABLE functions read-only, as PostgREST does for POST', async () => {
     await db.sql`create sequence public.stand_in_seq`;
-    await db.sql`create function public.stand_in_stable_write() returns jsonb language plpgsql stable as $$ begin return to_jsonb(nextval('public.stand_in_seq')); end $$`;
+    await db
+      .sql`create function public.stand_in_stable_write() returns jsonb language plpgsql stable as $$ begin return to_jsonb(nextval('public.stand_in_seq')); end $$`;
     await db.sql`grant execute on function public.stand_in_stable_write to service_role`;
     await db.sql`grant usage on sequence public.stand_in_seq to service_role`;
-    const err = await rejection<DatabaseError>(createSupabasePort(standIn.url, standIn.serviceRoleKey).rpc('stand_in_stable_write'));
+    const err = await rejection<DatabaseError>(
+      createSupabasePort(standIn.url, standIn.serviceRoleKey).rpc('stand_in_stable_write'),
+    );
     expect(err.sqlState).toBe('25006');
   });
 
@@ -154,7 +196,9 @@ describe('PostgREST answering that the database is out of reach', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const { port } = server.address() as AddressInfo;
-      const err = await rejection<DatabaseError>(createSupabasePort(`http://127.0.0.1:${port}`, 'k').rpc('health_ping'));
+      const err = await rejection<DatabaseError>(
+        createSupabasePort(`http://127.0.0.1:${port}`, 'k').rpc('health_ping'),
+      );
       expect(err).toBeInstanceOf(DatabaseError);
       expect(err.sqlState).toBe(code);
       expect(err.unavailable).toBe(true);
@@ -169,7 +213,9 @@ describe('an unreachable database', () => {
     const pg = createPostgresPort('postgres://postgres@127.0.0.1:1/none', { connectTimeout: 1 });
     const viaPg = await rejection<DatabaseError>(pg.rpc('health_ping'));
     await pg.close();
-    const viaSupabase = await rejection<DatabaseError>(createSupabasePort('http://127.0.0.1:1', 'k').rpc('health_ping'));
+    const viaSupabase = await rejection<DatabaseError>(
+      createSupabasePort('http://127.0.0.1:1', 'k').rpc('health_ping'),
+    );
     for (const err of [viaPg, viaSupabase]) {
       expect(err).toBeInstanceOf(DatabaseError);
       expect(err.unavailable).toBe(true);

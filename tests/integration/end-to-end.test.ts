@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../support/db.ts';
 import { createKey } from '../support/fixtures.ts';
-import { freePort, startServer, type Server as Proc } from '../support/processes.ts';
+import { freePort, type Server as Proc, startServer } from '../support/processes.ts';
 
 const db = await freshDatabase();
 const received: { headers: Record<string, string>; body: string }[] = [];
@@ -27,9 +27,17 @@ describe('npm start, end to end', () => {
     await new Promise<void>((r) => receiver.listen(hookPort, '127.0.0.1', r));
 
     const port = await freePort();
-    proc = await startServer('npm', ['start'], { ...db.serverEnv, PORT: String(port), WEBHOOK_ALLOW_LOOPBACK: '1', LOG_LEVEL: 'warn' }, /listening on/);
+    proc = await startServer('npm', ['start'], {
+      ...db.serverEnv,
+      PORT: String(port),
+      WEBHOOK_ALLOW_LOOPBACK: '1',
+      LOG_LEVEL: 'warn',
+    }, /listening on/);
     const base = `http://127.0.0.1:${port}/v1`;
-    const key = await createKey(db.port, { workspace: 'e2e', scopes: ['read:contacts', 'write:contacts', 'admin:webhooks'] });
+    const key = await createKey(db.port, {
+      workspace: 'e2e',
+      scopes: ['read:contacts', 'write:contacts', 'admin:webhooks'],
+    });
     const headers = { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' };
 
     const hook = await fetch(`${base}/webhooks`, {
@@ -54,7 +62,13 @@ describe('npm start, end to end', () => {
     expect(job).toMatchObject({ status: 'completed', total_rows: 1500, created_count: 1500 });
     expect(received).toHaveLength(1);
     const [delivery] = received;
-    const event = new Webhook(secret).verify(delivery.body, delivery.headers) as { event: string; data: Record<string, unknown> };
-    expect(event).toMatchObject({ event: 'import.completed', data: { job_id, status: 'completed', total_rows: 1500, created_count: 1500, error_count: 0 } });
+    const event = new Webhook(secret).verify(delivery.body, delivery.headers) as {
+      event: string;
+      data: Record<string, unknown>;
+    };
+    expect(event).toMatchObject({
+      event: 'import.completed',
+      data: { job_id, status: 'completed', total_rows: 1500, created_count: 1500, error_count: 0 },
+    });
   }, 120_000);
 });

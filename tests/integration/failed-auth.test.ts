@@ -8,7 +8,7 @@ import { FAILED_AUTH_LIMITS } from '../../shared/http/failed-auth.ts';
 import type { DataPort } from '../../shared/db/port.ts';
 import { createUpstashLimiter } from '../../shared/ratelimit/upstash.ts';
 import { freshDatabase } from '../support/db.ts';
-import { createKey, keyRing, testApp, type KeyRing } from '../support/fixtures.ts';
+import { createKey, type KeyRing, keyRing, testApp } from '../support/fixtures.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const LIMIT = FAILED_AUTH_LIMITS.perMinute;
@@ -41,7 +41,8 @@ function appWithAddresses() {
   const { port, counter } = countingPort(db.port);
   const limiter = createUpstashLimiter(redis.redis, { prefix: `test:${db.name}:${Math.random()}`, backend: 'redis' });
   const api = testApp(port, { limiter, clientAddress: (c) => c.req.header('x-test-client') ?? null });
-  const get = (key: string, client: string) => api.call('GET', '/v1/contacts', { key, headers: { 'x-test-client': client } });
+  const get = (key: string, client: string) =>
+    api.call('GET', '/v1/contacts', { key, headers: { 'x-test-client': client } });
   return { get, counter };
 }
 
@@ -84,7 +85,9 @@ describe('unknown keys', () => {
 
     // While blocked, nothing from that address reaches the database, a valid key included.
     const lookups = counter.lookups;
-    for (const key of [await unknownKey(), keys.full.key, 'not-a-key']) expect((await get(key, '203.0.113.7')).status).toBe(429);
+    for (const key of [await unknownKey(), keys.full.key, 'not-a-key']) {
+      expect((await get(key, '203.0.113.7')).status).toBe(429);
+    }
     expect(counter.lookups).toBe(lookups);
 
     // Other addresses are unaffected.
@@ -102,20 +105,27 @@ describe('unknown keys', () => {
   it('without a known client address only the negative cache applies', async () => {
     const { port, counter } = countingPort(db.port);
     const api = testApp(port);
-    for (let i = 0; i < LIMIT + 5; i++) expect((await api.call('GET', '/v1/contacts', { key: await unknownKey() })).status).toBe(401);
+    for (let i = 0; i < LIMIT + 5; i++) {
+      expect((await api.call('GET', '/v1/contacts', { key: await unknownKey() })).status).toBe(401);
+    }
     expect(counter.lookups).toBe(LIMIT + 5);
   });
 
   it('on Node the address is the socket peer: a flood from 127.0.0.1 is throttled', async () => {
     const { port, counter } = countingPort(db.port);
     const server: Server = await new Promise((resolve) => {
-      const s = serveNode({ fetch: createApp({ db: port, clientAddress: socketAddress }).fetch, hostname: '127.0.0.1' }, () => resolve(s));
+      const s = serveNode(
+        { fetch: createApp({ db: port, clientAddress: socketAddress }).fetch, hostname: '127.0.0.1' },
+        () => resolve(s),
+      );
     });
     try {
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/contacts`;
       const statuses: number[] = [];
       for (let i = 0; i < LIMIT + 2; i++) {
-        const res = await fetch(url, { headers: { authorization: `Bearer ${await unknownKey()}`, 'x-forwarded-for': `10.0.0.${i}` } });
+        const res = await fetch(url, {
+          headers: { authorization: `Bearer ${await unknownKey()}`, 'x-forwarded-for': `10.0.0.${i}` },
+        });
         statuses.push(res.status);
         await res.arrayBuffer();
       }

@@ -6,7 +6,6 @@ import { freshDatabase } from '../support/db.ts';
 const db = await freshDatabase();
 const ROOT = new URL('../../', import.meta.url).pathname;
 
-
 async function sourceFiles(dir: string, ext: RegExp): Promise<string[]> {
   const entries = await readdir(join(ROOT, dir), { withFileTypes: true, recursive: true });
   return entries
@@ -45,9 +44,17 @@ describe('least privilege', () => {
         from pg_proc p where p.pronamespace in ('public'::regnamespace, 'internal'::regnamespace) order by 1`;
     expect(fns.length).toBeGreaterThanOrEqual(10);
     for (const f of fns) {
-      expect({ sig: f.sig, anon: f.anon, authed: f.authed, public_exec: f.public_exec }).toEqual({ sig: f.sig, anon: false, authed: false, public_exec: false });
+      expect({ sig: f.sig, anon: f.anon, authed: f.authed, public_exec: f.public_exec }).toEqual({
+        sig: f.sig,
+        anon: false,
+        authed: false,
+        public_exec: false,
+      });
       // The lock-down helper itself is for migrations (the owner) only.
-      expect({ sig: f.sig, service: f.service }).toEqual({ sig: f.sig, service: f.sig !== 'internal.lock_down_public_functions()' });
+      expect({ sig: f.sig, service: f.service }).toEqual({
+        sig: f.sig,
+        service: f.sig !== 'internal.lock_down_public_functions()',
+      });
     }
   });
 
@@ -62,13 +69,15 @@ describe('least privilege', () => {
   });
 
   it.each(['anon', 'authenticated'])('refuses %s when it actually calls a function or reads a table', async (role) => {
-    for (const attempt of [
-      `select public.health_ping()`,
-      `select public.api_key_authenticate('${'0'.repeat(64)}')`,
-      `select public.api_key_list()`,
-      `select count(*) from public.api_keys`,
-      `select count(*) from public.contacts`,
-    ]) {
+    for (
+      const attempt of [
+        `select public.health_ping()`,
+        `select public.api_key_authenticate('${'0'.repeat(64)}')`,
+        `select public.api_key_list()`,
+        `select count(*) from public.api_keys`,
+        `select count(*) from public.contacts`,
+      ]
+    ) {
       const err = await db.sql
         .begin(async (tx) => {
           await tx.unsafe(`set local role ${role}`);
@@ -91,7 +100,19 @@ describe('least privilege', () => {
     const cols = await db.sql<{ column_name: string }[]>`
       select column_name from information_schema.columns where table_schema = 'public' and table_name = 'api_keys'`;
     expect(cols.map((c) => c.column_name).sort()).toEqual(
-      ['created_at', 'expires_at', 'id', 'key_hash', 'last_used_at', 'name', 'prefix', 'rate_limit_per_minute', 'revoked_at', 'scopes', 'workspace_id'].sort(),
+      [
+        'created_at',
+        'expires_at',
+        'id',
+        'key_hash',
+        'last_used_at',
+        'name',
+        'prefix',
+        'rate_limit_per_minute',
+        'revoked_at',
+        'scopes',
+        'workspace_id',
+      ].sort(),
     );
   });
 });

@@ -9,7 +9,7 @@ import { freshDatabase } from '../support/db.ts';
 import { createKey } from '../support/fixtures.ts';
 import { startHealthStream } from '../support/health-stream.ts';
 import { envelopeProblem, HOSTILE_SHAPES, sendShape } from '../support/hostile-bodies.ts';
-import { startServer, type Server } from '../support/processes.ts';
+import { type Server, startServer } from '../support/processes.ts';
 
 const db = await freshDatabase();
 let server: Server;
@@ -17,7 +17,11 @@ let port: number;
 let key: string;
 
 beforeAll(async () => {
-  key = (await createKey(db.port, { workspace: 'hostile', rateLimit: 100_000, scopes: ['read:contacts', 'write:contacts', 'admin:webhooks'] })).key;
+  key = (await createKey(db.port, {
+    workspace: 'hostile',
+    rateLimit: 100_000,
+    scopes: ['read:contacts', 'write:contacts', 'admin:webhooks'],
+  })).key;
   server = await startServer('npx', ['tsx', 'tests/support/serve-app.ts'], { DATABASE_URL: db.url }, /READY \d+ \d+/);
   port = Number(/READY (\d+)/.exec(server.output())![1]);
 });

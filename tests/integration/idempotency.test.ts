@@ -16,7 +16,8 @@ beforeEach(async () => {
   await db.sql`delete from idempotency_keys`;
 });
 
-const rows = (n: number, prefix = 'p') => Array.from({ length: n }, (_, i) => ({ full_name: `${prefix} ${i}`, email: `${prefix}${i}@x.com` }));
+const rows = (n: number, prefix = 'p') =>
+  Array.from({ length: n }, (_, i) => ({ full_name: `${prefix} ${i}`, email: `${prefix}${i}@x.com` }));
 const post = (path: string, body: unknown, idem?: string, k = key) =>
   api.call('POST', path, { key: k.key, body, headers: idem === undefined ? {} : { 'idempotency-key': idem } });
 const count = async (table: string) => Number((await db.sql.unsafe(`select count(*)::int as n from ${table}`))[0].n);
@@ -170,7 +171,10 @@ describe('Idempotency-Key', () => {
     const [{ fingerprint }] = await db.sql`select fingerprint from idempotency_keys where key = 'twin-late'`;
     await db.sql`delete from contacts`;
     const first = await db.port.rpc<{ outcome: string; token: string }>('idempotency_claim', {
-      p_workspace_id: key.workspaceId, p_key: 'stalled', p_fingerprint: fingerprint, p_lease_seconds: 60,
+      p_workspace_id: key.workspaceId,
+      p_key: 'stalled',
+      p_fingerprint: fingerprint,
+      p_lease_seconds: 60,
     });
     expect(first.outcome).toBe('claimed');
     await db.sql`update idempotency_keys set locked_until = now() - interval '1 second' where key = 'stalled'`;
@@ -181,13 +185,26 @@ describe('Idempotency-Key', () => {
     // Request 1 wakes up: its import must roll back, and it cannot store or release the key.
     const late = await db.port
       .rpc('import_run_sync', {
-        p_workspace_id: key.workspaceId, p_job_id: 'imp_01JAAAAAAAAAAAAAAAAAAAAAAA', p_rows: [], p_errors: [], p_total_rows: 0,
-        p_update_existing: false, p_source: 'rows', p_idempotency: { key: 'stalled', token: first.token },
+        p_workspace_id: key.workspaceId,
+        p_job_id: 'imp_01JAAAAAAAAAAAAAAAAAAAAAAA',
+        p_rows: [],
+        p_errors: [],
+        p_total_rows: 0,
+        p_update_existing: false,
+        p_source: 'rows',
+        p_idempotency: { key: 'stalled', token: first.token },
       })
       .then(() => 'committed', (e: { sqlState?: string }) => e.sqlState);
     expect(late).toBe('40001');
-    expect((await db.sql`select count(*)::int as n from import_jobs where id = 'imp_01JAAAAAAAAAAAAAAAAAAAAAAA'`)[0].n).toBe(0);
-    expect(await db.port.rpc('idempotency_release', { p_workspace_id: key.workspaceId, p_key: 'stalled', p_token: first.token })).toBe(false);
+    expect((await db.sql`select count(*)::int as n from import_jobs where id = 'imp_01JAAAAAAAAAAAAAAAAAAAAAAA'`)[0].n)
+      .toBe(0);
+    expect(
+      await db.port.rpc('idempotency_release', {
+        p_workspace_id: key.workspaceId,
+        p_key: 'stalled',
+        p_token: first.token,
+      }),
+    ).toBe(false);
     const replay = await post('/v1/import/contacts', body, 'stalled');
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(replay.json.data.job_id).toBe(retry.json.data.job_id);

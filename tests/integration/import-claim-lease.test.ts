@@ -7,7 +7,8 @@ const db = await freshDatabase();
 const LEASE_SECONDS = 1;
 /** The gateway's port, with every Idempotency-Key claimed for 1 s instead of 60: the lease runs out while the import works. */
 const shortLeases: DataPort = {
-  rpc: (name, args) => db.port.rpc(name, name === 'idempotency_claim' ? { ...args, p_lease_seconds: LEASE_SECONDS } : args),
+  rpc: (name, args) =>
+    db.port.rpc(name, name === 'idempotency_claim' ? { ...args, p_lease_seconds: LEASE_SECONDS } : args),
   close: async () => {},
 };
 const api = testApp(shortLeases);
@@ -47,7 +48,8 @@ async function waitUntilImportWaitsOnLock() {
 describe('a synchronous import never outlives its Idempotency-Key claim', () => {
   it('a retry after the lease ran out, while the import still works, gets 409; the import runs once and its answer is replayed', async () => {
     const body = { rows: [{ email: 'once@x.com' }, { email: 'twice@x.com' }] };
-    const send = () => api.call('POST', '/v1/import/contacts', { key: key.key, body, headers: { 'idempotency-key': 'lease-1' } });
+    const send = () =>
+      api.call('POST', '/v1/import/contacts', { key: key.key, body, headers: { 'idempotency-key': 'lease-1' } });
 
     const unlock = await holdWorkspaceLock(key.workspaceId);
     let first: ReturnType<typeof send> | undefined;
@@ -57,7 +59,8 @@ describe('a synchronous import never outlives its Idempotency-Key claim', () => 
       await waitUntilImportWaitsOnLock();
       // Wait out the lease, and check in the database that it did run out.
       await new Promise((r) => setTimeout(r, LEASE_SECONDS * 1000 + 300));
-      const [k] = await db.sql`select locked_until < now() as expired, state from idempotency_keys where key = 'lease-1'`;
+      const [k] = await db
+        .sql`select locked_until < now() as expired, state from idempotency_keys where key = 'lease-1'`;
       expect(k).toEqual({ expired: true, state: 'in_flight' });
       retry = await send();
     } finally {

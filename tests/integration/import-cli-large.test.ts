@@ -9,7 +9,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../support/db.ts';
-import { runCli, startCliApi, type CliApi } from '../support/import-cli.ts';
+import { type CliApi, runCli, startCliApi } from '../support/import-cli.ts';
 
 const db = await freshDatabase();
 let api: CliApi;
@@ -38,8 +38,12 @@ async function writeLargeCsv(file: string): Promise<number> {
   write('First Name,Last Name,Email,Company,Job Title,Notes\n');
   while (bytes < TARGET_BYTES) {
     rows++;
-    const note = rows % 10 === 0 ? `"met at the fair, ""booth ${rows}""\nsecond line ${filler}"` : `plain note ${filler}`;
-    if (!write(`Ann${rows},Lee,large${rows}@example.com,Acme ${rows % 97},Engineer,${note}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+    const note = rows % 10 === 0
+      ? `"met at the fair, ""booth ${rows}""\nsecond line ${filler}"`
+      : `plain note ${filler}`;
+    if (!write(`Ann${rows},Lee,large${rows}@example.com,Acme ${rows % 97},Engineer,${note}\n`)) {
+      await new Promise<void>((r) => out.once('drain', () => r()));
+    }
   }
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
   return rows;
@@ -57,18 +61,28 @@ describe('leadlex-import, a 45 MiB file (slow)', () => {
     const seconds = (Date.now() - started) / 1000;
     expect(out.code, out.stdout + out.stderr).toBe(0);
     expect(out.stdout).toContain(`${rows.toLocaleString('en-US')} rows in 3 part(s)`);
-    expect(out.stdout).toContain(`${rows.toLocaleString('en-US')} rows, ${rows.toLocaleString('en-US')} created, 0 updated, 0 skipped (0 with errors)`);
+    expect(out.stdout).toContain(
+      `${rows.toLocaleString('en-US')} rows, ${
+        rows.toLocaleString('en-US')
+      } created, 0 updated, 0 skipped (0 with errors)`,
+    );
 
-    const jobs = await db.sql`select total_rows, created_count, error_count, status from import_jobs where workspace_id = ${ws.workspaceId} order by created_at`;
+    const jobs = await db
+      .sql`select total_rows, created_count, error_count, status from import_jobs where workspace_id = ${ws.workspaceId} order by created_at`;
     expect(jobs).toHaveLength(3);
     expect(jobs.every((j) => j.status === 'completed' && j.error_count === 0)).toBe(true);
     expect(jobs.reduce((s, j) => s + j.created_count, 0)).toBe(rows);
-    const [c] = await db.sql`select count(*)::int as n, count(distinct email)::int as emails from contacts where workspace_id = ${ws.workspaceId}`;
+    const [c] = await db
+      .sql`select count(*)::int as n, count(distinct email)::int as emails from contacts where workspace_id = ${ws.workspaceId}`;
     expect(c).toEqual({ n: rows, emails: rows });
     console.log(
-      `[import-cli-large] ${rows} rows, 45 MiB, 3 parts: ${seconds.toFixed(1)} s, ${Math.round(rows / seconds)} rows/s (load average ${loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' ')})`,
+      `[import-cli-large] ${rows} rows, 45 MiB, 3 parts: ${seconds.toFixed(1)} s, ${
+        Math.round(rows / seconds)
+      } rows/s (load average ${
+        loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')
+      })`,
     );
   }, 900_000);
 });

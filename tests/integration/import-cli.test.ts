@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../support/db.ts';
-import { runCli, spawnCli, startCliApi, watchCli, type CliApi } from '../support/import-cli.ts';
+import { type CliApi, runCli, spawnCli, startCliApi, watchCli } from '../support/import-cli.ts';
 import { run } from '../support/processes.ts';
 
 const db = await freshDatabase();
@@ -34,39 +34,50 @@ function peopleCsv(domain: string, n: number, bad: Set<number> = new Set()): str
 }
 
 async function contacts(workspaceId: string) {
-  const [row] = await db.sql`select count(*)::int as n, count(distinct lower(email))::int as emails from contacts where workspace_id = ${workspaceId}`;
+  const [row] = await db
+    .sql`select count(*)::int as n, count(distinct lower(email))::int as emails from contacts where workspace_id = ${workspaceId}`;
   return row as { n: number; emails: number };
 }
 
 describe('leadlex-import', () => {
-  it('imports a small CSV, reports each bad row with its line and cells in <file>.errors.csv, and that file imports again once fixed', async () => {
-    const ws = await api.workspace('cli-small');
-    const file = join(dir, 'small.csv');
-    await writeFile(file, 'Name,Email,Phone,Note\r\nJane Doe,jane@acme.com,+49 30 1234567,"two\r\nlines"\r\nBad Mail,not-an-email,,"=1+1"\r\n\r\nBob,bob@beta.com,,x\r\nWrong Phone,w@beta.com,call me,y\r\n');
-    const out = await runCli([file, '--tags', 'fair,cli'], ws.env);
-    expect(out.code, out.stderr).toBe(1);
-    expect(out.stdout).toContain('4 rows, 2 created, 0 updated, 2 skipped (2 with errors)');
-    expect(out.stdout).toContain(`Row errors: ${file}.errors.csv`);
-    expect(out.stdout).not.toContain('\x1b[');
+  it(
+    'imports a small CSV, reports each bad row with its line and cells in <file>.errors.csv, and that file imports again once fixed',
+    async () => {
+      const ws = await api.workspace('cli-small');
+      const file = join(dir, 'small.csv');
+      await writeFile(
+        file,
+        'Name,Email,Phone,Note\r\nJane Doe,jane@acme.com,+49 30 1234567,"two\r\nlines"\r\nBad Mail,not-an-email,,"=1+1"\r\n\r\nBob,bob@beta.com,,x\r\nWrong Phone,w@beta.com,call me,y\r\n',
+      );
+      const out = await runCli([file, '--tags', 'fair,cli'], ws.env);
+      expect(out.code, out.stderr).toBe(1);
+      expect(out.stdout).toContain('4 rows, 2 created, 0 updated, 2 skipped (2 with errors)');
+      expect(out.stdout).toContain(`Row errors: ${file}.errors.csv`);
+      expect(out.stdout).not.toContain('\x1b[');
 
-    const report = parse(await readFile(`${file}.errors.csv`, 'utf8')) as string[][];
-    expect(report).toEqual([
-      ['row_number', 'line', 'code', 'message', 'Name', 'Email', 'Phone', 'Note'],
-      ['2', '4', 'invalid_email', expect.stringContaining('not-an-email'), 'Bad Mail', 'not-an-email', '', '=1+1'],
-      ['4', '7', 'invalid_phone', expect.any(String), 'Wrong Phone', 'w@beta.com', 'call me', 'y'],
-    ]);
-    const rows = await db.sql`select email, tags from contacts where workspace_id = ${ws.workspaceId} order by email`;
-    expect(rows.map((r) => r.email)).toEqual(['bob@beta.com', 'jane@acme.com']);
-    expect(rows[0].tags).toEqual(['fair', 'cli']);
+      const report = parse(await readFile(`${file}.errors.csv`, 'utf8')) as string[][];
+      expect(report).toEqual([
+        ['row_number', 'line', 'code', 'message', 'Name', 'Email', 'Phone', 'Note'],
+        ['2', '4', 'invalid_email', expect.stringContaining('not-an-email'), 'Bad Mail', 'not-an-email', '', '=1+1'],
+        ['4', '7', 'invalid_phone', expect.any(String), 'Wrong Phone', 'w@beta.com', 'call me', 'y'],
+      ]);
+      const rows = await db.sql`select email, tags from contacts where workspace_id = ${ws.workspaceId} order by email`;
+      expect(rows.map((r) => r.email)).toEqual(['bob@beta.com', 'jane@acme.com']);
+      expect(rows[0].tags).toEqual(['fair', 'cli']);
 
-    // Fix the two rows in the report and import the report itself: its own columns are ignored.
-    const fixed = (await readFile(`${file}.errors.csv`, 'utf8')).replace(',not-an-email,', ',bad@acme.com,').replace(',call me,', ',+49 30 901820,');
-    await writeFile(join(dir, 'fixed.csv'), fixed);
-    const again = await runCli([join(dir, 'fixed.csv')], ws.env);
-    expect(again.code, again.stdout + again.stderr).toBe(0);
-    expect(again.stdout).toContain('2 rows, 2 created, 0 updated, 0 skipped (0 with errors)');
-    expect(await contacts(ws.workspaceId)).toEqual({ n: 4, emails: 4 });
-  }, 300_000);
+      // Fix the two rows in the report and import the report itself: its own columns are ignored.
+      const fixed = (await readFile(`${file}.errors.csv`, 'utf8')).replace(',not-an-email,', ',bad@acme.com,').replace(
+        ',call me,',
+        ',+49 30 901820,',
+      );
+      await writeFile(join(dir, 'fixed.csv'), fixed);
+      const again = await runCli([join(dir, 'fixed.csv')], ws.env);
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      expect(again.stdout).toContain('2 rows, 2 created, 0 updated, 0 skipped (0 with errors)');
+      expect(await contacts(ws.workspaceId)).toEqual({ n: 4, emails: 4 });
+    },
+    300_000,
+  );
 
   it('splits a file into parts on record boundaries and numbers rows and lines against the original file', async () => {
     const ws = await api.workspace('cli-parts');
@@ -90,28 +101,34 @@ describe('leadlex-import', () => {
     // Row 1500 had a quoted two-line note: its cells come back whole.
     expect(report[1].Notes).toBe('first line\nsecond, with comma');
     expect(await contacts(ws.workspaceId)).toEqual({ n: 2997, emails: 2997 });
-    const jobs = await db.sql`select count(*)::int as n, sum(total_rows)::int as rows from import_jobs where workspace_id = ${ws.workspaceId}`;
+    const jobs = await db
+      .sql`select count(*)::int as n, sum(total_rows)::int as rows from import_jobs where workspace_id = ${ws.workspaceId}`;
     expect(jobs[0]).toEqual({ n: parts, rows: 3000 });
   }, 300_000);
 
-  it('after a SIGKILL in the middle, the same command replays the parts already sent and imports nothing twice', async () => {
-    const ws = await api.workspace('cli-kill');
-    const file = join(dir, 'kill.csv');
-    await writeFile(file, peopleCsv('kill.example', 2400));
-    const args = [file, '--max-part-bytes', '50000', '--update-existing'];
-    const first = watchCli(spawnCli(args, ws.env));
-    const accepted = await first.waitFor(/part 1\/(\d+): .* accepted as (imp_\w+) \(queued\)/);
-    process.kill(first.child.pid!, 'SIGKILL');
-    expect((await first.done).signal).toBe('SIGKILL');
+  it(
+    'after a SIGKILL in the middle, the same command replays the parts already sent and imports nothing twice',
+    async () => {
+      const ws = await api.workspace('cli-kill');
+      const file = join(dir, 'kill.csv');
+      await writeFile(file, peopleCsv('kill.example', 2400));
+      const args = [file, '--max-part-bytes', '50000', '--update-existing'];
+      const first = watchCli(spawnCli(args, ws.env));
+      const accepted = await first.waitFor(/part 1\/(\d+): .* accepted as (imp_\w+) \(queued\)/);
+      process.kill(first.child.pid!, 'SIGKILL');
+      expect((await first.done).signal).toBe('SIGKILL');
 
-    const again = await runCli(args, ws.env);
-    expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout).toContain(`accepted as ${accepted[2]} (already sent earlier, replayed)`);
-    expect(again.stdout).toContain('2,400 rows, 2,400 created, 0 updated, 0 skipped (0 with errors)');
-    const jobs = await db.sql`select count(*)::int as n, sum(created_count)::int as created from import_jobs where workspace_id = ${ws.workspaceId}`;
-    expect(jobs[0]).toEqual({ n: Number(accepted[1]), created: 2400 });
-    expect(await contacts(ws.workspaceId)).toEqual({ n: 2400, emails: 2400 });
-  }, 300_000);
+      const again = await runCli(args, ws.env);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toContain(`accepted as ${accepted[2]} (already sent earlier, replayed)`);
+      expect(again.stdout).toContain('2,400 rows, 2,400 created, 0 updated, 0 skipped (0 with errors)');
+      const jobs = await db
+        .sql`select count(*)::int as n, sum(created_count)::int as created from import_jobs where workspace_id = ${ws.workspaceId}`;
+      expect(jobs[0]).toEqual({ n: Number(accepted[1]), created: 2400 });
+      expect(await contacts(ws.workspaceId)).toEqual({ n: 2400, emails: 2400 });
+    },
+    300_000,
+  );
 
   it('Ctrl-C leaves the queued job running and says how to follow it', async () => {
     const ws = await api.workspace('cli-sigint');
@@ -137,15 +154,30 @@ describe('leadlex-import', () => {
 
   it('imports JSON arrays and NDJSON; a JSON row error keeps the original object in the report', async () => {
     const ws = await api.workspace('cli-json');
-    const rows = Array.from({ length: 700 }, (_, i) => ({ full_name: `J ${i + 1}`, email: i === 41 ? 'nope' : `j${i + 1}@json.example`, tags: ['t'] }));
+    const rows = Array.from(
+      { length: 700 },
+      (_, i) => ({ full_name: `J ${i + 1}`, email: i === 41 ? 'nope' : `j${i + 1}@json.example`, tags: ['t'] }),
+    );
     await writeFile(join(dir, 'rows.json'), JSON.stringify(rows, null, 2));
     const out = await runCli([join(dir, 'rows.json'), '--max-part-bytes', '30000'], ws.env);
     expect(out.code, out.stderr).toBe(1);
     expect(out.stdout).toContain('700 rows, 699 created, 0 updated, 1 skipped (1 with errors)');
-    const report = parse(await readFile(join(dir, 'rows.json.errors.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
-    expect(report).toEqual([{ row_number: '42', line: String(2 + 41 * 7), code: 'invalid_email', message: expect.any(String), row: JSON.stringify(rows[41]) }]);
+    const report = parse(await readFile(join(dir, 'rows.json.errors.csv'), 'utf8'), { columns: true }) as Record<
+      string,
+      string
+    >[];
+    expect(report).toEqual([{
+      row_number: '42',
+      line: String(2 + 41 * 7),
+      code: 'invalid_email',
+      message: expect.any(String),
+      row: JSON.stringify(rows[41]),
+    }]);
 
-    await writeFile(join(dir, 'more.ndjson'), rows.slice(0, 3).map((r) => JSON.stringify({ ...r, email: r.email.replace('json', 'nd') })).join('\n') + '\n');
+    await writeFile(
+      join(dir, 'more.ndjson'),
+      rows.slice(0, 3).map((r) => JSON.stringify({ ...r, email: r.email.replace('json', 'nd') })).join('\n') + '\n',
+    );
     const nd = await runCli([join(dir, 'more.ndjson')], ws.env);
     expect(nd.code, nd.stderr).toBe(0);
     expect(await contacts(ws.workspaceId)).toEqual({ n: 702, emails: 702 });
@@ -165,7 +197,9 @@ describe('leadlex-import', () => {
 
     const refused = await runCli([file, '--key', 'wbk_' + 'x'.repeat(40)], ws.env);
     expect(refused.code).toBe(3);
-    expect(refused.stderr).toContain('401 invalid_key: The API key is missing, malformed, unknown, revoked or expired.');
+    expect(refused.stderr).toContain(
+      '401 invalid_key: The API key is missing, malformed, unknown, revoked or expired.',
+    );
     const readOnly = await api.workspace('cli-codes-read-only');
     await db.sql`update api_keys set scopes = '{read:contacts}' where workspace_id = ${readOnly.workspaceId}`;
     const forbidden = await runCli([file, '--key', readOnly.key], ws.env);
@@ -197,7 +231,9 @@ describe('leadlex-import', () => {
     const frames = out.stdout.split('\r\x1b[2K').map((f) => f.trim());
     const bars = frames.filter((f) => f.startsWith('['));
     expect(bars.length).toBeGreaterThan(3);
-    for (const bar of bars) expect(bar).toMatch(/^\[[#-]{30}\] +\d+\.\d% {2}[\d,]+\/2,400 rows {2}[\d,]+ rows\/s {2}ETA (\d\d:\d\d|--:--)/);
+    for (const bar of bars) {
+      expect(bar).toMatch(/^\[[#-]{30}\] +\d+\.\d% {2}[\d,]+\/2,400 rows {2}[\d,]+ rows\/s {2}ETA (\d\d:\d\d|--:--)/);
+    }
     expect(bars.at(-1)).toMatch(/^\[#{30}\] 100\.0% {2}2,400\/2,400 rows/);
     expect(bars.some((b) => /ETA \d\d:\d\d {2}part 1\/\d/.test(b) && !/^\[#{30}\]/.test(b))).toBe(true);
     expect(out.stdout).toContain('2,400 rows, 2,400 created');

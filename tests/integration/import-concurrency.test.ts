@@ -18,13 +18,20 @@ describe('concurrent imports into one workspace', () => {
       const people = r.shuffle(Array.from({ length: 60 }, (_, i) => i)).slice(0, 40);
       const rows = people.map((i) =>
         i < 45
-          ? { full_name: `Person ${i}`, email: r.chance(0.5) ? email(i).toUpperCase() : email(i), ...(r.chance(0.5) ? { phone: phone(i) } : {}), tags: [`t${r.int(1, 3)}`] }
-          : { full_name: `Phone ${i}`, phone: phone(i) },
+          ? {
+            full_name: `Person ${i}`,
+            email: r.chance(0.5) ? email(i).toUpperCase() : email(i),
+            ...(r.chance(0.5) ? { phone: phone(i) } : {}),
+            tags: [`t${r.int(1, 3)}`],
+          }
+          : { full_name: `Phone ${i}`, phone: phone(i) }
       );
       return { rows, update_existing: r.chance(0.5) };
     });
 
-    const responses = await Promise.all(imports.map((body) => api.call('POST', '/v1/import/contacts', { key: key.key, body })));
+    const responses = await Promise.all(
+      imports.map((body) => api.call('POST', '/v1/import/contacts', { key: key.key, body })),
+    );
 
     for (const [i, res] of responses.entries()) {
       expect(res.status).toBe(200);
@@ -33,7 +40,9 @@ describe('concurrent imports into one workspace', () => {
       expect(d.errors).toEqual([]);
       if (!imports[i].update_existing) expect(d.updated_count).toBe(0);
     }
-    const people = new Set(imports.flatMap((b) => b.rows.map((row) => ('email' in row ? row.email!.toLowerCase() : row.phone))));
+    const people = new Set(
+      imports.flatMap((b) => b.rows.map((row) => ('email' in row ? row.email!.toLowerCase() : row.phone))),
+    );
     const rows = await db.sql<{ email: string | null; phone: string | null }[]>`
       select email_normalized as email, phone from contacts where workspace_id = ${key.workspaceId}`;
     expect(rows.length).toBe(people.size);
@@ -42,7 +51,8 @@ describe('concurrent imports into one workspace', () => {
     expect(new Set(emails).size).toBe(emails.length);
     const phones = rows.filter((c) => c.phone).map((c) => c.phone);
     expect(new Set(phones).size).toBe(phones.length);
-    const jobs = await db.sql`select created_count, updated_count, skipped_count, total_rows from import_jobs where workspace_id = ${key.workspaceId}`;
+    const jobs = await db
+      .sql`select created_count, updated_count, skipped_count, total_rows from import_jobs where workspace_id = ${key.workspaceId}`;
     expect(jobs).toHaveLength(imports.length);
     for (const j of jobs) expect(j.created_count + j.updated_count + j.skipped_count).toBe(j.total_rows);
   });
@@ -50,8 +60,14 @@ describe('concurrent imports into one workspace', () => {
   it('serialises with POST /v1/contacts: a concurrent single create never breaks an import', async () => {
     const key = await createKey(db.port, { workspace: 'race-single' });
     const rows = Array.from({ length: 200 }, (_, i) => ({ full_name: `P ${i}`, email: email(i) }));
-    const singles = Array.from({ length: 20 }, (_, i) => api.call('POST', '/v1/contacts', { key: key.key, body: { email: email(i * 10) } }));
-    const [imp, ...created] = await Promise.all([api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows } }), ...singles]);
+    const singles = Array.from(
+      { length: 20 },
+      (_, i) => api.call('POST', '/v1/contacts', { key: key.key, body: { email: email(i * 10) } }),
+    );
+    const [imp, ...created] = await Promise.all([
+      api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows } }),
+      ...singles,
+    ]);
     expect(imp.status).toBe(200);
     const wonBySingles = created.filter((c) => c.status === 201).length;
     expect(created.every((c) => c.status === 201 || c.status === 409)).toBe(true);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../support/db.ts';
-import { keyRing, testApp, type KeyRing } from '../support/fixtures.ts';
+import { type KeyRing, keyRing, testApp } from '../support/fixtures.ts';
 import { ROOT } from '../support/processes.ts';
 
 const db = await freshDatabase();
@@ -16,7 +16,8 @@ beforeEach(async () => {
 });
 
 const fixture = (name: string) => readFileSync(join(ROOT, 'tests/fixtures/csv', name), 'utf8');
-const importCsv = (body: Record<string, unknown>) => api.call('POST', '/v1/import/contacts', { key: keys.full.key, body });
+const importCsv = (body: Record<string, unknown>) =>
+  api.call('POST', '/v1/import/contacts', { key: keys.full.key, body });
 const contacts = () =>
   db.sql`select full_name, first_name, last_name, email, phone, company, job_title, priority, tags, custom_fields, created_date
            from contacts order by email nulls last`;
@@ -25,7 +26,14 @@ describe('POST /v1/import/contacts with real-world CSV exports', () => {
   it('imports an Excel "CSV UTF-8" export (BOM, CRLF, quoted commas, quotes and newlines) by header synonyms', async () => {
     const res = await importCsv({ csv: fixture('excel-utf8-bom-crlf.csv') });
     expect(res.status).toBe(200);
-    expect(res.json.data).toMatchObject({ status: 'completed', total_rows: 7, created_count: 7, updated_count: 0, skipped_count: 0, errors: [] });
+    expect(res.json.data).toMatchObject({
+      status: 'completed',
+      total_rows: 7,
+      created_count: 7,
+      updated_count: 0,
+      skipped_count: 0,
+      errors: [],
+    });
     expect(res.json.data.mapping_used).toEqual({
       'First Name': 'first_name',
       'Last Name': 'last_name',
@@ -39,11 +47,28 @@ describe('POST /v1/import/contacts with real-world CSV exports', () => {
     });
     const rows = await contacts();
     const jane = rows.find((c) => c.email === 'jane.doe@acme.com')!;
-    expect(jane).toMatchObject({ full_name: 'Jane Doe', phone: '+14155552671', company: 'Acme, Inc.', priority: 1, tags: ['customer', 'vip'] });
+    expect(jane).toMatchObject({
+      full_name: 'Jane Doe',
+      phone: '+14155552671',
+      company: 'Acme, Inc.',
+      priority: 1,
+      tags: ['customer', 'vip'],
+    });
     expect(jane.created_date.toISOString()).toBe('2024-03-01T00:00:00.000Z');
-    expect(rows.find((c) => c.email === 'BOB@BETA.COM')).toMatchObject({ phone: '+442079460958', job_title: 'Engineer\n(Platform)', priority: 3 });
-    expect(rows.find((c) => c.last_name === "O'Brien")).toMatchObject({ company: 'The "Best" Widgets Ltd', priority: 2, tags: ['prospect'] });
-    expect(rows.find((c) => c.email === 'info@nordwind.example')).toMatchObject({ full_name: 'Info', company: 'Nordwind AG' });
+    expect(rows.find((c) => c.email === 'BOB@BETA.COM')).toMatchObject({
+      phone: '+442079460958',
+      job_title: 'Engineer\n(Platform)',
+      priority: 3,
+    });
+    expect(rows.find((c) => c.last_name === "O'Brien")).toMatchObject({
+      company: 'The "Best" Widgets Ltd',
+      priority: 2,
+      tags: ['prospect'],
+    });
+    expect(rows.find((c) => c.email === 'info@nordwind.example')).toMatchObject({
+      full_name: 'Info',
+      company: 'Nordwind AG',
+    });
     expect(rows.find((c) => c.email === 'li.na@example.cn')!.tags).toEqual(['lead', 'asia']);
   });
 
@@ -51,11 +76,26 @@ describe('POST /v1/import/contacts with real-world CSV exports', () => {
     const res = await importCsv({ csv: fixture('excel-de-semicolon.csv') });
     expect(res.json.data).toMatchObject({ total_rows: 6, created_count: 5, skipped_count: 1 });
     expect(res.json.data.errors).toEqual([
-      { row_number: 5, line: 6, code: 'invalid_email', message: 'email "j.schaefer@straße.example" is not a valid email address' },
+      {
+        row_number: 5,
+        line: 6,
+        code: 'invalid_email',
+        message: 'email "j.schaefer@straße.example" is not a valid email address',
+      },
     ]);
-    expect(res.json.data.mapping_used).toEqual({ Vorname: 'first_name', Nachname: 'last_name', 'E-Mail': 'email', Telefon: 'phone', Firma: 'company' });
+    expect(res.json.data.mapping_used).toEqual({
+      Vorname: 'first_name',
+      Nachname: 'last_name',
+      'E-Mail': 'email',
+      Telefon: 'phone',
+      Firma: 'company',
+    });
     const rows = await contacts();
-    expect(rows.find((c) => c.email === 'anna.groesse@firma.de')).toMatchObject({ full_name: 'Anna Größe', phone: '+49309876543', company: 'Größe AG' });
+    expect(rows.find((c) => c.email === 'anna.groesse@firma.de')).toMatchObject({
+      full_name: 'Anna Größe',
+      phone: '+49309876543',
+      company: 'Größe AG',
+    });
     expect(rows.find((c) => c.email === 'juergen.mueller@beispiel.de')!.company).toBe('Müller & Söhne GmbH');
   });
 
@@ -87,7 +127,11 @@ describe('POST /v1/import/contacts with real-world CSV exports', () => {
   it('reads an Outlook export, where Priority says "Normal" and Categories are tags', async () => {
     const res = await importCsv({ csv: fixture('outlook.csv') });
     expect(res.json.data).toMatchObject({ total_rows: 5, created_count: 5, errors: [] });
-    expect((await contacts()).find((c) => c.full_name === 'Emily Carter')).toMatchObject({ company: 'Northwind Traders', job_title: 'Chief Scientist', tags: ['VIP', 'Customer'] });
+    expect((await contacts()).find((c) => c.full_name === 'Emily Carter')).toMatchObject({
+      company: 'Northwind Traders',
+      job_title: 'Chief Scientist',
+      tags: ['VIP', 'Customer'],
+    });
   });
 
   it('turns ragged rows into invalid_row errors, ignores blank lines and trailing delimiters, and takes the first non-empty duplicate column', async () => {
@@ -121,7 +165,9 @@ describe('CSV errors found while matching', () => {
   it('give ambiguous_match the line of its record too', async () => {
     await api.call('POST', '/v1/contacts', { key: keys.full.key, body: { email: 'a@x.io' } });
     await api.call('POST', '/v1/contacts', { key: keys.full.key, body: { full_name: 'B', phone: '+4930901820' } });
-    const res = await importCsv({ csv: 'name,email,phone\n"Two\nLines",x@x.io,\nX,a@x.io,+4930901820\nY,a@x.io,+4930901820\n' });
+    const res = await importCsv({
+      csv: 'name,email,phone\n"Two\nLines",x@x.io,\nX,a@x.io,+4930901820\nY,a@x.io,+4930901820\n',
+    });
     expect(res.json.data.errors).toEqual([
       { row_number: 2, line: 4, code: 'ambiguous_match', message: expect.stringMatching(/^email matches contact/) },
       { row_number: 3, line: 5, code: 'ambiguous_match', message: expect.stringMatching(/^email matches contact/) },
@@ -134,13 +180,29 @@ describe('CSV mapping', () => {
 
   it('uses an explicit mapping, ignoring unmapped columns, and reports it back', async () => {
     const res = await importCsv({ csv, mapping: { Mail: 'email', Who: 'full_name', Where: 'custom_fields.site' } });
-    expect(res.json.data).toMatchObject({ created_count: 2, mapping_used: { Mail: 'email', Who: 'full_name', Where: 'custom_fields.site' } });
-    expect((await contacts())[0]).toMatchObject({ email: 'ann@x.com', first_name: 'Ann', last_name: 'Lee', custom_fields: { site: 'Acme' } });
+    expect(res.json.data).toMatchObject({
+      created_count: 2,
+      mapping_used: { Mail: 'email', Who: 'full_name', Where: 'custom_fields.site' },
+    });
+    expect((await contacts())[0]).toMatchObject({
+      email: 'ann@x.com',
+      first_name: 'Ann',
+      last_name: 'Lee',
+      custom_fields: { site: 'Acme' },
+    });
   });
 
   it('maps 1-based column numbers when there is no header', async () => {
-    const res = await importCsv({ csv: 'ann@x.com;Ann Lee\nbo@x.com;Bo Chan\n', has_header: false, mapping: { '1': 'email', '2': 'full_name' } });
-    expect(res.json.data).toMatchObject({ total_rows: 2, created_count: 2, mapping_used: { '1': 'email', '2': 'full_name' } });
+    const res = await importCsv({
+      csv: 'ann@x.com;Ann Lee\nbo@x.com;Bo Chan\n',
+      has_header: false,
+      mapping: { '1': 'email', '2': 'full_name' },
+    });
+    expect(res.json.data).toMatchObject({
+      total_rows: 2,
+      created_count: 2,
+      mapping_used: { '1': 'email', '2': 'full_name' },
+    });
   });
 
   it('honours an explicit delimiter', async () => {
@@ -152,7 +214,12 @@ describe('CSV mapping', () => {
     ['a key that is not in the header', { mapping: { Mial: 'email' } }, 'mapping.Mial', /Mial/],
     ['a value that is not a contact field', { mapping: { Mail: 'emali' } }, 'mapping.Mail', /emali/],
     ['a non-string value', { mapping: { Mail: 5 } }, 'mapping.Mail', /Mail/],
-    ['column numbers out of range without a header', { has_header: false, mapping: { '9': 'email' } }, 'mapping.9', /9/],
+    [
+      'column numbers out of range without a header',
+      { has_header: false, mapping: { '9': 'email' } },
+      'mapping.9',
+      /9/,
+    ],
     ['no mapping without a header', { has_header: false }, 'mapping', /mapping is required/],
   ])('refuses %s with 400 naming it, writing nothing', async (_name, extra, path, message) => {
     const res = await importCsv({ csv, ...extra });
@@ -177,7 +244,8 @@ describe('CSV mapping', () => {
   });
 
   it('stops parsing at row 501 of a large CSV, so a broken tail does not fail the request', async () => {
-    const big = ['email,name', ...Array.from({ length: 800 }, (_, i) => `p${i}@x.com,P ${i}`), 'x@x.com,"never closed'].join('\n');
+    const big = ['email,name', ...Array.from({ length: 800 }, (_, i) => `p${i}@x.com,P ${i}`), 'x@x.com,"never closed']
+      .join('\n');
     const res = await importCsv({ csv: big });
     expect(res.status).toBe(202);
     expect(res.json.data).toMatchObject({ status: 'queued', total_rows: 801 });

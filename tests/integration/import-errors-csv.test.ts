@@ -4,7 +4,7 @@ import { ulid } from 'ulid';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runImportWorker } from '../../shared/worker/import-worker.ts';
 import { freshDatabase } from '../support/db.ts';
-import { keyRing, testApp, type KeyRing } from '../support/fixtures.ts';
+import { type KeyRing, keyRing, testApp } from '../support/fixtures.ts';
 
 const db = await freshDatabase();
 const api = testApp(db.port);
@@ -17,15 +17,21 @@ beforeAll(async () => {
 /** A CSV whose rows in `bad` have an invalid email; every 7th row has a two-line note. */
 function csvOf(n: number, bad: (i: number) => boolean) {
   const lines = ['Name,Email,Notes'];
-  for (let i = 1; i <= n; i++) lines.push(`P ${i},${bad(i) ? `broken${i}@` : `p${i}@errcsv.example`},${i % 7 === 0 ? '"a\nb"' : 'x'}`);
+  for (let i = 1; i <= n; i++) {
+    lines.push(`P ${i},${bad(i) ? `broken${i}@` : `p${i}@errcsv.example`},${i % 7 === 0 ? '"a\nb"' : 'x'}`);
+  }
   return lines.join('\n') + '\n';
 }
 
-const errorsCsv = (jobId: string, key = keys.full.key) => api.call('GET', `/v1/import/jobs/${jobId}/errors.csv`, { key });
+const errorsCsv = (jobId: string, key = keys.full.key) =>
+  api.call('GET', `/v1/import/jobs/${jobId}/errors.csv`, { key });
 
 describe('GET /v1/import/jobs/{job_id}/errors.csv', () => {
   it('streams every error of a queued job in row order, across several pages, as text/csv', async () => {
-    const posted = await api.call('POST', '/v1/import/contacts', { key: keys.full.key, body: { csv: csvOf(2600, (i) => i > 100) } });
+    const posted = await api.call('POST', '/v1/import/contacts', {
+      key: keys.full.key,
+      body: { csv: csvOf(2600, (i) => i > 100) },
+    });
     expect(posted.status).toBe(202);
     const jobId = posted.json.data.job_id;
     while ((await runImportWorker({ db: db.port, workerId: 't' })).jobs > 0);
@@ -39,25 +45,50 @@ describe('GET /v1/import/jobs/{job_id}/errors.csv', () => {
     expect(rows.map((r) => Number(r.row_number))).toEqual(Array.from({ length: 2500 }, (_, i) => i + 101));
     // Line = header + rows before it + one extra line per two-line note before it.
     const lineOf = (i: number) => 1 + i + Math.floor((i - 1) / 7);
-    expect(rows[0]).toEqual({ row_number: '101', line: String(lineOf(101)), code: 'invalid_email', message: expect.stringContaining('broken101@') });
+    expect(rows[0]).toEqual({
+      row_number: '101',
+      line: String(lineOf(101)),
+      code: 'invalid_email',
+      message: expect.stringContaining('broken101@'),
+    });
     expect(rows[2499].line).toBe(String(lineOf(2600)));
     // The same errors as the paged JSON endpoint gives.
-    const json = await api.call('GET', `/v1/import/jobs/${jobId}/errors?page=25&per_page=100`, { key: keys.readOnly.key });
+    const json = await api.call('GET', `/v1/import/jobs/${jobId}/errors?page=25&per_page=100`, {
+      key: keys.readOnly.key,
+    });
     expect(json.json.data.map((e: { message: string }) => e.message)).toEqual(rows.slice(2400).map((r) => r.message));
   }, 120_000);
 
   it('answers a synchronous job, and an empty CSV (header only) for a job without errors', async () => {
-    const withErrors = await api.call('POST', '/v1/import/contacts', { key: keys.full.key, body: { rows: [{ email: 'ok@sync.example' }, { email: 'nope' }] } });
+    const withErrors = await api.call('POST', '/v1/import/contacts', {
+      key: keys.full.key,
+      body: { rows: [{ email: 'ok@sync.example' }, { email: 'nope' }] },
+    });
     const res = await errorsCsv(withErrors.json.data.job_id, keys.readOnly.key);
-    expect(res.text).toBe(`row_number,line,code,message\r\n2,,invalid_email,"${withErrors.json.data.errors[0].message.replace(/"/g, '""')}"\r\n`);
-    const clean = await api.call('POST', '/v1/import/contacts', { key: keys.full.key, body: { rows: [{ email: 'ok2@sync.example' }] } });
+    expect(res.text).toBe(
+      `row_number,line,code,message\r\n2,,invalid_email,"${
+        withErrors.json.data.errors[0].message.replace(/"/g, '""')
+      }"\r\n`,
+    );
+    const clean = await api.call('POST', '/v1/import/contacts', {
+      key: keys.full.key,
+      body: { rows: [{ email: 'ok2@sync.example' }] },
+    });
     expect((await errorsCsv(clean.json.data.job_id)).text).toBe('row_number,line,code,message\r\n');
   });
 
   it('is 404 for another workspace, an unknown or malformed id; 401 without a key; 403 without a contacts scope', async () => {
-    const mine = await api.call('POST', '/v1/import/contacts', { key: keys.full.key, body: { rows: [{ email: 'nope' }] } });
+    const mine = await api.call('POST', '/v1/import/contacts', {
+      key: keys.full.key,
+      body: { rows: [{ email: 'nope' }] },
+    });
     const id = mine.json.data.job_id;
-    for (const [jobId, key] of [[id, keys.other.key], [`imp_${ulid()}`, keys.full.key], ['imp_x', keys.full.key], ['../jobs', keys.full.key]]) {
+    for (
+      const [jobId, key] of [[id, keys.other.key], [`imp_${ulid()}`, keys.full.key], ['imp_x', keys.full.key], [
+        '../jobs',
+        keys.full.key,
+      ]]
+    ) {
       const res = await errorsCsv(jobId, key);
       expect(res.status).toBe(404);
       expect(res.json.error.code).toBe('not_found');
@@ -70,11 +101,14 @@ describe('GET /v1/import/jobs/{job_id}/errors.csv', () => {
   it('prefixes messages a spreadsheet would run as a formula, and quotes commas, quotes and line breaks', async () => {
     const [ws] = await db.sql`select id from workspaces where name = 'errcsv'`;
     const id = `imp_${ulid()}`;
-    await db.sql`insert into import_jobs (id, workspace_id, status, source, total_rows, processed_rows, skipped_count, error_count)
+    await db
+      .sql`insert into import_jobs (id, workspace_id, status, source, total_rows, processed_rows, skipped_count, error_count)
                  values (${id}, ${ws.id}, 'completed', 'csv', 5, 5, 5, 5)`;
     const messages = ['=HYPERLINK("http://x","y")', '+1', '-2', '@SUM(A1)', 'a, "b"\nc'];
     for (const [i, m] of messages.entries()) {
-      await db.sql`insert into import_job_errors (job_id, row_number, line, code, message) values (${id}, ${i + 1}, ${i + 2}, 'invalid_field', ${m})`;
+      await db.sql`insert into import_job_errors (job_id, row_number, line, code, message) values (${id}, ${i + 1}, ${
+        i + 2
+      }, 'invalid_field', ${m})`;
     }
     const rows = parse((await errorsCsv(id)).text, { columns: true }) as Record<string, string>[];
     expect(rows.map((r) => r.message)).toEqual([`'=HYPERLINK("http://x","y")`, "'+1", "'-2", "'@SUM(A1)", 'a, "b"\nc']);
@@ -84,7 +118,8 @@ describe('GET /v1/import/jobs/{job_id}/errors.csv', () => {
     const [ws] = await db.sql`select id from workspaces where name = 'errcsv'`;
     const id = `imp_${ulid()}`;
     const n = 200_000;
-    await db.sql`insert into import_jobs (id, workspace_id, status, source, total_rows, processed_rows, skipped_count, error_count)
+    await db
+      .sql`insert into import_jobs (id, workspace_id, status, source, total_rows, processed_rows, skipped_count, error_count)
                  values (${id}, ${ws.id}, 'completed', 'csv', ${n}, ${n}, ${n}, ${n})`;
     await db.sql`insert into import_job_errors (job_id, row_number, line, code, message)
                  select ${id}, g, g + 1, 'invalid_email', 'bad ' || g from generate_series(1, ${n}) g`;

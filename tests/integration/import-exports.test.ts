@@ -6,7 +6,7 @@ import { parseCsv } from '../../shared/imports/csv.ts';
 import { headerRecogniser } from '../../shared/imports/mapping.ts';
 import { runImportWorker } from '../../shared/worker/import-worker.ts';
 import { freshDatabase } from '../support/db.ts';
-import { keyRing, testApp, type KeyRing } from '../support/fixtures.ts';
+import { type KeyRing, keyRing, testApp } from '../support/fixtures.ts';
 import { ROOT } from '../support/processes.ts';
 
 const db = await freshDatabase();
@@ -95,8 +95,14 @@ describe('what the answer reports', () => {
     const res = await importCsv({ csv: 'Telefon,Firma\n+4930901820,Acme\n' });
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe('validation_error');
-    expect(res.json.error.details).toContainEqual({ path: 'csv', message: 'the header has 2 columns: "Telefon", "Firma"' });
-    expect(res.json.error.details).toContainEqual({ path: 'mapping', message: expect.stringMatching(/^accepted: email, Email, E-mail Address/) });
+    expect(res.json.error.details).toContainEqual({
+      path: 'csv',
+      message: 'the header has 2 columns: "Telefon", "Firma"',
+    });
+    expect(res.json.error.details).toContainEqual({
+      path: 'mapping',
+      message: expect.stringMatching(/^accepted: email, Email, E-mail Address/),
+    });
     const mapped = await importCsv({ csv: 'Telefon,Firma\n+4930901820,Acme\n', mapping: { Telefon: 'phone' } });
     expect(mapped.status).toBe(400);
     expect(mapped.json.error.message).toMatch(/the mapping maps no column to email or a name field/);
@@ -106,7 +112,11 @@ describe('what the answer reports', () => {
   it('still refuses an unterminated quoted field with 400 naming its line', async () => {
     const res = await importCsv({ csv: 'Name,Email\nAnn,ann@x.example\n"Bob,bob@x.example\n' });
     expect(res.status).toBe(400);
-    expect(res.json.error.details).toStrictEqual([{ path: 'csv', line: 3, message: 'unterminated quoted field starting at line 3' }]);
+    expect(res.json.error.details).toStrictEqual([{
+      path: 'csv',
+      line: 3,
+      message: 'unterminated quoted field starting at line 3',
+    }]);
   });
 });
 
@@ -114,17 +124,43 @@ describe('a queued LinkedIn export with its preamble', () => {
   it('skips the preamble, reports it, and gives row errors the physical lines of the original file', async () => {
     const preamble = csvOf('linkedin').split('First Name,')[0];
     const lines = ['First Name,Last Name,URL,Email Address,Company,Position,Connected On'];
-    for (let i = 1; i <= 600; i++) lines.push(`P${i},Q,https://www.linkedin.com/in/p${i},${i === 550 ? 'broken@' : `p${i}@x.example`},Acme,Dev,01 Dec 2026`);
+    for (let i = 1; i <= 600; i++) {
+      lines.push(
+        `P${i},Q,https://www.linkedin.com/in/p${i},${i === 550 ? 'broken@' : `p${i}@x.example`},Acme,Dev,01 Dec 2026`,
+      );
+    }
     const res = await importCsv({ csv: `${preamble}${lines.join('\n')}\n` });
     expect(res.status).toBe(202);
-    expect(res.json.data).toMatchObject({ total_rows: 600, preamble_lines_skipped: 3, unmapped_columns: ['Connected On'] });
+    expect(res.json.data).toMatchObject({
+      total_rows: 600,
+      preamble_lines_skipped: 3,
+      unmapped_columns: ['Connected On'],
+    });
     // Budgets far above the work, so a loaded machine cannot pause the job midway.
-    await runImportWorker({ db: db.port, workerId: 'exports', chunkRows: 200, budgetMs: 600_000, cpuBudgetMs: 600_000 });
+    await runImportWorker({
+      db: db.port,
+      workerId: 'exports',
+      chunkRows: 200,
+      budgetMs: 600_000,
+      cpuBudgetMs: 600_000,
+    });
     const job = await api.call('GET', `/v1/import/jobs/${res.json.data.job_id}`, { key: keys.full.key });
     expect(job.json.data).toMatchObject({ status: 'completed', created_count: 599, preamble_lines_skipped: 3 });
     // Three preamble lines and the header come before data row 1 (line 5): row 550 is on line 554.
-    expect(job.json.data.errors).toEqual([{ row_number: 550, line: 554, code: 'invalid_email', message: expect.any(String) }]);
-    expect(Object.keys(job.json.data.mapping_used)).toStrictEqual(['First Name', 'Last Name', 'URL', 'Email Address', 'Company', 'Position']);
+    expect(job.json.data.errors).toEqual([{
+      row_number: 550,
+      line: 554,
+      code: 'invalid_email',
+      message: expect.any(String),
+    }]);
+    expect(Object.keys(job.json.data.mapping_used)).toStrictEqual([
+      'First Name',
+      'Last Name',
+      'URL',
+      'Email Address',
+      'Company',
+      'Position',
+    ]);
   });
 });
 

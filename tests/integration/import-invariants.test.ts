@@ -30,24 +30,30 @@ function randomRow(r: ReturnType<typeof rng>, i: number) {
 }
 
 describe('the counting invariant', () => {
-  it.each(Array.from({ length: 12 }, (_, i) => i + 1))('holds for a random mix of valid, invalid and duplicate rows (seed %i)', async (seed) => {
-    const r = rng(seed * 7919);
-    const key = await createKey(db.port, { workspace: `inv-${seed}` });
-    let contactsBefore = 0;
-    for (let round = 0; round < 3; round++) {
-      const rows = Array.from({ length: r.int(1, 120) }, (_, i) => randomRow(r, i));
-      const res = await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows, update_existing: r.chance(0.5) } });
-      expect(res.status).toBe(200);
-      const d = res.json.data;
-      expect(d.created_count + d.updated_count + d.skipped_count).toBe(rows.length);
-      expect(d.errors.length).toBeLessThanOrEqual(d.skipped_count);
-      const rowNumbers = d.errors.map((e: { row_number: number }) => e.row_number);
-      expect(rowNumbers).toEqual([...rowNumbers].sort((a: number, b: number) => a - b));
-      expect(new Set(rowNumbers).size).toBe(rowNumbers.length);
-      for (const n of rowNumbers) expect(n >= 1 && n <= rows.length).toBe(true);
-      const [{ n }] = await db.sql`select count(*)::int as n from contacts where workspace_id = ${key.workspaceId}`;
-      expect(n - contactsBefore).toBe(d.created_count);
-      contactsBefore = n;
-    }
-  });
+  it.each(Array.from({ length: 12 }, (_, i) => i + 1))(
+    'holds for a random mix of valid, invalid and duplicate rows (seed %i)',
+    async (seed) => {
+      const r = rng(seed * 7919);
+      const key = await createKey(db.port, { workspace: `inv-${seed}` });
+      let contactsBefore = 0;
+      for (let round = 0; round < 3; round++) {
+        const rows = Array.from({ length: r.int(1, 120) }, (_, i) => randomRow(r, i));
+        const res = await api.call('POST', '/v1/import/contacts', {
+          key: key.key,
+          body: { rows, update_existing: r.chance(0.5) },
+        });
+        expect(res.status).toBe(200);
+        const d = res.json.data;
+        expect(d.created_count + d.updated_count + d.skipped_count).toBe(rows.length);
+        expect(d.errors.length).toBeLessThanOrEqual(d.skipped_count);
+        const rowNumbers = d.errors.map((e: { row_number: number }) => e.row_number);
+        expect(rowNumbers).toEqual([...rowNumbers].sort((a: number, b: number) => a - b));
+        expect(new Set(rowNumbers).size).toBe(rowNumbers.length);
+        for (const n of rowNumbers) expect(n >= 1 && n <= rows.length).toBe(true);
+        const [{ n }] = await db.sql`select count(*)::int as n from contacts where workspace_id = ${key.workspaceId}`;
+        expect(n - contactsBefore).toBe(d.created_count);
+        contactsBefore = n;
+      }
+    },
+  );
 });

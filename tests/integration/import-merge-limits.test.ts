@@ -1,7 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../support/db.ts';
 import { runImportWorker } from '../../shared/worker/import-worker.ts';
-import { keyRing, testApp, type KeyRing } from '../support/fixtures.ts';
+import { type KeyRing, keyRing, testApp } from '../support/fixtures.ts';
 
 const db = await freshDatabase();
 const api = testApp(db.port);
@@ -16,7 +16,10 @@ beforeEach(async () => {
 const importRows = (rows: unknown[], extra: Record<string, unknown> = {}) =>
   api.call('POST', '/v1/import/contacts', { key: keys.full.key, body: { rows, update_existing: true, ...extra } });
 const stored = async (email: string) =>
-  (await db.sql`select tags, custom_fields, octet_length(custom_fields::text) as text_bytes from contacts where email = ${email}`)[0];
+  (await db
+    .sql`select tags, custom_fields, octet_length(custom_fields::text) as text_bytes from contacts where email = ${email}`)[
+      0
+    ];
 const tagsFrom = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 /** A custom_fields object whose compact JSON is exactly `bytes` long: {"<key>":"xxx…"}. */
 const fieldsOf = (key: string, bytes: number) => ({ [key]: 'x'.repeat(bytes - JSON.stringify({ [key]: '' }).length) });
@@ -33,7 +36,13 @@ describe('tag and custom_fields limits after an update_existing merge', () => {
     expect(res.status).toBe(200);
     expect(res.json.data).toMatchObject({ total_rows: 2, created_count: 0, updated_count: 1, skipped_count: 1 });
     expect(res.json.data.errors).toEqual([
-      { row_number: 1, code: 'invalid_field', message: expect.stringMatching(/^tags: merging them into contact [0-9a-f-]{36} would give it 51 tags; at most 50 are allowed$/) },
+      {
+        row_number: 1,
+        code: 'invalid_field',
+        message: expect.stringMatching(
+          /^tags: merging them into contact [0-9a-f-]{36} would give it 51 tags; at most 50 are allowed$/,
+        ),
+      },
     ]);
     const c = await stored('m@x.com');
     expect(c.tags).toEqual([...tagsFrom('a', 40), ...tagsFrom('c', 10)]);
@@ -47,7 +56,11 @@ describe('tag and custom_fields limits after an update_existing merge', () => {
     const res = await importRows([{ email: 'f@x.com', custom_fields: over }]);
     expect(res.json.data).toMatchObject({ updated_count: 0, skipped_count: 1 });
     expect(res.json.data.errors).toEqual([
-      { row_number: 1, code: 'invalid_field', message: expect.stringMatching(/would make them 16385 bytes as JSON; at most 16384 are allowed$/) },
+      {
+        row_number: 1,
+        code: 'invalid_field',
+        message: expect.stringMatching(/would make them 16385 bytes as JSON; at most 16384 are allowed$/),
+      },
     ]);
     expect(Object.keys((await stored('f@x.com')).custom_fields)).toEqual(['a']);
 
@@ -67,7 +80,9 @@ describe('tag and custom_fields limits after an update_existing merge', () => {
     expect(res.json.data).toMatchObject({ updated_count: 1, errors: [] });
     expect(compactBytes((await stored('n@x.com')).custom_fields)).toBe(16_384);
     const more = await importRows([{ email: 'n@x.com', custom_fields: { q: 1 } }]);
-    expect(more.json.data.errors).toEqual([expect.objectContaining({ code: 'invalid_field', message: expect.stringContaining('16390 bytes') })]);
+    expect(more.json.data.errors).toEqual([
+      expect.objectContaining({ code: 'invalid_field', message: expect.stringContaining('16390 bytes') }),
+    ]);
   });
 
   it('holds for 500 rows hitting one contact in one request: the limits stop the growth and the cost stays bounded', async () => {
@@ -94,7 +109,10 @@ describe('tag and custom_fields limits after an update_existing merge', () => {
 
   it('holds on the queued path too', async () => {
     await importRows([{ email: 'q@x.com', tags: tagsFrom('a', 49) }]);
-    const rows = Array.from({ length: 501 }, (_, i) => (i === 0 ? { email: 'q@x.com', tags: ['b0', 'b1'] } : { email: `q${i}@x.com` }));
+    const rows = Array.from(
+      { length: 501 },
+      (_, i) => (i === 0 ? { email: 'q@x.com', tags: ['b0', 'b1'] } : { email: `q${i}@x.com` }),
+    );
     const res = await importRows(rows);
     expect(res.status).toBe(202);
     const jobId = res.json.data.job_id;

@@ -52,15 +52,26 @@ describe('caps on stored row errors', () => {
   it('a sync import lists every error (at most 500) and its job counts them by code', async () => {
     const res = await importRows({ rows: [null, { email: 'bad@' }, { email: 'ok@x.com' }, 7] });
     expect(res.status).toBe(200);
-    expect(res.json.data.errors.map((e: { code: string }) => e.code)).toEqual(['invalid_field', 'invalid_email', 'invalid_field']);
-    expect(await getJob(res.json.data.job_id)).toMatchObject({ error_count: 3, errors_stored: 3, errors_truncated: false, error_counts: { invalid_field: 2, invalid_email: 1 } });
+    expect(res.json.data.errors.map((e: { code: string }) => e.code)).toEqual([
+      'invalid_field',
+      'invalid_email',
+      'invalid_field',
+    ]);
+    expect(await getJob(res.json.data.job_id)).toMatchObject({
+      error_count: 3,
+      errors_stored: 3,
+      errors_truncated: false,
+      error_counts: { invalid_field: 2, invalid_email: 1 },
+    });
   });
 });
 
 describe('retention purge', () => {
   /** A finished sync job with `errors` row errors, finished `daysAgo` days ago. */
   async function finishedJob(daysAgo: number, errors = 2): Promise<string> {
-    const res = await importRows({ rows: [{ email: `fine-${Math.random()}@x.com` }, ...Array.from({ length: errors }, () => null)] });
+    const res = await importRows({
+      rows: [{ email: `fine-${Math.random()}@x.com` }, ...Array.from({ length: errors }, () => null)],
+    });
     const id = res.json.data.job_id as string;
     await db.sql`update import_jobs set finished_at = now() - make_interval(days => ${daysAgo}) where id = ${id}`;
     return id;
@@ -84,7 +95,8 @@ describe('retention purge', () => {
     expect(await count('import_jobs', `id in ('${recent}', '${queued}')`)).toBe(2);
     expect(await count('import_job_errors', `job_id = '${recent}'`)).toBe(3);
     expect(await count('import_job_payloads', `job_id = '${queued}'`)).toBe(1);
-    expect((await db.sql`select key from idempotency_keys where key in ('old-key', 'new-key')`).map((r) => r.key)).toEqual(['new-key']);
+    expect((await db.sql`select key from idempotency_keys where key in ('old-key', 'new-key')`).map((r) => r.key))
+      .toEqual(['new-key']);
     expect((await api.call('GET', `/v1/import/jobs/${old}`, { key: key.key })).status).toBe(404);
   });
 
@@ -92,7 +104,10 @@ describe('retention purge', () => {
     const ids = [await finishedJob(40, 5), await finishedJob(40, 5), await finishedJob(40, 0)];
     const batches = [];
     for (let i = 0; i < 20; i++) {
-      const r = await db.port.rpc<{ import_jobs: number; import_job_errors: number; more: boolean }>('retention_purge', { p_batch: 4 });
+      const r = await db.port.rpc<{ import_jobs: number; import_job_errors: number; more: boolean }>(
+        'retention_purge',
+        { p_batch: 4 },
+      );
       batches.push(r);
       expect(r.import_jobs).toBeLessThanOrEqual(4);
       expect(r.import_job_errors).toBeLessThanOrEqual(4);

@@ -1,6 +1,6 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../support/db.ts';
-import { keyRing, testApp, type KeyRing } from '../support/fixtures.ts';
+import { type KeyRing, keyRing, testApp } from '../support/fixtures.ts';
 import { securitySuite } from '../support/security-suite.ts';
 
 const db = await freshDatabase();
@@ -14,7 +14,8 @@ beforeEach(async () => {
   await db.sql`delete from contacts`;
 });
 
-const importRows = (body: Record<string, unknown>, key = keys.full.key) => api.call('POST', '/v1/import/contacts', { key, body });
+const importRows = (body: Record<string, unknown>, key = keys.full.key) =>
+  api.call('POST', '/v1/import/contacts', { key, body });
 const contacts = () =>
   db.sql`select full_name, first_name, last_name, email, phone, job_title, company, priority, tags, custom_fields, workspace_id
            from contacts order by created_at, full_name`;
@@ -58,7 +59,11 @@ describe('POST /v1/import/contacts with rows', () => {
     });
     expect(res.status).toBe(200);
     const d = res.json.data;
-    expect({ created: d.created_count, updated: d.updated_count, skipped: d.skipped_count }).toEqual({ created: 2, updated: 0, skipped: 6 });
+    expect({ created: d.created_count, updated: d.updated_count, skipped: d.skipped_count }).toEqual({
+      created: 2,
+      updated: 0,
+      skipped: 6,
+    });
     expect(d.errors.map((e: { row_number: number; code: string }) => [e.row_number, e.code])).toEqual([
       [2, 'missing_identity'],
       [3, 'invalid_email'],
@@ -73,7 +78,12 @@ describe('POST /v1/import/contacts with rows', () => {
   });
 
   it('skips matches by email (any case) and then by phone when update_existing is false, changing nothing', async () => {
-    await importRows({ rows: [{ full_name: 'Ann Old', email: 'ann@x.com', job_title: 'CTO' }, { full_name: 'Phil Old', phone: '+1 415 555 2671' }] });
+    await importRows({
+      rows: [{ full_name: 'Ann Old', email: 'ann@x.com', job_title: 'CTO' }, {
+        full_name: 'Phil Old',
+        phone: '+1 415 555 2671',
+      }],
+    });
     const res = await importRows({
       rows: [
         { full_name: 'Ann New', email: ' ANN@x.com ', job_title: 'CEO' },
@@ -93,10 +103,25 @@ describe('POST /v1/import/contacts with rows', () => {
 
   it('updates matches when update_existing is true: present fields overwrite, absent keep, tags union, custom_fields merge', async () => {
     await importRows({
-      rows: [{ full_name: 'Ann Lee', email: 'ann@x.com', job_title: 'CTO', company: 'Acme', tags: ['vip'], custom_fields: { a: 1, b: 1 }, priority: 'low' }],
+      rows: [{
+        full_name: 'Ann Lee',
+        email: 'ann@x.com',
+        job_title: 'CTO',
+        company: 'Acme',
+        tags: ['vip'],
+        custom_fields: { a: 1, b: 1 },
+        priority: 'low',
+      }],
     });
     const res = await importRows({
-      rows: [{ email: 'Ann@X.com', job_title: 'CEO', company: '', tags: ['VIP', 'lead'], custom_fields: { b: 2, c: 3 }, phone: '+4930901820' }],
+      rows: [{
+        email: 'Ann@X.com',
+        job_title: 'CEO',
+        company: '',
+        tags: ['VIP', 'lead'],
+        custom_fields: { b: 2, c: 3 },
+        phone: '+4930901820',
+      }],
       update_existing: true,
       tags: ['q3'],
     });
@@ -157,9 +182,16 @@ describe('POST /v1/import/contacts with rows', () => {
   it('reports ambiguous_match when the email matches one contact and the phone another', async () => {
     await importRows({ rows: [{ full_name: 'Mail', email: 'm@x.com' }, { full_name: 'Phone', phone: '+4930901820' }] });
     for (const update_existing of [false, true]) {
-      const res = await importRows({ rows: [{ full_name: 'Both', email: 'm@x.com', phone: '+4930901820' }], update_existing });
+      const res = await importRows({
+        rows: [{ full_name: 'Both', email: 'm@x.com', phone: '+4930901820' }],
+        update_existing,
+      });
       expect(res.json.data).toMatchObject({ created_count: 0, updated_count: 0, skipped_count: 1 });
-      expect(res.json.data.errors).toEqual([{ row_number: 1, code: 'ambiguous_match', message: expect.stringMatching(/^email matches contact .+ but phone matches contact .+$/) }]);
+      expect(res.json.data.errors).toEqual([{
+        row_number: 1,
+        code: 'ambiguous_match',
+        message: expect.stringMatching(/^email matches contact .+ but phone matches contact .+$/),
+      }]);
     }
     expect((await contacts()).map((c) => c.full_name)).toEqual(['Mail', 'Phone']);
   });
@@ -174,7 +206,10 @@ describe('POST /v1/import/contacts with rows', () => {
       update_existing: true,
     });
     expect(res.json.data).toMatchObject({ created_count: 2, updated_count: 0, skipped_count: 1 });
-    expect(res.json.data.errors.map((e: { row_number: number; code: string }) => [e.row_number, e.code])).toEqual([[3, 'ambiguous_match']]);
+    expect(res.json.data.errors.map((e: { row_number: number; code: string }) => [e.row_number, e.code])).toEqual([[
+      3,
+      'ambiguous_match',
+    ]]);
   });
 
   it("never matches another workspace's contacts", async () => {
@@ -208,11 +243,13 @@ describe('POST /v1/import/contacts with rows', () => {
       update_existing: false,
     });
     expect(job.json.data.finished_at).not.toBeNull();
-    for (const [key, path] of [
-      [keys.other.key, `/v1/import/jobs/${id}`],
-      [keys.full.key, '/v1/import/jobs/imp_01HY1'],
-      [keys.full.key, '/v1/import/jobs/imp_00000000000000000000000000'],
-    ]) {
+    for (
+      const [key, path] of [
+        [keys.other.key, `/v1/import/jobs/${id}`],
+        [keys.full.key, '/v1/import/jobs/imp_01HY1'],
+        [keys.full.key, '/v1/import/jobs/imp_00000000000000000000000000'],
+      ]
+    ) {
       const r = await api.call('GET', path, { key });
       expect(r.status).toBe(404);
       expect(r.json.error.code).toBe('not_found');
@@ -236,32 +273,74 @@ describe('POST /v1/import/contacts with rows', () => {
     expect(res.json.error.code).toBe('validation_error');
     expect(res.json.error.details.map((d: { path: string }) => d.path)).toContain(path);
     expect(await contacts()).toEqual([]);
-    expect((await db.sql`select count(*)::int as n from import_jobs where workspace_id = ${keys.full.workspaceId} and created_at > now() - interval '1 second' and total_rows = 0`)[0].n).toBe(0);
+    expect(
+      (await db
+        .sql`select count(*)::int as n from import_jobs where workspace_id = ${keys.full.workspaceId} and created_at > now() - interval '1 second' and total_rows = 0`)[
+          0
+        ].n,
+    ).toBe(0);
   });
 
   it.each([
-    ['a NUL character in a value', { rows: [{ full_name: 'Good', email: 'g@x.com' }, { full_name: 'Bad\u0000Name', email: 'b@x.com' }] }, 'rows.1.full_name', /NUL character/],
-    ['an unpaired surrogate', { rows: [{ full_name: 'Bad\ud800', email: 'b@x.com' }] }, 'rows.0.full_name', /unpaired UTF-16 surrogate/],
-    ['a NUL in a custom_fields key', { rows: [{ email: 'b@x.com', custom_fields: { 'k\u0000': 1 } }] }, 'rows.0.custom_fields.k?', /field name/],
+    [
+      'a NUL character in a value',
+      { rows: [{ full_name: 'Good', email: 'g@x.com' }, { full_name: 'Bad\u0000Name', email: 'b@x.com' }] },
+      'rows.1.full_name',
+      /NUL character/,
+    ],
+    [
+      'an unpaired surrogate',
+      { rows: [{ full_name: 'Bad\ud800', email: 'b@x.com' }] },
+      'rows.0.full_name',
+      /unpaired UTF-16 surrogate/,
+    ],
+    [
+      'a NUL in a custom_fields key',
+      { rows: [{ email: 'b@x.com', custom_fields: { 'k\u0000': 1 } }] },
+      'rows.0.custom_fields.k?',
+      /field name/,
+    ],
     ['a NUL in a CSV', { csv: 'email,name\n' + 'a@x.com,A\n'.repeat(30) + 'b@x.com,B\u0000\n' }, 'csv', /line 32/],
-  ])('refuses text PostgreSQL cannot store (%s) with 400 naming where, writing nothing', async (_name, body, path, message) => {
-    const res = await importRows(body);
-    expect(res.status).toBe(400);
-    expect(res.json.error.code).toBe('validation_error');
-    expect(res.json.error.details[0].path).toBe(path);
-    expect(res.json.error.message).toMatch(message);
-    expect(await contacts()).toEqual([]);
-  });
+  ])(
+    'refuses text PostgreSQL cannot store (%s) with 400 naming where, writing nothing',
+    async (_name, body, path, message) => {
+      const res = await importRows(body);
+      expect(res.status).toBe(400);
+      expect(res.json.error.code).toBe('validation_error');
+      expect(res.json.error.details[0].path).toBe(path);
+      expect(res.json.error.message).toMatch(message);
+      expect(await contacts()).toEqual([]);
+    },
+  );
 
   it('rejects a wrong content type (415) and malformed JSON (400)', async () => {
-    expect((await api.call('POST', '/v1/import/contacts', { key: keys.full.key, raw: 'email\na@x.com', headers: { 'content-type': 'text/csv' } })).status).toBe(415);
-    const bad = await api.call('POST', '/v1/import/contacts', { key: keys.full.key, raw: '{"rows": [', headers: { 'content-type': 'application/json' } });
+    expect(
+      (await api.call('POST', '/v1/import/contacts', {
+        key: keys.full.key,
+        raw: 'email\na@x.com',
+        headers: { 'content-type': 'text/csv' },
+      })).status,
+    ).toBe(415);
+    const bad = await api.call('POST', '/v1/import/contacts', {
+      key: keys.full.key,
+      raw: '{"rows": [',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.json.error.message).toBe('The request body is not valid JSON.');
   });
 
   describe('security', () =>
-    securitySuite(() => ({ api, keys }), { method: 'POST', path: '/v1/import/contacts', body: { rows: [{ email: 'sec@x.com' }] }, forbidden: ['readOnly', 'webhooksOnly'] }));
+    securitySuite(() => ({ api, keys }), {
+      method: 'POST',
+      path: '/v1/import/contacts',
+      body: { rows: [{ email: 'sec@x.com' }] },
+      forbidden: ['readOnly', 'webhooksOnly'],
+    }));
   describe('security of job status', () =>
-    securitySuite(() => ({ api, keys }), { method: 'GET', path: '/v1/import/jobs/imp_00000000000000000000000000', forbidden: ['webhooksOnly'] }));
+    securitySuite(() => ({ api, keys }), {
+      method: 'GET',
+      path: '/v1/import/jobs/imp_00000000000000000000000000',
+      forbidden: ['webhooksOnly'],
+    }));
 });

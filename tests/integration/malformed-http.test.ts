@@ -16,10 +16,13 @@ let key: TestKey;
 beforeAll(async () => {
   key = await createKey(db.port, { workspace: 'raw-http' });
   await new Promise<void>((resolve) => {
-    server = serveNode({ fetch: createApp({ db: db.port, logger }).fetch, hostname: '127.0.0.1', logger }, (address) => {
-      port = address.port;
-      resolve();
-    });
+    server = serveNode(
+      { fetch: createApp({ db: db.port, logger }).fetch, hostname: '127.0.0.1', logger },
+      (address) => {
+        port = address.port;
+        resolve();
+      },
+    );
   });
 });
 afterAll(async () => {
@@ -45,9 +48,13 @@ function rawRequest(bytes: string): Promise<RawAnswer> {
       const split = text.indexOf('\r\n\r\n');
       const [statusLine, ...lines] = text.slice(0, split).split('\r\n');
       const headers: Record<string, string> = {};
-      for (const line of lines) headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
+      for (const line of lines) {
+        headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
+      }
       let body = text.slice(split + 4);
-      if (headers['transfer-encoding'] === 'chunked') body = body.slice(body.indexOf('\r\n') + 2, body.lastIndexOf('\r\n0\r\n'));
+      if (headers['transfer-encoding'] === 'chunked') {
+        body = body.slice(body.indexOf('\r\n') + 2, body.lastIndexOf('\r\n0\r\n'));
+      }
       try {
         resolve({ status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(body) });
       } catch (err) {
@@ -70,7 +77,11 @@ const CASES: [string, string, number][] = [
   ['a space in a header name', 'GET /health HTTP/1.1\r\nHost: localhost\r\nX Note: a\r\n\r\n', 400],
   ['an invalid method token', 'G@T /health HTTP/1.1\r\nHost: localhost\r\n\r\n', 400],
   ['headers over 16 KB', `GET /health HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`, 431],
-  ['an invalid chunked body', 'POST /v1/contacts HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400],
+  [
+    'an invalid chunked body',
+    'POST /v1/contacts HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+    400,
+  ],
 ];
 
 describe('malformed HTTP on Node gets the envelope and X-Request-ID', () => {
@@ -87,7 +98,9 @@ describe('malformed HTTP on Node gets the envelope and X-Request-ID', () => {
   }
 
   it('still serves well-formed requests on the same server', async () => {
-    const res = await rawRequest('GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nX-Request-ID: probe-1\r\n\r\n');
+    const res = await rawRequest(
+      'GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nX-Request-ID: probe-1\r\n\r\n',
+    );
     expect(res.status).toBe(200);
     expect(res.headers['x-request-id']).toBe('probe-1');
   });
@@ -110,7 +123,9 @@ describe('a client that hangs up mid-upload', () => {
         }, 200);
       });
     });
-    await expect.poll(() => logger.lines.find((l) => l.includes(requestId) && l.includes('"msg":"request"')), { timeout: 10_000 }).toBeTruthy();
+    await expect.poll(() => logger.lines.find((l) => l.includes(requestId) && l.includes('"msg":"request"')), {
+      timeout: 10_000,
+    }).toBeTruthy();
     const line = JSON.parse(logger.lines.find((l) => l.includes(requestId) && l.includes('"msg":"request"'))!);
     expect(line).toMatchObject({ level: 'info', status: 499 });
     expect(logger.lines.filter((l) => l.includes(requestId) && l.includes('"level":"error"'))).toEqual([]);

@@ -22,7 +22,11 @@ async function buildTenants(sql: postgres.Sql) {
   const indexes = await sql<{ name: string; def: string }[]>`
     select indexname as name, indexdef as def from pg_indexes
      where schemaname = 'public' and tablename = 'contacts' and indexname <> 'contacts_pkey'`;
-  expect(indexes.map((i) => i.name).sort()).toEqual(['contacts_workspace_created_idx', 'contacts_workspace_email_key', 'contacts_workspace_phone_key']);
+  expect(indexes.map((i) => i.name).sort()).toEqual([
+    'contacts_workspace_created_idx',
+    'contacts_workspace_email_key',
+    'contacts_workspace_phone_key',
+  ]);
   await sql.begin(async (tx) => {
     for (const i of indexes) await tx.unsafe(`drop index public.${i.name}`);
     // Superuser only: skips the per-row foreign-key trigger of a million inserts.
@@ -32,7 +36,9 @@ async function buildTenants(sql: postgres.Sql) {
       select ${BIG}, 'Big ' || g, 'big' || g || '@example.com', '+1555' || lpad(g::text, 7, '0'),
              now() - make_interval(secs => 1000000 - g)
         from generate_series(1, 1000000) g`;
-    await tx`insert into contacts (workspace_id, full_name, email, phone) values (${YOUNG}, 'Young 0', ${youngEmail(0)}, ${youngPhone(0)})`;
+    await tx`insert into contacts (workspace_id, full_name, email, phone) values (${YOUNG}, 'Young 0', ${
+      youngEmail(0)
+    }, ${youngPhone(0)})`;
     for (const i of indexes) await tx.unsafe(i.def);
   });
   await sql`analyze contacts`;
@@ -50,7 +56,10 @@ interface ScanNode {
 }
 
 /** Every scan of contacts in the plans auto_explain reported while `run` ran (on one connection). */
-async function contactScans(mode: 'force_custom_plan' | 'force_generic_plan', run: (sql: postgres.TransactionSql) => Promise<unknown>): Promise<ScanNode[]> {
+async function contactScans(
+  mode: 'force_custom_plan' | 'force_generic_plan',
+  run: (sql: postgres.TransactionSql) => Promise<unknown>,
+): Promise<ScanNode[]> {
   const notices: string[] = [];
   const sql = postgres(db.url, { max: 1, onnotice: (n) => notices.push(n.message) });
   try {
@@ -59,7 +68,9 @@ async function contactScans(mode: 'force_custom_plan' | 'force_generic_plan', ru
                      set_config('auto_explain.log_level', 'notice', false), set_config('auto_explain.log_format', 'json', false),
                      set_config('plan_cache_mode', ${mode}, false)`;
     // Generic plans are only built after a few executions in a session: run three times.
-    for (let i = 0; i < 3; i++) await sql.begin((tx) => run(tx)).catch((e) => (e.message === 'rollback' ? null : Promise.reject(e)));
+    for (let i = 0; i < 3; i++) {
+      await sql.begin((tx) => run(tx)).catch((e) => (e.message === 'rollback' ? null : Promise.reject(e)));
+    }
   } finally {
     await sql.end({ timeout: 5 });
   }
@@ -70,8 +81,15 @@ async function contactScans(mode: 'force_custom_plan' | 'force_generic_plan', ru
     const explained = JSON.parse(n.slice(at)) as { 'Query Text': string; Plan: PlanNode };
     walk(explained.Plan, (p) => {
       // Scans only: the ModifyTable node of an insert or update names contacts too.
-      if (p['Node Type'] !== 'ModifyTable' && (p['Relation Name'] === 'contacts' || p['Index Name']?.startsWith('contacts_'))) {
-        scans.push({ query: explained['Query Text'].replace(/\s+/g, ' ').slice(0, 120), node: p['Node Type'], index: p['Index Name'] });
+      if (
+        p['Node Type'] !== 'ModifyTable' &&
+        (p['Relation Name'] === 'contacts' || p['Index Name']?.startsWith('contacts_'))
+      ) {
+        scans.push({
+          query: explained['Query Text'].replace(/\s+/g, ' ').slice(0, 120),
+          node: p['Node Type'],
+          index: p['Index Name'],
+        });
       }
     });
   }
@@ -100,15 +118,31 @@ function expectOnlyKeyedLookups(scans: ScanNode[]) {
 /** Rows that reach every matching statement: new, matched by email, by phone, updated, ambiguous, and in-batch duplicates (row by row). */
 function batchRows() {
   return [
-    { n: 1, c: { full_name: 'New One', email: 'new1@example.com', phone: '+14155550101' }, u: { full_name: 'New One' } },
+    {
+      n: 1,
+      c: { full_name: 'New One', email: 'new1@example.com', phone: '+14155550101' },
+      u: { full_name: 'New One' },
+    },
     { n: 2, c: { full_name: 'By Email', email: youngEmail(10).toUpperCase() }, u: { full_name: 'By Email' } },
     { n: 3, c: { full_name: 'By Phone', phone: youngPhone(20) }, u: { full_name: 'By Phone' } },
-    { n: 4, c: { full_name: 'Ambiguous', email: youngEmail(30), phone: youngPhone(31) }, u: { full_name: 'Ambiguous' } },
+    {
+      n: 4,
+      c: { full_name: 'Ambiguous', email: youngEmail(30), phone: youngPhone(31) },
+      u: { full_name: 'Ambiguous' },
+    },
     // Rows 5 and 6 share an email and rows 7 and 8 a phone: decided one by one, in order.
     { n: 5, c: { full_name: 'Twice', email: 'twice@example.com' }, u: { full_name: 'Twice' } },
-    { n: 6, c: { full_name: 'Twice Again', email: 'twice@example.com', phone: '+14155550106' }, u: { full_name: 'Twice Again' } },
+    {
+      n: 6,
+      c: { full_name: 'Twice Again', email: 'twice@example.com', phone: '+14155550106' },
+      u: { full_name: 'Twice Again' },
+    },
     { n: 7, c: { full_name: 'Phone Twice', phone: youngPhone(40) }, u: { full_name: 'Phone Twice' } },
-    { n: 8, c: { full_name: 'Phone Twice Again', email: 'phone-twice@example.com', phone: youngPhone(40) }, u: { full_name: 'Phone Twice Again' } },
+    {
+      n: 8,
+      c: { full_name: 'Phone Twice Again', email: 'phone-twice@example.com', phone: youngPhone(40) },
+      u: { full_name: 'Phone Twice Again' },
+    },
   ];
 }
 
@@ -129,8 +163,13 @@ describe('matching plans beside a 1,000,000-contact workspace, with stale statis
     it(`import_contacts_batch and its row-by-row path probe only the unique keys (${mode})`, async () => {
       for (const update of [false, true]) {
         const scans = await contactScans(mode, async (sql) => {
-          const [{ r }] = await sql`select internal.import_contacts_batch(${YOUNG}, ${sql.json(batchRows())}, ${update}) as r`;
-          expect(r.errors.map((e: { row_number: number; code: string }) => [e.row_number, e.code])).toEqual([[4, 'ambiguous_match']]);
+          const [{ r }] = await sql`select internal.import_contacts_batch(${YOUNG}, ${
+            sql.json(batchRows())
+          }, ${update}) as r`;
+          expect(r.errors.map((e: { row_number: number; code: string }) => [e.row_number, e.code])).toEqual([[
+            4,
+            'ambiguous_match',
+          ]]);
           expect(r.created + r.updated + r.skipped).toBe(8);
           throw new Error('rollback');
         });
@@ -152,9 +191,13 @@ describe('matching plans beside a 1,000,000-contact workspace, with stale statis
 
     it(`contact_create's duplicate check probes only the unique keys (${mode})`, async () => {
       const scans = await contactScans(mode, async (sql) => {
-        const [{ a }] = await sql`select public.contact_create(${YOUNG}, ${sql.json({ full_name: 'Dup', email: youngEmail(50) })}) as a`;
+        const [{ a }] = await sql`select public.contact_create(${YOUNG}, ${
+          sql.json({ full_name: 'Dup', email: youngEmail(50) })
+        }) as a`;
         expect(a).toMatchObject({ status: 'duplicate', field: 'email' });
-        const [{ b }] = await sql`select public.contact_create(${YOUNG}, ${sql.json({ full_name: 'Dup', phone: youngPhone(60) })}) as b`;
+        const [{ b }] = await sql`select public.contact_create(${YOUNG}, ${
+          sql.json({ full_name: 'Dup', phone: youngPhone(60) })
+        }) as b`;
         expect(b).toMatchObject({ status: 'duplicate', field: 'phone' });
         throw new Error('rollback');
       });

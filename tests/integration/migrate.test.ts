@@ -13,14 +13,18 @@ describe('migrate', () => {
   it('stops with what to do when an applied migration has changed since', async () => {
     const [first] = await db.sql<{ version: string }[]>`
       select version from supabase_migrations.schema_migrations order by version limit 1`;
-    await db.sql`update supabase_migrations.schema_migrations set statements = array['-- an older text'] where version = ${first.version}`;
-    await expect(migrate(db.url)).rejects.toThrow(/has changed since it was applied to this database.*delete the \.local\/ folder/);
+    await db
+      .sql`update supabase_migrations.schema_migrations set statements = array['-- an older text'] where version = ${first.version}`;
+    await expect(migrate(db.url)).rejects.toThrow(
+      /has changed since it was applied to this database.*delete the \.local\/ folder/,
+    );
   });
 
   it('does not compare what the Supabase CLI recorded (one row per statement)', async () => {
     const [first] = await db.sql<{ version: string }[]>`
       select version from supabase_migrations.schema_migrations order by version limit 1`;
-    await db.sql`update supabase_migrations.schema_migrations set statements = array['create table a ()', 'create table b ()'] where version = ${first.version}`;
+    await db
+      .sql`update supabase_migrations.schema_migrations set statements = array['create table a ()', 'create table b ()'] where version = ${first.version}`;
     expect(await migrate(db.url)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../support/db.ts';
-import { freePort, run, startServer, type Server } from '../support/processes.ts';
+import { freePort, run, type Server, startServer } from '../support/processes.ts';
 
 /** Pulls the printed key and the curl commands out of the start banner. */
 function banner(out: string) {
@@ -27,7 +27,11 @@ afterAll(async () => {
 describe('npm start', () => {
   it('with DATABASE_URL: migrates, ensures a dev key, prints a curl that works when pasted, and the same key next time', async () => {
     const db = await freshDatabase();
-    const env = { DATABASE_URL: db.url, PORT: String(await freePort()), LEADLEX_LOCAL_DIR: await mkdtemp(join(tmpdir(), 'leadlex-')) };
+    const env = {
+      DATABASE_URL: db.url,
+      PORT: String(await freePort()),
+      LEADLEX_LOCAL_DIR: await mkdtemp(join(tmpdir(), 'leadlex-')),
+    };
     const first = await startServer('npm', ['start'], env, /curl .*\/v1\/contacts -H/);
     servers.push(first);
     const b = banner(first.output());
@@ -35,7 +39,13 @@ describe('npm start', () => {
     expect(b.key).toMatch(/^wbk_/);
     const pasted = await run('bash', ['-c', b.curl]);
     expect(pasted.code).toBe(0);
-    expect(JSON.parse(pasted.stdout).data).toMatchObject({ status: 'completed', created_count: 2, updated_count: 0, skipped_count: 0, errors: [] });
+    expect(JSON.parse(pasted.stdout).data).toMatchObject({
+      status: 'completed',
+      created_count: 2,
+      updated_count: 0,
+      skipped_count: 0,
+      errors: [],
+    });
     await first.stop();
 
     const second = await startServer('npm', ['start'], env, /curl .*\/v1\/contacts -H/);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../support/db.ts';
 import { createKey, type TestKey } from '../support/fixtures.ts';
 import type { ParsedJson } from '../support/parsed-json.ts';
-import { startServer, type Server } from '../support/processes.ts';
+import { type Server, startServer } from '../support/processes.ts';
 
 const LIMIT = 20 * 1024 * 1024;
 const db = await freshDatabase();
@@ -39,7 +39,10 @@ interface Sent {
 /** POSTs `total` bytes of a JSON-looking body in 64 KiB chunks, declared or chunked, until the server answers. */
 function send(total: number, declared: boolean): Promise<Sent> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { 'content-type': 'application/json', authorization: `Bearer ${key.key}` };
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/json',
+      authorization: `Bearer ${key.key}`,
+    };
     if (declared) headers['content-length'] = total;
     const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/import/contacts', headers });
     let bytesSent = 0;
@@ -97,7 +100,13 @@ describe('the 20 MB body limit', () => {
 
   it('checks the size before authenticating', async () => {
     const res = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/contacts', headers: { 'content-type': 'application/json', 'content-length': LIMIT + 1 } });
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v1/contacts',
+        headers: { 'content-type': 'application/json', 'content-length': LIMIT + 1 },
+      });
       req.on('response', (r) => {
         r.resume();
         resolve(r.statusCode!);

@@ -38,7 +38,14 @@ beforeAll(async () => {
     secrets: [SECRET],
     tick: async () => {
       calls++;
-      const r = await runTick({ db, workerId: 'cron-test', fetch, resolveHost, allowWebhookLoopback: false, webhookSecrets: null });
+      const r = await runTick({
+        db,
+        workerId: 'cron-test',
+        fetch,
+        resolveHost,
+        allowWebhookLoopback: false,
+        webhookSecrets: null,
+      });
       return { ...r.imports };
     },
   });
@@ -57,7 +64,8 @@ afterAll(async () => {
 
 /** Plays pg_net's background worker: sends every queued request and removes it. */
 async function drainNetQueue() {
-  const queued = await netWorker`delete from net.http_request_queue returning url, headers, convert_from(body, 'UTF8') as body`;
+  const queued =
+    await netWorker`delete from net.http_request_queue returning url, headers, convert_from(body, 'UTF8') as body`;
   const statuses = [];
   for (const q of queued) {
     const res = await fetch(q.url, { method: 'POST', headers: q.headers, body: q.body });
@@ -70,13 +78,24 @@ describe('the pg_cron schedule', () => {
   it('registers the worker every minute and the retention purge every 5 minutes', async () => {
     const jobs = await sql`select jobname, schedule, command, active from cron.job order by jobname`;
     expect(jobs).toEqual([
-      { jobname: 'leadlex-import-worker', schedule: '* * * * *', command: 'select internal.invoke_import_worker()', active: true },
-      { jobname: 'leadlex-retention-purge', schedule: '*/5 * * * *', command: 'select public.retention_purge()', active: true },
+      {
+        jobname: 'leadlex-import-worker',
+        schedule: '* * * * *',
+        command: 'select internal.invoke_import_worker()',
+        active: true,
+      },
+      {
+        jobname: 'leadlex-retention-purge',
+        schedule: '*/5 * * * *',
+        command: 'select public.retention_purge()',
+        active: true,
+      },
     ]);
   });
 
   it('creates pg_cron in pg_catalog, as Supabase documents, and no extension in public', async () => {
-    const exts = await sql`select e.extname, n.nspname from pg_extension e join pg_namespace n on n.oid = e.extnamespace order by 1`;
+    const exts =
+      await sql`select e.extname, n.nspname from pg_extension e join pg_namespace n on n.oid = e.extnamespace order by 1`;
     expect(exts.find((e) => e.extname === 'pg_cron')).toEqual({ extname: 'pg_cron', nspname: 'pg_catalog' });
     expect(exts.filter((e) => e.nspname === 'public')).toEqual([]);
     expect((await sql`select rolsuper from pg_roles where rolname = current_user`)[0].rolsuper).toBe(false);
@@ -110,7 +129,10 @@ describe('the pg_cron schedule', () => {
     const [{ id }] = await sql.unsafe(`${command} as id`);
     expect(Number(id)).toBeGreaterThan(0);
     const [request] = await netWorker`select url, headers from net.http_request_queue`;
-    expect(request).toEqual({ url: workerUrl, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${SECRET}` } });
+    expect(request).toEqual({
+      url: workerUrl,
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${SECRET}` },
+    });
 
     expect(await drainNetQueue()).toEqual([200]);
     expect(calls).toBe(1);

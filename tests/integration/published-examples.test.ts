@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../support/db.ts';
 import { createKey, type TestKey } from '../support/fixtures.ts';
-import { ROOT, run, startServer, type Server } from '../support/processes.ts';
+import { ROOT, run, type Server, startServer } from '../support/processes.ts';
 
 const db = await freshDatabase();
 let server: Server;

@@ -19,7 +19,8 @@ beforeEach(async () => {
   queued.length = 0;
 });
 
-const rows = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ full_name: `Person ${from + i}`, email: `p${from + i}@x.com` }));
+const rows = (n: number, from = 0) =>
+  Array.from({ length: n }, (_, i) => ({ full_name: `Person ${from + i}`, email: `p${from + i}@x.com` }));
 // Without a CPU clock the worker counts every moment not spent awaiting the database as CPU, so on a
 // busy machine the 1.5 s default could end a tick early; tests about the budget set their own.
 const work = (opts: Partial<Parameters<typeof runImportWorker>[0]> = {}) =>
@@ -39,12 +40,21 @@ function csvOf(n: number, opts: { bad?: Set<number> } = {}) {
 
 describe('enqueue', () => {
   it('answers 202 queued with job_id and total_rows for more than 500 JSON rows, and kicks the worker', async () => {
-    const res = await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(501), tags: ['big'] } });
+    const res = await api.call('POST', '/v1/import/contacts', {
+      key: key.key,
+      body: { rows: rows(501), tags: ['big'] },
+    });
     expect(res.status).toBe(202);
     expect(res.json).toEqual({ data: { job_id: expect.stringMatching(/^imp_/), status: 'queued', total_rows: 501 } });
     expect(queued).toEqual([res.json.data.job_id]);
     expect(await contactCount()).toBe(0);
-    expect(await job(res.json.data.job_id)).toMatchObject({ status: 'queued', total_rows: 501, processed_rows: 0, created_count: 0, started_at: null });
+    expect(await job(res.json.data.job_id)).toMatchObject({
+      status: 'queued',
+      total_rows: 501,
+      processed_rows: 0,
+      created_count: 0,
+      started_at: null,
+    });
   });
 
   it('queues a CSV of more than 500 records after checking its header and mapping, counting its rows', async () => {
@@ -58,15 +68,26 @@ describe('enqueue', () => {
       unmapped_columns: ['Notes'],
     });
     expect(Object.keys(res.json.data.mapping_used)).toStrictEqual(['First Name', 'Last Name', 'E-mail Address']);
-    const bad = await api.call('POST', '/v1/import/contacts', { key: key.key, body: { csv: csvOf(1200), mapping: { Emial: 'email' } } });
+    const bad = await api.call('POST', '/v1/import/contacts', {
+      key: key.key,
+      body: { csv: csvOf(1200), mapping: { Emial: 'email' } },
+    });
     expect(bad.status).toBe(400);
     expect(bad.json.error.details[0].path).toContain('Emial');
   });
 
   it('replays a queued import with the original job_id under the same Idempotency-Key', async () => {
     const body = { rows: rows(600) };
-    const first = await api.call('POST', '/v1/import/contacts', { key: key.key, body, headers: { 'idempotency-key': 'q-1' } });
-    const again = await api.call('POST', '/v1/import/contacts', { key: key.key, body, headers: { 'idempotency-key': 'q-1' } });
+    const first = await api.call('POST', '/v1/import/contacts', {
+      key: key.key,
+      body,
+      headers: { 'idempotency-key': 'q-1' },
+    });
+    const again = await api.call('POST', '/v1/import/contacts', {
+      key: key.key,
+      body,
+      headers: { 'idempotency-key': 'q-1' },
+    });
     expect(again.status).toBe(202);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.json.data.job_id).toBe(first.json.data.job_id);
@@ -76,7 +97,10 @@ describe('enqueue', () => {
 
 describe('the worker', () => {
   it('cuts a chunk at chunkBytes of payload before chunkRows rows, so wide rows never make a large chunk', async () => {
-    const wide = Array.from({ length: 600 }, (_, i) => ({ full_name: `Person ${i}`, email: `w${i}@x.com`, custom_fields: { note: 'x'.repeat(1000) } }));
+    const wide = Array.from(
+      { length: 600 },
+      (_, i) => ({ full_name: `Person ${i}`, email: `w${i}@x.com`, custom_fields: { note: 'x'.repeat(1000) } }),
+    );
     const res = await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: wide } });
     expect(res.status).toBe(202);
     // Over 1 KB a row: 600 rows (more than 600 KB) in chunks cut at 16 KB are over 30 chunks, where 1000 rows a chunk would be one.
@@ -88,7 +112,11 @@ describe('the worker', () => {
 
   it('processes a queued JSON import to completion with the counts of a synchronous one', async () => {
     await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(100, 0) } });
-    const body = { rows: [...rows(700, 50), { email: 'bad@' }, { phone: '+4930901820' }], update_existing: true, tags: ['big'] };
+    const body = {
+      rows: [...rows(700, 50), { email: 'bad@' }, { phone: '+4930901820' }],
+      update_existing: true,
+      tags: ['big'],
+    };
     const { job_id } = (await api.call('POST', '/v1/import/contacts', { key: key.key, body })).json.data;
     const tick = await work();
     expect(tick).toMatchObject({ jobs: 1, completed: 1, failed: 0, rows: 702, stopped: 'idle' });
@@ -118,34 +146,61 @@ describe('the worker', () => {
   it('stores a payload larger than one part of the data port whole, multi-byte characters included', async () => {
     // ~1.2 M characters: the postgres.js port sends it in several parts (postgres-json-parts.ts).
     const note = '\u00e9\u{1F600}'.repeat(333);
-    const big = Array.from({ length: 600 }, (_, i) => ({ full_name: `Big ${i}`, email: `big${i}@x.com`, job_title: note.slice(0, 199), custom_fields: { note } }));
+    const big = Array.from(
+      { length: 600 },
+      (_, i) => ({
+        full_name: `Big ${i}`,
+        email: `big${i}@x.com`,
+        job_title: note.slice(0, 199),
+        custom_fields: { note },
+      }),
+    );
     const { job_id } = (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: big } })).json.data;
     expect(await work()).toMatchObject({ completed: 1, failed: 0, rows: 600 });
     expect(await job(job_id)).toMatchObject({ status: 'completed', created_count: 600, error_count: 0 });
-    const stored = await db.sql`select count(*)::int as n from contacts where custom_fields->>'note' = ${note} and job_title = ${note.slice(0, 199)}`;
+    const stored = await db
+      .sql`select count(*)::int as n from contacts where custom_fields->>'note' = ${note} and job_title = ${
+      note.slice(0, 199)
+    }`;
     expect(stored[0].n).toBe(600);
   });
 
   it('processes a queued CSV with row errors that carry their physical lines, paged at /errors', async () => {
     const bad = new Set(Array.from({ length: 130 }, (_, i) => i * 7 + 3));
-    const { job_id } = (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { csv: csvOf(1000, { bad }) } })).json.data;
+    const { job_id } =
+      (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { csv: csvOf(1000, { bad }) } })).json.data;
     await work({ chunkRows: 150, sliceBytes: 4096 });
     const j = await job(job_id);
-    expect(j).toMatchObject({ status: 'completed', total_rows: 1000, created_count: 870, skipped_count: 130, error_count: 130, errors_truncated: true });
+    expect(j).toMatchObject({
+      status: 'completed',
+      total_rows: 1000,
+      created_count: 870,
+      skipped_count: 130,
+      error_count: 130,
+      errors_truncated: true,
+    });
     expect(j.errors).toHaveLength(100);
     // Record r sits on line r + 1 plus one extra line for every two-line note before it.
     const lineOf = (r: number) => r + 1 + Math.floor((r - 1) / 50);
-    expect(j.errors[0]).toEqual({ row_number: 3, line: lineOf(3), code: 'invalid_email', message: expect.stringContaining('broken3@') });
+    expect(j.errors[0]).toEqual({
+      row_number: 3,
+      line: lineOf(3),
+      code: 'invalid_email',
+      message: expect.stringContaining('broken3@'),
+    });
     const page2 = await api.call('GET', `/v1/import/jobs/${job_id}/errors?page=2&per_page=100`, { key: key.key });
     expect(page2.json.meta).toEqual({ page: 2, per_page: 100, total: 130, total_pages: 2 });
     expect(page2.json.data).toHaveLength(30);
-    expect(page2.json.data.map((e: { row_number: number }) => e.row_number)).toEqual([...bad].sort((a, b) => a - b).slice(100));
+    expect(page2.json.data.map((e: { row_number: number }) => e.row_number)).toEqual(
+      [...bad].sort((a, b) => a - b).slice(100),
+    );
     for (const e of page2.json.data) expect(e.line).toBe(lineOf(e.row_number));
     expect(await contactCount()).toBe(870);
   });
 
   it('stops at its CPU budget with work left and the next tick finishes exactly where it stopped', async () => {
-    const { job_id } = (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { csv: csvOf(2000) } })).json.data;
+    const { job_id } =
+      (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { csv: csvOf(2000) } })).json.data;
     const first = await work({ chunkRows: 100, cpuBudgetMs: 0 });
     expect(first).toMatchObject({ chunks: 1, rows: 100, completed: 0, stopped: 'budget' });
     const mid = await job(job_id);
@@ -161,7 +216,8 @@ describe('the worker', () => {
   });
 
   it('picks up a job whose worker died (lease expired), resuming from the committed cursor', async () => {
-    const { job_id } = (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(900) } })).json.data;
+    const { job_id } =
+      (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(900) } })).json.data;
     await work({ chunkRows: 300, cpuBudgetMs: 0 }); // one chunk, then pauses
     // A worker claims it and dies without a word.
     const dead = await db.port.rpc<{ job_id: string }>('import_job_claim', { p_worker: 'doomed', p_lease_seconds: 60 });
@@ -173,12 +229,15 @@ describe('the worker', () => {
   });
 
   it('retries a chunk that throws with backoff, then fails the job keeping what was committed', async () => {
-    const { job_id } = (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(1000) } })).json.data;
+    const { job_id } =
+      (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(1000) } })).json.data;
     let commits = 0;
     // A data port that works for the first two chunk commits and then breaks every time.
     const flaky: DataPort = {
       rpc: (name, args) =>
-        name === 'import_job_commit_chunk' && ++commits > 2 ? Promise.reject(new Error('simulated outage')) : db.port.rpc(name, args),
+        name === 'import_job_commit_chunk' && ++commits > 2
+          ? Promise.reject(new Error('simulated outage'))
+          : db.port.rpc(name, args),
       close: async () => {},
     };
     // A failed run schedules the next attempt at (the database's now during the run) + backoff, so
@@ -189,8 +248,14 @@ describe('the worker', () => {
       const before = await clock();
       await runImportWorker({ db: flaky, workerId: 'flaky', chunkRows: 200 });
       const after = await clock();
-      const [row] = await db.sql`select status, attempts, last_error, next_attempt_at from import_jobs where id = ${job_id}`;
-      if (row.status !== 'failed') backoffs.push([(row.next_attempt_at.getTime() - after) / 1000, (row.next_attempt_at.getTime() - before) / 1000]);
+      const [row] = await db
+        .sql`select status, attempts, last_error, next_attempt_at from import_jobs where id = ${job_id}`;
+      if (row.status !== 'failed') {
+        backoffs.push([
+          (row.next_attempt_at.getTime() - after) / 1000,
+          (row.next_attempt_at.getTime() - before) / 1000,
+        ]);
+      }
       return row;
     };
     let j = await failOnce();
@@ -228,31 +293,49 @@ describe('the worker', () => {
   });
 
   it('writes the import.completed event in the transaction that completes the job', async () => {
-    const { job_id } = (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(550) } })).json.data;
-    expect((await db.sql`select count(*)::int as n from webhook_events where body like ${'%' + job_id + '%'}`)[0].n).toBe(0);
+    const { job_id } =
+      (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(550) } })).json.data;
+    expect((await db.sql`select count(*)::int as n from webhook_events where body like ${'%' + job_id + '%'}`)[0].n)
+      .toBe(0);
     await work();
     const [e] = await db.sql`select workspace_id, body from webhook_events where body like ${'%' + job_id + '%'}`;
     expect(e.workspace_id).toBe(key.workspaceId);
     expect(JSON.parse(e.body)).toMatchObject({
       event: 'import.completed',
       workspace_id: key.workspaceId,
-      data: { job_id, status: 'completed', total_rows: 550, created_count: 550, updated_count: 0, skipped_count: 0, error_count: 0 },
+      data: {
+        job_id,
+        status: 'completed',
+        total_rows: 550,
+        created_count: 550,
+        updated_count: 0,
+        skipped_count: 0,
+        error_count: 0,
+      },
     });
   });
 
   it('lets several workers run in parallel: every job is processed exactly once', async () => {
     const ids: string[] = [];
     for (let k = 0; k < 4; k++) {
-      ids.push((await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(800, k * 1000) } })).json.data.job_id);
+      ids.push(
+        (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(800, k * 1000) } })).json.data
+          .job_id,
+      );
     }
-    const ticks = await Promise.all(Array.from({ length: 3 }, (_, w) => runImportWorker({ db: db.port, workerId: `w${w}`, chunkRows: 100 })));
+    const ticks = await Promise.all(
+      Array.from({ length: 3 }, (_, w) => runImportWorker({ db: db.port, workerId: `w${w}`, chunkRows: 100 })),
+    );
     expect(ticks.reduce((n, t) => n + t.completed, 0)).toBe(4);
-    for (const id of ids) expect(await job(id)).toMatchObject({ status: 'completed', created_count: 800, processed_rows: 800 });
+    for (const id of ids) {
+      expect(await job(id)).toMatchObject({ status: 'completed', created_count: 800, processed_rows: 800 });
+    }
     expect(await contactCount()).toBe(3200);
   });
 
   it("keeps jobs to their workspace: another workspace's job and its errors are 404", async () => {
-    const { job_id } = (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(501) } })).json.data;
+    const { job_id } =
+      (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(501) } })).json.data;
     expect((await api.call('GET', `/v1/import/jobs/${job_id}`, { key: other.key })).status).toBe(404);
     expect((await api.call('GET', `/v1/import/jobs/${job_id}/errors`, { key: other.key })).status).toBe(404);
   });

@@ -20,7 +20,8 @@ afterAll(async () => {
   await redis.close();
 });
 
-const limiterFor = () => createUpstashLimiter(redis.redis, { prefix: `test:${db.name}:${Math.random()}`, backend: 'redis' });
+const limiterFor = () =>
+  createUpstashLimiter(redis.redis, { prefix: `test:${db.name}:${Math.random()}`, backend: 'redis' });
 
 describe('rate limits on real Redis through @upstash/ratelimit', () => {
   it('sends X-RateLimit-* on every authenticated response and 429 with Retry-After past the limit', async () => {
@@ -68,10 +69,17 @@ describe('rate limits on real Redis through @upstash/ratelimit', () => {
     const api = testApp(db.port, { limiter: limiterFor() });
     const key = await createKey(db.port, { workspace: 'rl-3', rateLimit: 1 });
     await api.call('GET', '/v1/contacts', { key: key.key });
-    const res = await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: [{ email: 'x@x.com' }] }, headers: { 'idempotency-key': 'k1' } });
+    const res = await api.call('POST', '/v1/import/contacts', {
+      key: key.key,
+      body: { rows: [{ email: 'x@x.com' }] },
+      headers: { 'idempotency-key': 'k1' },
+    });
     expect(res.status).toBe(429);
-    expect((await db.sql`select count(*)::int as n from idempotency_keys where workspace_id = ${key.workspaceId}`)[0].n).toBe(0);
-    expect((await db.sql`select count(*)::int as n from contacts where workspace_id = ${key.workspaceId}`)[0].n).toBe(0);
+    expect((await db.sql`select count(*)::int as n from idempotency_keys where workspace_id = ${key.workspaceId}`)[0].n)
+      .toBe(0);
+    expect((await db.sql`select count(*)::int as n from contacts where workspace_id = ${key.workspaceId}`)[0].n).toBe(
+      0,
+    );
   });
 
   it('answers unauthenticated requests without rate-limit headers', async () => {
@@ -103,14 +111,20 @@ describe('when the limiter cannot be reached', () => {
   ])('fails open (%s), logs it, and still serves the request', async (_kind, url) => {
     const down = await createTcpRedis(url(), { connectTimeoutMs: 200, commandTimeoutMs: 2000 });
     const logger = memoryLogger();
-    const app = createApp({ db: db.port, limiter: createUpstashLimiter(down.redis, { backend: 'redis', timeoutMs: 300 }), logger });
+    const app = createApp({
+      db: db.port,
+      limiter: createUpstashLimiter(down.redis, { backend: 'redis', timeoutMs: 300 }),
+      logger,
+    });
     const key = await createKey(db.port, { workspace: `rl-down-${_kind}`, rateLimit: 1 });
     for (let i = 0; i < 3; i++) {
       const res = await app.request('/v1/contacts', { headers: { authorization: `Bearer ${key.key}` } });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-ratelimit-limit')).toBeNull();
     }
-    const warnings = logger.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'rate limiter unavailable; failing open');
+    const warnings = logger.lines.map((l) => JSON.parse(l)).filter((l) =>
+      l.msg === 'rate limiter unavailable; failing open'
+    );
     expect(warnings).toHaveLength(3);
     expect(warnings[0]).toMatchObject({ level: 'warn', limiter: 'redis' });
     expect(JSON.stringify(warnings)).not.toContain(key.key);

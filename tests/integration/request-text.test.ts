@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '../../shared/http/json-shape.ts';
 import { freshDatabase } from '../support/db.ts';
-import { keyRing, testApp, type KeyRing } from '../support/fixtures.ts';
+import { type KeyRing, keyRing, testApp } from '../support/fixtures.ts';
 
 const db = await freshDatabase();
 const api = testApp(db.port);
@@ -26,7 +26,11 @@ describe('JSON nesting depth', () => {
   for (const route of JSON_ROUTES) {
     for (const levels of [MAX_JSON_DEPTH + 1, 7_000, 1_000_000]) {
       it(`${route.method} ${route.path}: ${levels} levels is 400 validation_error naming the limit`, async () => {
-        const res = await api.call(route.method, route.path, { key: keys.full.key, raw: nested(route.field, levels), headers: { 'content-type': 'application/json' } });
+        const res = await api.call(route.method, route.path, {
+          key: keys.full.key,
+          raw: nested(route.field, levels),
+          headers: { 'content-type': 'application/json' },
+        });
         expect(res.status).toBe(400);
         expect(res.json.error.code).toBe('validation_error');
         expect(res.json.error.message).toContain(`deeper than ${MAX_JSON_DEPTH} levels`);
@@ -36,13 +40,21 @@ describe('JSON nesting depth', () => {
   }
 
   it('accepts exactly the limit (the value is then judged by the route, not by its depth)', async () => {
-    const res = await api.call('POST', '/v1/contacts', { key: keys.full.key, raw: nested('custom_fields', MAX_JSON_DEPTH), headers: { 'content-type': 'application/json' } });
+    const res = await api.call('POST', '/v1/contacts', {
+      key: keys.full.key,
+      raw: nested('custom_fields', MAX_JSON_DEPTH),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
     expect(res.json.error.message).not.toContain('deeper than');
   });
 
   it('does not count brackets inside strings', async () => {
-    const body = { full_name: `${'['.repeat(5000)}Jane Doe${'{'.repeat(5000)}`.slice(0, 200), email: 'deep-strings@example.com', custom_fields: { note: '[[[[{{{{'.repeat(1000) } };
+    const body = {
+      full_name: `${'['.repeat(5000)}Jane Doe${'{'.repeat(5000)}`.slice(0, 200),
+      email: 'deep-strings@example.com',
+      custom_fields: { note: '[[[[{{{{'.repeat(1000) },
+    };
     const res = await api.call('POST', '/v1/contacts', { key: keys.full.key, body });
     expect(res.status).toBe(201);
   });
@@ -50,7 +62,10 @@ describe('JSON nesting depth', () => {
   it('still finds a NUL deep inside the allowed depth, with its path', async () => {
     let inner: unknown = 'bad\u0000text';
     for (let i = 0; i < MAX_JSON_DEPTH - 3; i++) inner = { k: inner };
-    const res = await api.call('POST', '/v1/contacts', { key: keys.full.key, body: { email: 'nul@example.com', custom_fields: inner } });
+    const res = await api.call('POST', '/v1/contacts', {
+      key: keys.full.key,
+      body: { email: 'nul@example.com', custom_fields: inner },
+    });
     expect(res.status).toBe(400);
     expect(res.json.error.details[0].path).toBe(['custom_fields', ...Array(MAX_JSON_DEPTH - 3).fill('k')].join('.'));
     expect(res.json.error.details[0].message).toContain('NUL');
@@ -86,7 +101,9 @@ describe('query strings', () => {
   });
 
   it('leaves readable query strings alone (encoded non-ASCII, plus signs, empty values)', async () => {
-    const res = await api.call('GET', '/v1/contacts?email=j%C3%B6rg%2Btest%40example.com&page=1&per_page=', { key: keys.full.key });
+    const res = await api.call('GET', '/v1/contacts?email=j%C3%B6rg%2Btest%40example.com&page=1&per_page=', {
+      key: keys.full.key,
+    });
     // per_page= is judged by the route's own schema, not by this check.
     expect(res.json.error?.message ?? '').not.toContain('query string holds');
     const ok = await api.call('GET', '/v1/contacts?email=j%C3%B6rg%2Btest%40example.com', { key: keys.full.key });

@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Scope } from '../../shared/auth/api-keys.ts';
 import { freshDatabase } from '../support/db.ts';
-import { keyRing, testApp, UNLIMITED, type KeyRing } from '../support/fixtures.ts';
+import { type KeyRing, keyRing, testApp, UNLIMITED } from '../support/fixtures.ts';
 
 const CONTACTS_READ: Scope[] = ['read:contacts', 'write:contacts'];
 const CONTACTS_WRITE: Scope[] = ['write:contacts'];
@@ -30,7 +30,11 @@ const CONTRACT: Record<string, Scope[]> = {
 };
 
 /** One scope per key: the ring's single-scope keys. */
-const SINGLE: Record<Scope, keyof KeyRing> = { 'read:contacts': 'readOnly', 'write:contacts': 'writeOnly', 'admin:webhooks': 'webhooksOnly' };
+const SINGLE: Record<Scope, keyof KeyRing> = {
+  'read:contacts': 'readOnly',
+  'write:contacts': 'writeOnly',
+  'admin:webhooks': 'webhooksOnly',
+};
 
 const db = await freshDatabase();
 const api = testApp(db.port, { limiter: UNLIMITED, resolveHost: () => Promise.resolve(['93.184.216.34']) });
@@ -47,7 +51,9 @@ describe('what each route requires', () => {
     const doc = (await api.call('GET', '/v1/openapi.json')).json;
     const secured: string[] = [];
     for (const [path, ops] of Object.entries<Record<string, { security?: unknown[] }>>(doc.paths)) {
-      for (const [method, op] of Object.entries(ops)) if (op.security?.length) secured.push(`${method.toUpperCase()} ${path}`);
+      for (const [method, op] of Object.entries(ops)) {
+        if (op.security?.length) secured.push(`${method.toUpperCase()} ${path}`);
+      }
     }
     expect(secured.sort()).toEqual(Object.keys(CONTRACT).sort());
   });
@@ -59,8 +65,9 @@ describe('what each route requires', () => {
       for (const [scope, name] of Object.entries(SINGLE) as [Scope, keyof KeyRing][]) {
         const res = await api.call(method, concrete(path), { key: keys[name].key, body });
         // Admitted: past the guard, the route answers the empty body or made-up id for itself.
-        if (required.includes(scope)) expect([200, 201, 202, 204, 400, 404], `${scope} on ${route}: ${res.status}`).toContain(res.status);
-        else {
+        if (required.includes(scope)) {
+          expect([200, 201, 202, 204, 400, 404], `${scope} on ${route}: ${res.status}`).toContain(res.status);
+        } else {
           expect(res.status, `${scope} on ${route}`).toBe(403);
           expect(res.json.error.code).toBe('insufficient_permissions');
         }

@@ -53,7 +53,10 @@ describe('the migrations through the Supabase CLI onto a hosted-like database', 
 
   it('`supabase db lint --level warning` finds nothing', { timeout: CLI_TIMEOUT }, async () => {
     const lint = await supabase('db', 'lint', '--level', 'warning', '--fail-on', 'warning');
-    expect({ code: lint.code, stdout: lint.stdout.trim() }).toEqual({ code: 0, stdout: expect.not.stringContaining('"issues"') });
+    expect({ code: lint.code, stdout: lint.stdout.trim() }).toEqual({
+      code: 0,
+      stdout: expect.not.stringContaining('"issues"'),
+    });
     expect(lint.stderr + lint.stdout).toContain('Linting schema: public');
     expect(lint.stderr + lint.stdout).toContain('Linting schema: internal');
   });

@@ -2,7 +2,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../shared/app.ts';
 import { secretBoxFromEnv } from '../../shared/webhooks/secret-box.ts';
 import { freshDatabase } from '../support/db.ts';
-import { keyRing, memoryLogger, TEST_SECRET_BOX, testApp, UNLIMITED, type KeyRing } from '../support/fixtures.ts';
+import { type KeyRing, keyRing, memoryLogger, TEST_SECRET_BOX, testApp, UNLIMITED } from '../support/fixtures.ts';
 import { run } from '../support/processes.ts';
 import { securitySuite } from '../support/security-suite.ts';
 
@@ -25,7 +25,8 @@ const resolveHost = (host: string): Promise<string[]> => {
 };
 
 /** The gateway with the webhook resolver injected. */
-const webhookApp = (allowWebhookLoopback = false) => testApp(db.port, { logger, resolveHost, allowWebhookLoopback, limiter: UNLIMITED });
+const webhookApp = (allowWebhookLoopback = false) =>
+  testApp(db.port, { logger, resolveHost, allowWebhookLoopback, limiter: UNLIMITED });
 
 const api = webhookApp();
 let keys: KeyRing;
@@ -58,7 +59,8 @@ describe('POST /v1/webhooks', () => {
     });
     expect(Buffer.from(res.json.data.secret.slice(6), 'base64')).toHaveLength(32);
     // Stored encrypted (the plaintext is nowhere in the row), and the stored value opens to it.
-    const [row] = await db.sql`select workspace_id, secret_sealed, to_jsonb(e)::text as whole from webhook_endpoints e where id = ${res.json.data.id}`;
+    const [row] = await db
+      .sql`select workspace_id, secret_sealed, to_jsonb(e)::text as whole from webhook_endpoints e where id = ${res.json.data.id}`;
     expect(row.workspace_id).toBe(keys.full.workspaceId);
     expect(row.secret_sealed).toMatch(new RegExp(`^enc:v1:${TEST_SECRET_BOX.keyId}:`));
     expect(row.whole).not.toContain(res.json.data.secret);
@@ -73,7 +75,10 @@ describe('POST /v1/webhooks', () => {
     const keyless = testApp(db.port, { limiter: UNLIMITED, webhookSecrets: null });
     const res = await keyless.call('POST', '/v1/webhooks', { key: keys.full.key, body: VALID });
     expect(res.status).toBe(503);
-    expect(res.json.error).toMatchObject({ code: 'service_unavailable', message: expect.stringContaining('WEBHOOK_SECRET_KEY') });
+    expect(res.json.error).toMatchObject({
+      code: 'service_unavailable',
+      message: expect.stringContaining('WEBHOOK_SECRET_KEY'),
+    });
     expect((await db.sql`select count(*)::int as n from webhook_endpoints`)[0].n).toBe(before);
   });
 
@@ -96,10 +101,20 @@ describe('POST /v1/webhooks', () => {
   });
 
   it('gives every endpoint its own secret, normalises the URL and de-duplicates events', async () => {
-    const a = await create({ url: 'https://HOOKS.example.com:443/a/../b?x=1#frag', events: ['import.completed', 'import.completed'], active: false, description: '' });
+    const a = await create({
+      url: 'https://HOOKS.example.com:443/a/../b?x=1#frag',
+      events: ['import.completed', 'import.completed'],
+      active: false,
+      description: '',
+    });
     const b = await create(VALID);
     expect(a.status).toBe(201);
-    expect(a.json.data).toMatchObject({ url: 'https://hooks.example.com/b?x=1#frag', events: ['import.completed'], active: false, description: null });
+    expect(a.json.data).toMatchObject({
+      url: 'https://hooks.example.com/b?x=1#frag',
+      events: ['import.completed'],
+      active: false,
+      description: null,
+    });
     expect(a.json.data.secret).not.toBe(b.json.data.secret);
   });
 
@@ -136,7 +151,12 @@ describe('POST /v1/webhooks', () => {
   });
 
   it.each([
-    ['an unknown event, named', { ...VALID, events: ['import.completed', 'contact.deleted'] }, 'events.1', 'unknown event "contact.deleted"'],
+    [
+      'an unknown event, named',
+      { ...VALID, events: ['import.completed', 'contact.deleted'] },
+      'events.1',
+      'unknown event "contact.deleted"',
+    ],
     ['no events', { ...VALID, events: [] }, 'events', ''],
     ['events not an array', { ...VALID, events: 'import.completed' }, 'events', ''],
     ['no url', { events: ['import.completed'] }, 'url', ''],
@@ -148,19 +168,31 @@ describe('POST /v1/webhooks', () => {
     const res = await create(body);
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe('validation_error');
-    expect(res.json.error.details).toContainEqual(expect.objectContaining({ path, message: expect.stringContaining(message) }));
+    expect(res.json.error.details).toContainEqual(
+      expect.objectContaining({ path, message: expect.stringContaining(message) }),
+    );
     expect(await endpointCount()).toBe(0);
   });
 
   it('refuses bad JSON and a non-JSON body', async () => {
-    const bad = await api.call('POST', '/v1/webhooks', { key: keys.full.key, headers: { 'content-type': 'application/json' }, body: undefined });
+    const bad = await api.call('POST', '/v1/webhooks', {
+      key: keys.full.key,
+      headers: { 'content-type': 'application/json' },
+      body: undefined,
+    });
     expect(bad.status).toBe(400);
-    const form = await api.call('POST', '/v1/webhooks', { key: keys.full.key, headers: { 'content-type': 'text/plain' }, body: 'x' });
+    const form = await api.call('POST', '/v1/webhooks', {
+      key: keys.full.key,
+      headers: { 'content-type': 'text/plain' },
+      body: 'x',
+    });
     expect(form.status).toBe(415);
   });
 
   it('caps a workspace at 20 endpoints', async () => {
-    for (let i = 0; i < 20; i++) expect((await create({ ...VALID, url: `https://hooks.example.com/${i}` })).status).toBe(201);
+    for (let i = 0; i < 20; i++) {
+      expect((await create({ ...VALID, url: `https://hooks.example.com/${i}` })).status).toBe(201);
+    }
     const res = await create(VALID);
     expect(res.status).toBe(400);
     expect(res.json.error.message).toContain('at most 20');
@@ -189,7 +221,9 @@ describe('POST /v1/webhooks', () => {
     expect(row.response_status).toBe(201);
     expect(row.whole).not.toContain(secret);
     expect(row.whole).not.toContain(secret.slice(6));
-    expect(JSON.parse(row.response_body)).toEqual({ sealed_response: expect.stringMatching(new RegExp(`^enc:v1:${TEST_SECRET_BOX.keyId}:`)) });
+    expect(JSON.parse(row.response_body)).toEqual({
+      sealed_response: expect.stringMatching(new RegExp(`^enc:v1:${TEST_SECRET_BOX.keyId}:`)),
+    });
     // The replay is still the original response, byte for byte, secret included (contract: stored body replayed).
     const again = await api.call('POST', '/v1/webhooks', { key: keys.full.key, body: VALID, headers });
     expect(again.status).toBe(201);
@@ -197,14 +231,21 @@ describe('POST /v1/webhooks', () => {
     expect(again.text).toBe(first.text);
     // Sealed for this workspace and key: the stored copy does not open as another key's.
     const sealed = JSON.parse(row.response_body).sealed_response;
-    await expect(TEST_SECRET_BOX.open(sealed, `idempotency:${keys.full.workspaceId}:another-key`)).rejects.toThrow(/does not open/);
+    await expect(TEST_SECRET_BOX.open(sealed, `idempotency:${keys.full.workspaceId}:another-key`)).rejects.toThrow(
+      /does not open/,
+    );
   });
 
   it('stores responses without a secret as they are (a refused creation replays its 400)', async () => {
     const headers = { 'idempotency-key': 'create-hook-refused' };
-    const first = await api.call('POST', '/v1/webhooks', { key: keys.full.key, body: { ...VALID, url: 'http://hooks.example.com/x' }, headers });
+    const first = await api.call('POST', '/v1/webhooks', {
+      key: keys.full.key,
+      body: { ...VALID, url: 'http://hooks.example.com/x' },
+      headers,
+    });
     expect(first.status).toBe(400);
-    const [row] = await db.sql`select response_body from idempotency_keys where workspace_id = ${keys.full.workspaceId} and key = 'create-hook-refused'`;
+    const [row] = await db
+      .sql`select response_body from idempotency_keys where workspace_id = ${keys.full.workspaceId} and key = 'create-hook-refused'`;
     expect(JSON.parse(row.response_body)).toEqual(first.json);
   });
 
@@ -218,7 +259,11 @@ describe('GET /v1/webhooks and GET /v1/webhooks/{id}', () => {
   beforeAll(async () => {
     await db.sql`delete from webhook_endpoints`;
     ids = [];
-    for (let i = 1; i <= 5; i++) ids.push((await create({ ...VALID, url: `https://hooks.example.com/${i}`, description: `hook ${i}` })).json.data.id);
+    for (let i = 1; i <= 5; i++) {
+      ids.push(
+        (await create({ ...VALID, url: `https://hooks.example.com/${i}`, description: `hook ${i}` })).json.data.id,
+      );
+    }
     otherId = (await create({ ...VALID, url: 'https://other.example.com/x' }, keys.other.key)).json.data.id;
   });
 
@@ -245,25 +290,38 @@ describe('GET /v1/webhooks and GET /v1/webhooks/{id}', () => {
   it('returns one endpoint', async () => {
     const res = await api.call('GET', `/v1/webhooks/${ids[0]}`, { key: keys.full.key });
     expect(res.status).toBe(200);
-    expect(res.json.data).toMatchObject({ id: ids[0], url: 'https://hooks.example.com/1', description: 'hook 1', active: true });
+    expect(res.json.data).toMatchObject({
+      id: ids[0],
+      url: 'https://hooks.example.com/1',
+      description: 'hook 1',
+      active: true,
+    });
     expect(res.json.data).not.toHaveProperty('secret');
   });
 
   it("answers 404 for another workspace's endpoint, an unknown id and a non-UUID id", async () => {
-    for (const [key, path] of [
-      [keys.full.key, `/v1/webhooks/${otherId}`],
-      [keys.other.key, `/v1/webhooks/${ids[0]}`],
-      [keys.full.key, '/v1/webhooks/00000000-0000-4000-8000-000000000000'],
-      [keys.full.key, '/v1/webhooks/not-a-uuid'],
-    ]) {
+    for (
+      const [key, path] of [
+        [keys.full.key, `/v1/webhooks/${otherId}`],
+        [keys.other.key, `/v1/webhooks/${ids[0]}`],
+        [keys.full.key, '/v1/webhooks/00000000-0000-4000-8000-000000000000'],
+        [keys.full.key, '/v1/webhooks/not-a-uuid'],
+      ]
+    ) {
       const res = await api.call('GET', path, { key });
       expect(res.status).toBe(404);
-      expect(res.json.error).toEqual({ code: 'not_found', message: 'No webhook endpoint with this id.', request_id: res.headers.get('x-request-id') });
+      expect(res.json.error).toEqual({
+        code: 'not_found',
+        message: 'No webhook endpoint with this id.',
+        request_id: res.headers.get('x-request-id'),
+      });
     }
   });
 
-  describe('security (list)', () => securitySuite(ctx, { method: 'GET', path: '/v1/webhooks', forbidden: ['readOnly', 'writeOnly'] }));
-  describe('security (get)', () => securitySuite(ctx, { method: 'GET', path: () => `/v1/webhooks/${ids[0]}`, forbidden: ['readOnly', 'writeOnly'] }));
+  describe('security (list)', () =>
+    securitySuite(ctx, { method: 'GET', path: '/v1/webhooks', forbidden: ['readOnly', 'writeOnly'] }));
+  describe('security (get)', () =>
+    securitySuite(ctx, { method: 'GET', path: () => `/v1/webhooks/${ids[0]}`, forbidden: ['readOnly', 'writeOnly'] }));
 });
 
 describe('PATCH /v1/webhooks/{id}', () => {
@@ -285,7 +343,9 @@ describe('PATCH /v1/webhooks/{id}', () => {
     });
     expect(res.status).toBe(200);
     expect(res.json.data).toMatchObject({ id, url: 'https://other.example.com/new', description: null, active: false });
-    expect(new Date(res.json.data.updated_at).getTime()).toBeGreaterThanOrEqual(new Date(res.json.data.created_at).getTime());
+    expect(new Date(res.json.data.updated_at).getTime()).toBeGreaterThanOrEqual(
+      new Date(res.json.data.created_at).getTime(),
+    );
     const [row] = await db.sql`select url, active, secret_sealed from webhook_endpoints where id = ${id}`;
     expect(row).toMatchObject({ url: 'https://other.example.com/new', active: false });
     expect(await TEST_SECRET_BOX.open(row.secret_sealed, keys.full.workspaceId)).toBe(secret);
@@ -295,7 +355,12 @@ describe('PATCH /v1/webhooks/{id}', () => {
 
   it('changes only what is given', async () => {
     const res = await api.call('PATCH', `/v1/webhooks/${id}`, { key: keys.full.key, body: { description: 'after' } });
-    expect(res.json.data).toMatchObject({ url: VALID.url, description: 'after', active: true, events: ['import.completed'] });
+    expect(res.json.data).toMatchObject({
+      url: VALID.url,
+      description: 'after',
+      active: true,
+      events: ['import.completed'],
+    });
   });
 
   it.each([
@@ -326,10 +391,18 @@ describe('PATCH /v1/webhooks/{id}', () => {
     const res = await api.call('PATCH', `/v1/webhooks/${otherId}`, { key: keys.full.key, body: { active: false } });
     expect(res.status).toBe(404);
     expect((await db.sql`select active from webhook_endpoints where id = ${otherId}`)[0].active).toBe(true);
-    expect((await api.call('PATCH', '/v1/webhooks/nope', { key: keys.full.key, body: { active: false } })).status).toBe(404);
+    expect((await api.call('PATCH', '/v1/webhooks/nope', { key: keys.full.key, body: { active: false } })).status).toBe(
+      404,
+    );
   });
 
-  describe('security', () => securitySuite(ctx, { method: 'PATCH', path: () => `/v1/webhooks/${id}`, body: { active: true }, forbidden: ['readOnly', 'writeOnly'] }));
+  describe('security', () =>
+    securitySuite(ctx, {
+      method: 'PATCH',
+      path: () => `/v1/webhooks/${id}`,
+      body: { active: true },
+      forbidden: ['readOnly', 'writeOnly'],
+    }));
 });
 
 describe('DELETE /v1/webhooks/{id}', () => {
@@ -342,14 +415,18 @@ describe('DELETE /v1/webhooks/{id}', () => {
   });
 
   it('deletes the endpoint with its deliveries (204, no body)', async () => {
-    await db.sql`select internal.webhook_emit(${keys.full.workspaceId}, 'import.completed', ${db.sql.json({ job_id: 'imp_x' })})`;
-    expect(Number((await db.sql`select count(*)::int as n from webhook_deliveries where endpoint_id = ${id}`)[0].n)).toBe(1);
+    await db.sql`select internal.webhook_emit(${keys.full.workspaceId}, 'import.completed', ${
+      db.sql.json({ job_id: 'imp_x' })
+    })`;
+    expect(Number((await db.sql`select count(*)::int as n from webhook_deliveries where endpoint_id = ${id}`)[0].n))
+      .toBe(1);
     const res = await api.call('DELETE', `/v1/webhooks/${id}`, { key: keys.webhooksOnly.key });
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
     expect((await api.call('GET', `/v1/webhooks/${id}`, { key: keys.full.key })).status).toBe(404);
     expect((await api.call('DELETE', `/v1/webhooks/${id}`, { key: keys.full.key })).status).toBe(404);
-    expect(Number((await db.sql`select count(*)::int as n from webhook_deliveries where endpoint_id = ${id}`)[0].n)).toBe(0);
+    expect(Number((await db.sql`select count(*)::int as n from webhook_deliveries where endpoint_id = ${id}`)[0].n))
+      .toBe(0);
   });
 
   it("answers 404 for another workspace's endpoint and keeps it", async () => {
@@ -360,7 +437,8 @@ describe('DELETE /v1/webhooks/{id}', () => {
     expect((await api.call('DELETE', '/v1/webhooks/not-a-uuid', { key: keys.full.key })).status).toBe(404);
   });
 
-  describe('security', () => securitySuite(ctx, { method: 'DELETE', path: () => `/v1/webhooks/${id}`, forbidden: ['readOnly', 'writeOnly'] }));
+  describe('security', () =>
+    securitySuite(ctx, { method: 'DELETE', path: () => `/v1/webhooks/${id}`, forbidden: ['readOnly', 'writeOnly'] }));
 });
 
 describe('GET /v1/webhooks/{id}/deliveries', () => {
@@ -371,7 +449,9 @@ describe('GET /v1/webhooks/{id}/deliveries', () => {
     id = (await create(VALID)).json.data.id;
     otherId = (await create(VALID, keys.other.key)).json.data.id;
     for (let i = 1; i <= 3; i++) {
-      await db.sql`select internal.webhook_emit(${keys.full.workspaceId}, 'import.completed', ${db.sql.json({ job_id: `imp_${i}` })})`;
+      await db.sql`select internal.webhook_emit(${keys.full.workspaceId}, 'import.completed', ${
+        db.sql.json({ job_id: `imp_${i}` })
+      })`;
     }
   });
 
@@ -392,7 +472,9 @@ describe('GET /v1/webhooks/{id}/deliveries', () => {
       completed_at: null,
       attempts: [],
     });
-    const bodies = await db.sql<{ body: string }[]>`select e.body from webhook_events e join webhook_deliveries d on d.event_id = e.id order by d.created_at desc, d.id desc`;
+    const bodies = await db.sql<
+      { body: string }[]
+    >`select e.body from webhook_events e join webhook_deliveries d on d.event_id = e.id order by d.created_at desc, d.id desc`;
     expect(JSON.parse(bodies[0].body).data.job_id).toBe('imp_3');
     const page2 = await api.call('GET', `/v1/webhooks/${id}/deliveries?per_page=2&page=2`, { key: keys.full.key });
     expect(page2.json.data).toHaveLength(1);
@@ -400,12 +482,14 @@ describe('GET /v1/webhooks/{id}/deliveries', () => {
   });
 
   it("answers 404 for another workspace's endpoint, an unknown and a non-UUID id", async () => {
-    for (const [key, path] of [
-      [keys.full.key, `/v1/webhooks/${otherId}/deliveries`],
-      [keys.other.key, `/v1/webhooks/${id}/deliveries`],
-      [keys.full.key, '/v1/webhooks/00000000-0000-4000-8000-000000000000/deliveries'],
-      [keys.full.key, '/v1/webhooks/x/deliveries'],
-    ]) {
+    for (
+      const [key, path] of [
+        [keys.full.key, `/v1/webhooks/${otherId}/deliveries`],
+        [keys.other.key, `/v1/webhooks/${id}/deliveries`],
+        [keys.full.key, '/v1/webhooks/00000000-0000-4000-8000-000000000000/deliveries'],
+        [keys.full.key, '/v1/webhooks/x/deliveries'],
+      ]
+    ) {
       const res = await api.call('GET', path, { key });
       expect(res.status).toBe(404);
       expect(res.json.error.code).toBe('not_found');
@@ -418,7 +502,12 @@ describe('GET /v1/webhooks/{id}/deliveries', () => {
     expect(res.json.error.code).toBe('validation_error');
   });
 
-  describe('security', () => securitySuite(ctx, { method: 'GET', path: () => `/v1/webhooks/${id}/deliveries`, forbidden: ['readOnly', 'writeOnly'] }));
+  describe('security', () =>
+    securitySuite(ctx, {
+      method: 'GET',
+      path: () => `/v1/webhooks/${id}/deliveries`,
+      forbidden: ['readOnly', 'writeOnly'],
+    }));
 });
 
 describe('the three URL forms and the OpenAPI document', () => {
@@ -457,17 +546,26 @@ describe('without a configured resolver', () => {
 describe('rotating the webhook-secret key', () => {
   it('npm run webhook-secrets:reseal re-encrypts every secret under the new key; the old key can then go', async () => {
     const api = testApp(db.port, { limiter: UNLIMITED, resolveHost });
-    const created = await api.call('POST', '/v1/webhooks', { key: keys.full.key, body: { ...VALID, url: 'https://hooks.example.com/rotate' } });
+    const created = await api.call('POST', '/v1/webhooks', {
+      key: keys.full.key,
+      body: { ...VALID, url: 'https://hooks.example.com/rotate' },
+    });
     expect(created.status).toBe(201);
     const b64 = (n: number) => Buffer.from(new Uint8Array(32).fill(n)).toString('base64');
-    const out = await run('npx', ['tsx', 'scripts/reseal-webhook-secrets.ts'], { DATABASE_URL: db.url, WEBHOOK_SECRET_KEY: b64(9), WEBHOOK_SECRET_KEYS_PREVIOUS: b64(7) });
+    const out = await run('npx', ['tsx', 'scripts/reseal-webhook-secrets.ts'], {
+      DATABASE_URL: db.url,
+      WEBHOOK_SECRET_KEY: b64(9),
+      WEBHOOK_SECRET_KEYS_PREVIOUS: b64(7),
+    });
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toMatch(/resealed [1-9]\d* webhook secret/);
     const newOnly = await secretBoxFromEnv({ WEBHOOK_SECRET_KEY: b64(9) });
     const [row] = await db.sql`select secret_sealed from webhook_endpoints where id = ${created.json.data.id}`;
     expect(row.secret_sealed.startsWith(`enc:v1:${newOnly!.keyId}:`)).toBe(true);
     expect(await newOnly!.open(row.secret_sealed, keys.full.workspaceId)).toBe(created.json.data.secret);
-    const left = await db.sql`select count(*)::int as n from webhook_endpoints where secret_sealed not like ${`enc:v1:${newOnly!.keyId}:%`}`;
+    const left = await db.sql`select count(*)::int as n from webhook_endpoints where secret_sealed not like ${`enc:v1:${
+      newOnly!.keyId
+    }:%`}`;
     expect(left[0].n).toBe(0);
   });
 
@@ -475,13 +573,25 @@ describe('rotating the webhook-secret key', () => {
     const b64 = (n: number) => Buffer.from(new Uint8Array(32).fill(n)).toString('base64');
     const headers = { 'idempotency-key': 'create-hook-rotate' };
     const before = testApp(db.port, { limiter: UNLIMITED, resolveHost });
-    const created = await before.call('POST', '/v1/webhooks', { key: keys.full.key, body: { ...VALID, url: 'https://hooks.example.com/rotate-idem' }, headers });
+    const created = await before.call('POST', '/v1/webhooks', {
+      key: keys.full.key,
+      body: { ...VALID, url: 'https://hooks.example.com/rotate-idem' },
+      headers,
+    });
     expect(created.status).toBe(201);
-    const out = await run('npx', ['tsx', 'scripts/reseal-webhook-secrets.ts'], { DATABASE_URL: db.url, WEBHOOK_SECRET_KEY: b64(9), WEBHOOK_SECRET_KEYS_PREVIOUS: b64(7) });
+    const out = await run('npx', ['tsx', 'scripts/reseal-webhook-secrets.ts'], {
+      DATABASE_URL: db.url,
+      WEBHOOK_SECRET_KEY: b64(9),
+      WEBHOOK_SECRET_KEYS_PREVIOUS: b64(7),
+    });
     expect(out.code, out.stderr).toBe(0);
     const newOnly = await secretBoxFromEnv({ WEBHOOK_SECRET_KEY: b64(9) });
     const after = testApp(db.port, { limiter: UNLIMITED, resolveHost, webhookSecrets: newOnly });
-    const replay = await after.call('POST', '/v1/webhooks', { key: keys.full.key, body: { ...VALID, url: 'https://hooks.example.com/rotate-idem' }, headers });
+    const replay = await after.call('POST', '/v1/webhooks', {
+      key: keys.full.key,
+      body: { ...VALID, url: 'https://hooks.example.com/rotate-idem' },
+      headers,
+    });
     expect(replay.status).toBe(201);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(replay.text).toBe(created.text);

@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../shared/app.ts';
-import { dispatchDueWebhooks, type DispatchDeps } from '../../shared/webhooks/dispatcher.ts';
+import { type DispatchDeps, dispatchDueWebhooks } from '../../shared/webhooks/dispatcher.ts';
 import { ImportCompletedEventSchema } from '../../shared/webhooks/event-doc.ts';
 import { resolveHost as nodeResolveHost } from '../../scripts/lib/resolve-host.ts';
 import { freshDatabase } from '../support/db.ts';
 import { createSecretBox } from '../../shared/webhooks/secret-box.ts';
-import { createKey, keyRing, memoryLogger, TEST_SECRET_BOX, UNLIMITED, type KeyRing } from '../support/fixtures.ts';
+import { createKey, type KeyRing, keyRing, memoryLogger, TEST_SECRET_BOX, UNLIMITED } from '../support/fixtures.ts';
 
 const db = await freshDatabase();
 
@@ -91,12 +91,27 @@ function verifyStandard(secret: string, r: Received, at: Date) {
 }
 
 const SCHEDULE_S = [5, 30, 300, 3600, 21600];
-const DATA = { job_id: 'imp_01JAAAAAAAAAAAAAAAAAAAAAAA', status: 'completed', total_rows: 1200, created_count: 1100, updated_count: 50, skipped_count: 50, error_count: 3 };
+const DATA = {
+  job_id: 'imp_01JAAAAAAAAAAAAAAAAAAAAAAA',
+  status: 'completed',
+  total_rows: 1200,
+  created_count: 1100,
+  updated_count: 50,
+  skipped_count: 50,
+  error_count: 3,
+};
 
 let receiver: Receiver;
 let keys: KeyRing;
 const logger = memoryLogger();
-const app = createApp({ db: db.port, limiter: UNLIMITED, resolveHost: nodeResolveHost, allowWebhookLoopback: true, logger, webhookSecrets: TEST_SECRET_BOX });
+const app = createApp({
+  db: db.port,
+  limiter: UNLIMITED,
+  resolveHost: nodeResolveHost,
+  allowWebhookLoopback: true,
+  logger,
+  webhookSecrets: TEST_SECRET_BOX,
+});
 
 beforeAll(async () => {
   receiver = await startReceiver();
@@ -121,24 +136,46 @@ async function call(method: string, path: string, body?: unknown, key = keys.ful
   return { status: res.status, json: text ? JSON.parse(text) : undefined };
 }
 
-async function register(path: string, extra: Record<string, unknown> = {}, key = keys.full.key): Promise<{ id: string; secret: string }> {
-  const res = await call('POST', '/v1/webhooks', { url: `${receiver.base}${path}`, events: ['import.completed'], ...extra }, key);
+async function register(
+  path: string,
+  extra: Record<string, unknown> = {},
+  key = keys.full.key,
+): Promise<{ id: string; secret: string }> {
+  const res = await call('POST', '/v1/webhooks', {
+    url: `${receiver.base}${path}`,
+    events: ['import.completed'],
+    ...extra,
+  }, key);
   expect(res.status).toBe(201);
   return { id: res.json.data.id, secret: res.json.data.secret };
 }
 
 async function emit(workspaceId = keys.full.workspaceId, data: Record<string, unknown> = DATA): Promise<string> {
-  const [row] = await db.sql`select internal.webhook_emit(${workspaceId}, 'import.completed', ${db.sql.json(data as never)}) as id`;
+  const [row] = await db.sql`select internal.webhook_emit(${workspaceId}, 'import.completed', ${
+    db.sql.json(data as never)
+  }) as id`;
   return row.id as string;
 }
 
 /** Dispatch with a driven clock and a short timeout (the default stays 10 s). */
 function dispatchAt(at: Date, extra: Partial<DispatchDeps> = {}) {
-  return dispatchDueWebhooks({ db: db.port, fetch, resolveHost: nodeResolveHost, allowLoopback: true, secrets: TEST_SECRET_BOX, now: () => at, timeoutMs: 400, logger, ...extra });
+  return dispatchDueWebhooks({
+    db: db.port,
+    fetch,
+    resolveHost: nodeResolveHost,
+    allowLoopback: true,
+    secrets: TEST_SECRET_BOX,
+    now: () => at,
+    timeoutMs: 400,
+    logger,
+    ...extra,
+  });
 }
 
 async function delivery(id?: string) {
-  const rows = await db.sql`select * from webhook_deliveries ${id ? db.sql`where id = ${id}` : db.sql``} order by created_at, id`;
+  const rows = await db.sql`select * from webhook_deliveries ${
+    id ? db.sql`where id = ${id}` : db.sql``
+  } order by created_at, id`;
   return rows[0];
 }
 
@@ -147,7 +184,10 @@ const plus = (d: Date, ms: number) => new Date(d.getTime() + ms);
 describe('delivery with retries to a real receiver', () => {
   it('fails (500, timeout, reset), retries on schedule, then succeeds exactly once, with every attempt recorded and signed', async () => {
     const { id: endpointId, secret } = await register('/flaky');
-    receiver.on('/flaky', { status: 500, body: 'boom: database down' }, 'hang', 'reset', { status: 200, body: 'thanks' });
+    receiver.on('/flaky', { status: 500, body: 'boom: database down' }, 'hang', 'reset', {
+      status: 200,
+      body: 'thanks',
+    });
     const eventId = await emit();
     const [event] = await db.sql`select body, created_at from webhook_events where id = ${eventId}`;
     const t0 = new Date();
@@ -164,12 +204,21 @@ describe('delivery with retries to a real receiver', () => {
       const delay = d.next_attempt_at.getTime() - now.getTime();
       expect(delay).toBeGreaterThanOrEqual(SCHEDULE_S[n - 1] * 900);
       expect(delay).toBeLessThanOrEqual(SCHEDULE_S[n - 1] * 1100);
-      expect(await dispatchAt(plus(now, SCHEDULE_S[n - 1] * 900 - 500))).toEqual({ claimed: 0, succeeded: 0, retried: 0, failed: 0 });
+      expect(await dispatchAt(plus(now, SCHEDULE_S[n - 1] * 900 - 500))).toEqual({
+        claimed: 0,
+        succeeded: 0,
+        retried: 0,
+        failed: 0,
+      });
       now = plus(now, SCHEDULE_S[n - 1] * 1100);
       times.push(now);
       const result = await dispatchAt(now);
       expect(result.claimed).toBe(1);
-      expect(result).toEqual(n < 3 ? { claimed: 1, succeeded: 0, retried: 1, failed: 0 } : { claimed: 1, succeeded: 1, retried: 0, failed: 0 });
+      expect(result).toEqual(
+        n < 3
+          ? { claimed: 1, succeeded: 0, retried: 1, failed: 0 }
+          : { claimed: 1, succeeded: 1, retried: 0, failed: 0 },
+      );
     }
     // Nothing more, ever.
     expect(await dispatchAt(plus(now, 86_400_000))).toEqual({ claimed: 0, succeeded: 0, retried: 0, failed: 0 });
@@ -177,7 +226,13 @@ describe('delivery with retries to a real receiver', () => {
     const got = receiver.at('/flaky');
     expect(got).toHaveLength(4);
     const d = await delivery();
-    expect(d).toMatchObject({ status: 'succeeded', attempt_count: 4, last_status_code: 200, next_attempt_at: null, locked_until: null });
+    expect(d).toMatchObject({
+      status: 'succeeded',
+      attempt_count: 4,
+      last_status_code: 200,
+      next_attempt_at: null,
+      locked_until: null,
+    });
     got.forEach((r, i) => {
       // Identical bytes and ids on every attempt; per-attempt timestamps.
       expect(r.body).toBe(event.body);
@@ -200,8 +255,22 @@ describe('delivery with retries to a real receiver', () => {
     // ... and the one the OpenAPI document's `webhooks.import.completed` publishes.
     expect(ImportCompletedEventSchema.safeParse(body).error).toBeUndefined();
     expect(Object.keys(body)).toEqual(['id', 'event', 'created_at', 'workspace_id', 'data']);
-    expect(body).toEqual({ id: eventId, event: 'import.completed', created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), workspace_id: keys.full.workspaceId, data: DATA });
-    expect(Object.keys(body.data)).toEqual(['job_id', 'status', 'total_rows', 'created_count', 'updated_count', 'skipped_count', 'error_count']);
+    expect(body).toEqual({
+      id: eventId,
+      event: 'import.completed',
+      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      workspace_id: keys.full.workspaceId,
+      data: DATA,
+    });
+    expect(Object.keys(body.data)).toEqual([
+      'job_id',
+      'status',
+      'total_rows',
+      'created_count',
+      'updated_count',
+      'skipped_count',
+      'error_count',
+    ]);
     expect(event.body).toBe(JSON.stringify(body));
     expect(body.created_at).toBe(event.created_at.toISOString());
     expect(eventId).toMatch(/^evt_[0-9A-Za-z]+$/);
@@ -211,12 +280,36 @@ describe('delivery with retries to a real receiver', () => {
     expect(res.status).toBe(200);
     expect(res.json.meta.total).toBe(1);
     const shown = res.json.data[0];
-    expect(shown).toMatchObject({ id: d.id, event_id: eventId, event: 'import.completed', status: 'succeeded', attempt_count: 4, last_status_code: 200, last_error: null, next_attempt_at: null });
+    expect(shown).toMatchObject({
+      id: d.id,
+      event_id: eventId,
+      event: 'import.completed',
+      status: 'succeeded',
+      attempt_count: 4,
+      last_status_code: 200,
+      last_error: null,
+      next_attempt_at: null,
+    });
     expect(shown.attempts).toHaveLength(4);
-    expect(shown.attempts[0]).toMatchObject({ attempt: 1, status_code: 500, error: 'HTTP 500 Internal Server Error', response_body: 'boom: database down' });
-    expect(shown.attempts[1]).toMatchObject({ attempt: 2, status_code: null, error: 'timed out after 400 ms', response_body: null });
+    expect(shown.attempts[0]).toMatchObject({
+      attempt: 1,
+      status_code: 500,
+      error: 'HTTP 500 Internal Server Error',
+      response_body: 'boom: database down',
+    });
+    expect(shown.attempts[1]).toMatchObject({
+      attempt: 2,
+      status_code: null,
+      error: 'timed out after 400 ms',
+      response_body: null,
+    });
     expect(shown.attempts[1].duration_ms).toBeGreaterThanOrEqual(350);
-    expect(shown.attempts[2]).toMatchObject({ attempt: 3, status_code: null, error: expect.stringMatching(/^request failed: /), response_body: null });
+    expect(shown.attempts[2]).toMatchObject({
+      attempt: 3,
+      status_code: null,
+      error: expect.stringMatching(/^request failed: /),
+      response_body: null,
+    });
     expect(shown.attempts[3]).toMatchObject({ attempt: 4, status_code: 200, error: null, response_body: 'thanks' });
     shown.attempts.forEach((a: { duration_ms: number; started_at: string }, i: number) => {
       expect(a.duration_ms).toEqual(expect.any(Number));
@@ -255,13 +348,25 @@ describe('delivery with retries to a real receiver', () => {
       expect((await dispatchAt(plus(now, SCHEDULE_S[n - 1] * 900 - 1))).claimed).toBe(0);
       // Postgres keeps microseconds, a Date milliseconds: the next millisecond is surely due.
       now = plus(d.next_attempt_at, 1);
-      expect(await dispatchAt(now)).toEqual(n < 5 ? { claimed: 1, succeeded: 0, retried: 1, failed: 0 } : { claimed: 1, succeeded: 0, retried: 0, failed: 1 });
+      expect(await dispatchAt(now)).toEqual(
+        n < 5
+          ? { claimed: 1, succeeded: 0, retried: 1, failed: 0 }
+          : { claimed: 1, succeeded: 0, retried: 0, failed: 1 },
+      );
     }
     const d = await delivery();
-    expect(d).toMatchObject({ status: 'failed', attempt_count: 6, last_status_code: 502, next_attempt_at: null, locked_until: null });
+    expect(d).toMatchObject({
+      status: 'failed',
+      attempt_count: 6,
+      last_status_code: 502,
+      next_attempt_at: null,
+      locked_until: null,
+    });
     expect(d.completed_at.getTime()).toBe(now.getTime());
     expect(receiver.at('/down')).toHaveLength(6);
-    expect(Number((await db.sql`select count(*)::int as n from webhook_delivery_attempts where delivery_id = ${d.id}`)[0].n)).toBe(6);
+    expect(
+      Number((await db.sql`select count(*)::int as n from webhook_delivery_attempts where delivery_id = ${d.id}`)[0].n),
+    ).toBe(6);
     expect((await dispatchAt(plus(now, 7 * 86_400_000))).claimed).toBe(0);
     expect(receiver.at('/down')).toHaveLength(6);
   });
@@ -275,10 +380,16 @@ describe('410, redirects, inactive endpoints', () => {
     await emit();
     const now = new Date();
     expect(await dispatchAt(now, { batchSize: 1 })).toEqual({ claimed: 1, succeeded: 0, retried: 0, failed: 1 });
-    const rows = await db.sql`select status, attempt_count, last_status_code, last_error from webhook_deliveries order by created_at, id`;
+    const rows = await db
+      .sql`select status, attempt_count, last_status_code, last_error from webhook_deliveries order by created_at, id`;
     expect(rows).toEqual([
       { status: 'failed', attempt_count: 1, last_status_code: 410, last_error: 'HTTP 410 Gone' },
-      { status: 'failed', attempt_count: 0, last_status_code: null, last_error: expect.stringContaining('deactivated') },
+      {
+        status: 'failed',
+        attempt_count: 0,
+        last_status_code: null,
+        last_error: expect.stringContaining('deactivated'),
+      },
     ]);
     const endpoint = await call('GET', `/v1/webhooks/${id}`);
     expect(endpoint.json.data).toMatchObject({ active: false, disabled_reason: expect.stringContaining('410 Gone') });
@@ -319,7 +430,11 @@ describe('410, redirects, inactive endpoints', () => {
 
     // A pending delivery of an endpoint that is then deactivated is failed, not sent.
     await call('PATCH', `/v1/webhooks/${live.id}`, { active: false });
-    expect(await delivery()).toMatchObject({ status: 'failed', attempt_count: 0, last_error: expect.stringContaining('deactivated') });
+    expect(await delivery()).toMatchObject({
+      status: 'failed',
+      attempt_count: 0,
+      last_error: expect.stringContaining('deactivated'),
+    });
     expect((await dispatchAt(plus(new Date(), 60_000))).claimed).toBe(0);
     expect(receiver.requests).toHaveLength(0);
     expect(paused.id).not.toBe(live.id);
@@ -343,14 +458,19 @@ describe('the SSRF guard at delivery time', () => {
     await db.sql`update webhook_endpoints set url = 'https://rebind.example.com/hook' where id = ${id}`;
     await emit();
     const fetchSpy = vi.fn(fetch);
-    const result = await dispatchAt(new Date(), { fetch: fetchSpy as typeof fetch, resolveHost: () => Promise.resolve(['93.184.216.34', '10.0.0.8']), allowLoopback: false });
+    const result = await dispatchAt(new Date(), {
+      fetch: fetchSpy as typeof fetch,
+      resolveHost: () => Promise.resolve(['93.184.216.34', '10.0.0.8']),
+      allowLoopback: false,
+    });
     expect(result).toEqual({ claimed: 1, succeeded: 0, retried: 1, failed: 0 });
     expect(fetchSpy).not.toHaveBeenCalled();
     const [a] = await db.sql`select status_code, error, duration_ms from webhook_delivery_attempts`;
     expect(a).toEqual({
       status_code: null,
       duration_ms: 0,
-      error: 'blocked by the SSRF guard: the host rebind.example.com resolves to 10.0.0.8, which is not a public address: private (RFC 1918)',
+      error:
+        'blocked by the SSRF guard: the host rebind.example.com resolves to 10.0.0.8, which is not a public address: private (RFC 1918)',
     });
   });
 
@@ -380,18 +500,28 @@ describe('the outbox and the claim', () => {
     expect((await db.sql`select count(*)::int as n from webhook_events`)[0].n).toBe(0);
     expect((await db.sql`select count(*)::int as n from webhook_deliveries`)[0].n).toBe(0);
 
-    const id = await db.sql.begin(async (tx) => (await tx`select internal.webhook_emit(${keys.full.workspaceId}, 'import.completed', ${tx.json(DATA)}) as id`)[0].id);
+    const id = await db.sql.begin(async (tx) =>
+      (await tx`select internal.webhook_emit(${keys.full.workspaceId}, 'import.completed', ${tx.json(DATA)}) as id`)[0]
+        .id
+    );
     expect((await db.sql`select count(*)::int as n from webhook_events where id = ${id}`)[0].n).toBe(1);
-    expect((await db.sql`select count(*)::int as n from webhook_deliveries where event_id = ${id} and status = 'pending'`)[0].n).toBe(2);
+    expect(
+      (await db.sql`select count(*)::int as n from webhook_deliveries where event_id = ${id} and status = 'pending'`)[0]
+        .n,
+    ).toBe(2);
   });
 
   it('refuses an unknown event or non-object data', async () => {
-    await expect(db.sql`select internal.webhook_emit(${keys.full.workspaceId}, 'contact.created', '{}'::jsonb)`).rejects.toThrow(/unknown webhook event/);
-    await expect(db.sql`select internal.webhook_emit(${keys.full.workspaceId}, 'import.completed', '[1]'::jsonb)`).rejects.toThrow(/JSON object/);
+    await expect(db.sql`select internal.webhook_emit(${keys.full.workspaceId}, 'contact.created', '{}'::jsonb)`).rejects
+      .toThrow(/unknown webhook event/);
+    await expect(db.sql`select internal.webhook_emit(${keys.full.workspaceId}, 'import.completed', '[1]'::jsonb)`)
+      .rejects.toThrow(/JSON object/);
   });
 
   it('is not callable by the service role through the data port (internal schema)', async () => {
-    await expect(db.port.rpc('webhook_emit', { p_workspace_id: keys.full.workspaceId, p_event: 'import.completed', p_data: DATA })).rejects.toThrow();
+    await expect(
+      db.port.rpc('webhook_emit', { p_workspace_id: keys.full.workspaceId, p_event: 'import.completed', p_data: DATA }),
+    ).rejects.toThrow();
   });
 
   it('never hands one delivery to two concurrent dispatchers (SKIP LOCKED)', async () => {
@@ -400,7 +530,10 @@ describe('the outbox and the claim', () => {
     for (let i = 0; i < 12; i++) await emit();
     const now = new Date();
     // The real 10 s send timeout: 24 concurrent sends on a busy machine may take longer than the short test one.
-    const [a, b] = await Promise.all([dispatchAt(now, { batchSize: 12, timeoutMs: 10_000 }), dispatchAt(now, { batchSize: 12, timeoutMs: 10_000 })]);
+    const [a, b] = await Promise.all([
+      dispatchAt(now, { batchSize: 12, timeoutMs: 10_000 }),
+      dispatchAt(now, { batchSize: 12, timeoutMs: 10_000 }),
+    ]);
     expect(a.claimed + b.claimed).toBe(12);
     expect(a.succeeded + b.succeeded).toBe(12);
     const ids = receiver.at('/many').map((r) => r.headers['x-leadlex-delivery-id']);
@@ -414,7 +547,11 @@ describe('the outbox and the claim', () => {
     await emit();
     const t0 = new Date();
     // A dispatcher claims and dies before sending.
-    const claimed = await db.port.rpc<{ delivery_id: string; attempt: number }[]>('webhook_deliveries_claim', { p_now: t0.toISOString(), p_limit: 10, p_lease_seconds: 60 });
+    const claimed = await db.port.rpc<{ delivery_id: string; attempt: number }[]>('webhook_deliveries_claim', {
+      p_now: t0.toISOString(),
+      p_limit: 10,
+      p_lease_seconds: 60,
+    });
     expect(claimed).toHaveLength(1);
     expect((await dispatchAt(plus(t0, 59_000))).claimed).toBe(0);
     expect(await dispatchAt(plus(t0, 60_000))).toEqual({ claimed: 1, succeeded: 1, retried: 0, failed: 0 });
@@ -425,7 +562,13 @@ describe('the outbox and the claim', () => {
     ]);
     // A late result of the lost attempt is kept as an attempt but does not move the delivery.
     const late = await db.port.rpc<{ outcome: string }>('webhook_delivery_record', {
-      p_delivery_id: claimed[0].delivery_id, p_attempt: 1, p_now: plus(t0, 61_000).toISOString(), p_status_code: 500, p_duration_ms: 5, p_error: 'HTTP 500', p_response_body: '',
+      p_delivery_id: claimed[0].delivery_id,
+      p_attempt: 1,
+      p_now: plus(t0, 61_000).toISOString(),
+      p_status_code: 500,
+      p_duration_ms: 5,
+      p_error: 'HTTP 500',
+      p_response_body: '',
     });
     expect(late.outcome).toBe('stale');
     expect((await delivery()).status).toBe('succeeded');
@@ -454,7 +597,12 @@ describe('signing secrets encrypted at rest', () => {
     await emit(owner.workspaceId);
     const t0 = new Date();
     expect(await dispatchAt(t0, { secrets: withoutOld })).toMatchObject({ claimed: 1, retried: 1 });
-    const failed = await delivery((await db.sql`select d.id from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id where e.workspace_id = ${owner.workspaceId}`)[0].id);
+    const failed = await delivery(
+      (await db
+        .sql`select d.id from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id where e.workspace_id = ${owner.workspaceId}`)[
+          0
+        ].id,
+    );
     expect(failed.last_error).toContain('the signing secret cannot be decrypted');
     expect(receiver.at('/sealed')).toHaveLength(0);
 
@@ -462,6 +610,8 @@ describe('signing secrets encrypted at rest', () => {
     const [got] = receiver.at('/sealed');
     expect(verifyLeadLex(secret, got.body, got.headers['x-leadlex-signature'])).toBe(true);
     const sentAt = new Date(Number(got.headers['webhook-timestamp']) * 1000);
-    expect(new Webhook(secret).sign(got.headers['webhook-id'], sentAt, got.body)).toBe(got.headers['webhook-signature']);
+    expect(new Webhook(secret).sign(got.headers['webhook-id'], sentAt, got.body)).toBe(
+      got.headers['webhook-signature'],
+    );
   });
 });

@@ -30,7 +30,11 @@ async function enqueue(workspace: string) {
   const key = await createKey(db.port, { workspace, rateLimit: 100000 });
   const res = await api.call('POST', '/v1/import/contacts', {
     key: key.key,
-    body: { csv: CSV, update_existing: true, mapping: { 'Full Name': 'full_name', Email: 'email', Phone: 'phone', Tags: 'tags', Notes: 'custom_fields.notes' } },
+    body: {
+      csv: CSV,
+      update_existing: true,
+      mapping: { 'Full Name': 'full_name', Email: 'email', Phone: 'phone', Tags: 'tags', Notes: 'custom_fields.notes' },
+    },
   });
   expect(res.status).toBe(202);
   return { key, jobId: res.json.data.job_id as string };
@@ -50,7 +54,8 @@ const WORKER_APP = 'crash-safety-worker';
  */
 async function workerSessionsGone(): Promise<void> {
   for (;;) {
-    const [{ n }] = await db.sql`select count(*)::int as n from pg_stat_activity where datname = ${db.name} and application_name = ${WORKER_APP}`;
+    const [{ n }] = await db
+      .sql`select count(*)::int as n from pg_stat_activity where datname = ${db.name} and application_name = ${WORKER_APP}`;
     if (n === 0) return;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -71,7 +76,13 @@ async function worker(jobId: string, plan: KillPlan): Promise<'exited' | 'killed
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...args, '--once'], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: db.url, CHUNK_ROWS: String(CHUNK_ROWS), LOG_LEVEL: 'info', PGAPPNAME: WORKER_APP },
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        CHUNK_ROWS: String(CHUNK_ROWS),
+        LOG_LEVEL: 'info',
+        PGAPPNAME: WORKER_APP,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -118,7 +129,8 @@ async function outcome(workspaceId: string, jobId: string) {
   const [job] = await db.sql`
     select status, total_rows, processed_rows, created_count, updated_count, skipped_count, error_count
       from import_jobs where id = ${jobId}`;
-  const errors = await db.sql`select row_number, line, code from import_job_errors where job_id = ${jobId} order by row_number`;
+  const errors = await db
+    .sql`select row_number, line, code from import_job_errors where job_id = ${jobId} order by row_number`;
   return { contacts, job, errors };
 }
 
@@ -139,32 +151,37 @@ describe('crash safety of queued imports', () => {
 
   // One test per seed, each with its own generous time limit, so a slow machine stretches a run
   // without putting the whole file against one deadline.
-  it.each(Array.from({ length: RUNS }, (_, i) => i + 1))('ends seeded run %i, killed at random points, exactly like the baseline', async (seed) => {
-    const r = rng(seed);
-    const run = await enqueue(`crash-${seed}`);
-    let kills = 0;
-    let claimKillsInARow = 0;
-    for (let round = 0; ; round++) {
-      expect(round).toBeLessThan(200);
-      const plan = nextKill(r, claimKillsInARow);
-      const result = await worker(run.jobId, plan);
-      const [{ status }] = await db.sql`select status from import_jobs where id = ${run.jobId}`;
-      if (status === 'completed' || status === 'failed') break;
-      claimKillsInARow = plan.at === 'claim' ? claimKillsInARow + 1 : 0;
-      if (result === 'killed') {
-        kills++;
-        await workerSessionsGone();
-        // The dead worker's lease would run out in two minutes; let that time pass now.
-        await db.sql`update import_jobs set locked_until = now() - interval '1 second' where id = ${run.jobId} and locked_until is not null`;
+  it.each(Array.from({ length: RUNS }, (_, i) => i + 1))(
+    'ends seeded run %i, killed at random points, exactly like the baseline',
+    async (seed) => {
+      const r = rng(seed);
+      const run = await enqueue(`crash-${seed}`);
+      let kills = 0;
+      let claimKillsInARow = 0;
+      for (let round = 0;; round++) {
+        expect(round).toBeLessThan(200);
+        const plan = nextKill(r, claimKillsInARow);
+        const result = await worker(run.jobId, plan);
+        const [{ status }] = await db.sql`select status from import_jobs where id = ${run.jobId}`;
+        if (status === 'completed' || status === 'failed') break;
+        claimKillsInARow = plan.at === 'claim' ? claimKillsInARow + 1 : 0;
+        if (result === 'killed') {
+          kills++;
+          await workerSessionsGone();
+          // The dead worker's lease would run out in two minutes; let that time pass now.
+          await db
+            .sql`update import_jobs set locked_until = now() - interval '1 second' where id = ${run.jobId} and locked_until is not null`;
+        }
       }
-    }
-    const got = await outcome(run.key.workspaceId, run.jobId);
-    expect(got.job).toEqual(expected.job);
-    expect(got.errors).toEqual(expected.errors);
-    expect(got.contacts).toEqual(expected.contacts);
-    const [{ attempts }] = await db.sql`select attempts from import_jobs where id = ${run.jobId}`;
-    expect(attempts).toBeLessThanOrEqual(5);
-    // The run must really have been interrupted.
-    expect(kills).toBeGreaterThanOrEqual(1);
-  }, 900_000);
+      const got = await outcome(run.key.workspaceId, run.jobId);
+      expect(got.job).toEqual(expected.job);
+      expect(got.errors).toEqual(expected.errors);
+      expect(got.contacts).toEqual(expected.contacts);
+      const [{ attempts }] = await db.sql`select attempts from import_jobs where id = ${run.jobId}`;
+      expect(attempts).toBeLessThanOrEqual(5);
+      // The run must really have been interrupted.
+      expect(kills).toBeGreaterThanOrEqual(1);
+    },
+    900_000,
+  );
 });

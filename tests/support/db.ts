@@ -55,7 +55,9 @@ export async function freshDatabase(): Promise<TestDb> {
   return { name, url, sql, port, serverEnv };
 }
 
-async function openPort(url: string): Promise<{ port: DataPort; serverEnv: Record<string, string>; close(): Promise<void> }> {
+async function openPort(
+  url: string,
+): Promise<{ port: DataPort; serverEnv: Record<string, string>; close(): Promise<void> }> {
   if (dataPortName() === 'supabase') {
     const standIn = await startPostgrestStandIn(url);
     return {
@@ -64,5 +66,9 @@ async function openPort(url: string): Promise<{ port: DataPort; serverEnv: Recor
       close: () => standIn.close(),
     };
   }
-  return { port: createPostgresPort(url), serverEnv: { DATABASE_URL: url, SUPABASE_URL: '', SUPABASE_SERVICE_ROLE_KEY: '' }, close: async () => {} };
+  return {
+    port: createPostgresPort(url),
+    serverEnv: { DATABASE_URL: url, SUPABASE_URL: '', SUPABASE_SERVICE_ROLE_KEY: '' },
+    close: async () => {},
+  };
 }

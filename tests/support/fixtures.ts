@@ -1,5 +1,5 @@
 /** @module Test fixtures: workspaces with keys in every state, and a gateway app over a fresh database. */
-import { createApp, type AppDeps } from '../../shared/app.ts';
+import { type AppDeps, createApp } from '../../shared/app.ts';
 import { generateApiKey, type Scope } from '../../shared/auth/api-keys.ts';
 import type { DataPort } from '../../shared/db/port.ts';
 import type { Logger } from '../../shared/lib/logger.ts';
@@ -43,7 +43,10 @@ export async function keyRing(db: DataPort, workspace = 'acme') {
   const revoked = await createKey(db, { workspace });
   await db.rpc('api_key_revoke', { p_key_ref: revoked.id });
   const expired = await createKey(db, { workspace, expiresAt: new Date(Date.now() - 1000).toISOString() });
-  const other = await createKey(db, { workspace: `${workspace}-other`, scopes: ['read:contacts', 'write:contacts', 'admin:webhooks'] });
+  const other = await createKey(db, {
+    workspace: `${workspace}-other`,
+    scopes: ['read:contacts', 'write:contacts', 'admin:webhooks'],
+  });
   return { full, readOnly, writeOnly, webhooksOnly, revoked, expired, other };
 }
 
@@ -64,7 +67,8 @@ export function memoryLogger(): Logger & { lines: string[] } {
 /** Admits every request: for tests that make more than a key's requests a minute (rate limiting is tested on its own). */
 export const UNLIMITED: RateLimiter = {
   backend: 'unlimited (test)',
-  limit: (_id, perMinute) => Promise.resolve({ success: true, limit: perMinute, remaining: perMinute, reset: Date.now() + 60_000 }),
+  limit: (_id, perMinute) =>
+    Promise.resolve({ success: true, limit: perMinute, remaining: perMinute, reset: Date.now() + 60_000 }),
 };
 
 export const TEST_SECRET_BOX = await createSecretBox(new Uint8Array(32).fill(7));
@@ -74,7 +78,11 @@ export function testApp(db: DataPort, opts: Omit<AppDeps, 'db'> = {}) {
   const app = createApp({ db, webhookSecrets: TEST_SECRET_BOX, ...opts });
   return {
     app,
-    async call(method: string, path: string, init: { key?: string; body?: unknown; headers?: Record<string, string>; raw?: BodyInit } = {}) {
+    async call(
+      method: string,
+      path: string,
+      init: { key?: string; body?: unknown; headers?: Record<string, string>; raw?: BodyInit } = {},
+    ) {
       const headers: Record<string, string> = { ...(init.headers ?? {}) };
       if (init.key) headers.authorization = `Bearer ${init.key}`;
       let body: BodyInit | undefined = init.raw;

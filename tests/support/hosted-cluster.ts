@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { ROLES_STAND_IN } from '../../scripts/lib/migrate.ts';
-import { pgLibDir, startPrivateCluster, type PrivateCluster } from './private-cluster.ts';
+import { pgLibDir, type PrivateCluster, startPrivateCluster } from './private-cluster.ts';
 import { freePort, ROOT } from './processes.ts';
 
 export const HOSTED_BOOTSTRAP = join(ROOT, 'supabase/stand-ins/hosted-bootstrap.sql');
@@ -17,7 +17,9 @@ export const SUPERUSER = 'supabase_admin';
 export async function startHostedLikeCluster(settings: Record<string, string> = {}): Promise<PrivateCluster> {
   for (const [lib, pkg] of [['pg_cron', 'cron'], ['plpgsql_check', 'plpgsql-check']]) {
     if (!existsSync(join(pgLibDir(), `${lib}.so`))) {
-      throw new Error(`${lib} is not installed in ${pgLibDir()}: install the Debian package postgresql-<major>-${pkg} (npm test does this as root)`);
+      throw new Error(
+        `${lib} is not installed in ${pgLibDir()}: install the Debian package postgresql-<major>-${pkg} (npm test does this as root)`,
+      );
     }
   }
   const cluster = startPrivateCluster(

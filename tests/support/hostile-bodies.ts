@@ -55,7 +55,8 @@ export const HOSTILE_SHAPES: HostileShape[] = [
   },
   {
     name: 'wide-csv-header',
-    what: 'a CSV whose header has ~1.3 million columns, one data row, no mapping (a record may have at most 32,768 columns)',
+    what:
+      'a CSV whose header has ~1.3 million columns, one data row, no mapping (a record may have at most 32,768 columns)',
     method: 'POST',
     path: '/v1/import/contacts',
     body: () => {
@@ -70,15 +71,18 @@ export const HOSTILE_SHAPES: HostileShape[] = [
     what: '~2 million request tags (the limit is 50)',
     method: 'POST',
     path: '/v1/import/contacts',
-    body: () => `{"rows":[{"email":"tags@example.com"}],"tags":[${joined(fit(9), (i) => `"t${String(i).padStart(6, '0')}"`)}]}`,
+    body: () =>
+      `{"rows":[{"email":"tags@example.com"}],"tags":[${joined(fit(9), (i) => `"t${String(i).padStart(6, '0')}"`)}]}`,
     statuses: [400],
   },
   {
     name: 'many-custom-fields-keys',
-    what: 'one contact with ~1 million custom_fields keys (the limit is 16 KiB; an object may have at most 32,768 keys)',
+    what:
+      'one contact with ~1 million custom_fields keys (the limit is 16 KiB; an object may have at most 32,768 keys)',
     method: 'POST',
     path: '/v1/contacts',
-    body: () => `{"email":"keys@example.com","custom_fields":{${joined(fit(14), (i) => `"k${String(i).padStart(7, '0')}":1`)}}}`,
+    body: () =>
+      `{"email":"keys@example.com","custom_fields":{${joined(fit(14), (i) => `"k${String(i).padStart(7, '0')}":1`)}}}`,
     statuses: [400],
   },
   {
@@ -88,7 +92,15 @@ export const HOSTILE_SHAPES: HostileShape[] = [
     path: '/v1/contacts',
     body: () => {
       const n = Math.floor(BODY_BUDGET / 7);
-      return json({ full_name: x(n), email: `${x(n - 12)}@example.com`, phone: '1'.repeat(n), company: x(n), job_title: x(n), linkedin_url: `https://linkedin.com/in/${x(n - 30)}`, tags: [x(n)] });
+      return json({
+        full_name: x(n),
+        email: `${x(n - 12)}@example.com`,
+        phone: '1'.repeat(n),
+        company: x(n),
+        job_title: x(n),
+        linkedin_url: `https://linkedin.com/in/${x(n - 30)}`,
+        tags: [x(n)],
+      });
     },
     statuses: [400],
   },
@@ -119,7 +131,15 @@ export const HOSTILE_SHAPES: HostileShape[] = [
     body: () =>
       json({
         update_existing: true,
-        rows: Array.from({ length: 500 }, (_, i) => ({ email: 'same@example.com', full_name: 'Same Person', tags: [`tag-${i}`], custom_fields: { [`f${i}`]: x(90) } })),
+        rows: Array.from(
+          { length: 500 },
+          (_, i) => ({
+            email: 'same@example.com',
+            full_name: 'Same Person',
+            tags: [`tag-${i}`],
+            custom_fields: { [`f${i}`]: x(90) },
+          }),
+        ),
       }),
     statuses: [200],
   },
@@ -144,7 +164,8 @@ export const HOSTILE_SHAPES: HostileShape[] = [
     what: 'a ~19 MB CSV of short rows (~700,000 rows, queued)',
     method: 'POST',
     path: '/v1/import/contacts',
-    body: () => json({ csv: `name,email\n${joined(fit(33), (i) => `P ${i},c${String(i).padStart(7, '0')}@example.com`, '\n')}` }),
+    body: () =>
+      json({ csv: `name,email\n${joined(fit(33), (i) => `P ${i},c${String(i).padStart(7, '0')}@example.com`, '\n')}` }),
     statuses: [202],
   },
   {
@@ -152,7 +173,12 @@ export const HOSTILE_SHAPES: HostileShape[] = [
     what: 'a ~19 MB CSV with a NUL on its last line',
     method: 'POST',
     path: '/v1/import/contacts',
-    body: () => json({ csv: `name,email\n${joined(fit(33), (i) => `P ${i},n${String(i).padStart(7, '0')}@example.com`, '\n')}\nbad\u0000,x@example.com` }),
+    body: () =>
+      json({
+        csv: `name,email\n${
+          joined(fit(33), (i) => `P ${i},n${String(i).padStart(7, '0')}@example.com`, '\n')
+        }\nbad\u0000,x@example.com`,
+      }),
     statuses: [400],
   },
   {
@@ -165,7 +191,8 @@ export const HOSTILE_SHAPES: HostileShape[] = [
   },
   {
     name: 'columns-at-cap',
-    what: '250 CSV rows of 32,768 columns (the cap), every column mapped (32,768 mapping keys, the cap), each row ~32,000 custom fields',
+    what:
+      '250 CSV rows of 32,768 columns (the cap), every column mapped (32,768 mapping keys, the cap), each row ~32,000 custom fields',
     method: 'POST',
     path: '/v1/import/contacts',
     body: () => {
@@ -194,7 +221,16 @@ export const HOSTILE_SHAPES: HostileShape[] = [
     what: '500 rows, each with 1,000 tag entries (the most a list may have) naming 40 distinct tags',
     method: 'POST',
     path: '/v1/import/contacts',
-    body: () => json({ rows: Array.from({ length: 500 }, (_, r) => ({ email: `t${r}@example.com`, tags: Array.from({ length: 1000 }, (_, t) => `tag-${t % 40}`) })) }),
+    body: () =>
+      json({
+        rows: Array.from(
+          { length: 500 },
+          (_, r) => ({
+            email: `t${r}@example.com`,
+            tags: Array.from({ length: 1000 }, (_, t) => `tag-${t % 40}`),
+          }),
+        ),
+      }),
     statuses: [200],
   },
   {
@@ -228,9 +264,17 @@ export interface HostileAnswer {
 }
 
 /** Sends one shape's body over a fresh connection, with a declared length, and reads the whole answer. */
-export function sendShape(port: number, shape: HostileShape, body: string, key: string, timeoutMs = 0): Promise<HostileAnswer> {
+export function sendShape(
+  port: number,
+  shape: HostileShape,
+  body: string,
+  key: string,
+  timeoutMs = 0,
+): Promise<HostileAnswer> {
   return new Promise((resolve, reject) => {
-    const timer = timeoutMs > 0 ? setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs) : undefined;
+    const timer = timeoutMs > 0
+      ? setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
+      : undefined;
     const bytes = Buffer.from(body);
     const req = request(
       {
@@ -253,7 +297,12 @@ export function sendShape(port: number, shape: HostileShape, body: string, key: 
             parsed = undefined;
           }
           clearTimeout(timer);
-          resolve({ status: res.statusCode!, requestIdHeader: res.headers['x-request-id'] as string | undefined, body: parsed, text });
+          resolve({
+            status: res.statusCode!,
+            requestIdHeader: res.headers['x-request-id'] as string | undefined,
+            body: parsed,
+            text,
+          });
         });
       },
     );
@@ -267,7 +316,11 @@ export function envelopeProblem(a: HostileAnswer): string | null {
   if (!a.body || typeof a.body !== 'object') return `not JSON: ${a.text.slice(0, 200)}`;
   if (a.status < 400) return 'data' in a.body ? null : 'a success without "data"';
   const e = a.body.error;
-  if (!e || typeof e.code !== 'string' || typeof e.message !== 'string') return `no error envelope: ${a.text.slice(0, 200)}`;
-  if (e.request_id !== a.requestIdHeader) return `request_id ${e.request_id} differs from X-Request-ID ${a.requestIdHeader}`;
+  if (!e || typeof e.code !== 'string' || typeof e.message !== 'string') {
+    return `no error envelope: ${a.text.slice(0, 200)}`;
+  }
+  if (e.request_id !== a.requestIdHeader) {
+    return `request_id ${e.request_id} differs from X-Request-ID ${a.requestIdHeader}`;
+  }
   return null;
 }

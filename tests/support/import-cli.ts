@@ -1,11 +1,11 @@
 /** @module Test helpers for the leadlex-import command: the API with its worker (`npm start`) over a test database, a key, and runs of the command. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKey } from './fixtures.ts';
 import type { TestDb } from './db.ts';
-import { freePort, ROOT, startServer, type Server } from './processes.ts';
+import { freePort, ROOT, type Server, startServer } from './processes.ts';
 
 export const CLI = ['bin/leadlex-import.js'];
 
@@ -13,13 +13,21 @@ export interface CliApi {
   url: string;
   server: Server;
   /** A key of a new workspace (all contact scopes, a generous rate limit), and the env the command reads. */
-  workspace(name: string, rateLimit?: number): Promise<{ key: string; workspaceId: string; env: Record<string, string> }>;
+  workspace(
+    name: string,
+    rateLimit?: number,
+  ): Promise<{ key: string; workspaceId: string; env: Record<string, string> }>;
 }
 
 /** `npm start` over the test database: the gateway and, in the same process, the worker that runs queued imports. */
 export async function startCliApi(db: TestDb): Promise<CliApi> {
   const port = await freePort();
-  const env = { DATABASE_URL: db.url, PORT: String(port), LEADLEX_LOCAL_DIR: await mkdtemp(join(tmpdir(), 'leadlex-cli-')), LOG_LEVEL: 'warn' };
+  const env = {
+    DATABASE_URL: db.url,
+    PORT: String(port),
+    LEADLEX_LOCAL_DIR: await mkdtemp(join(tmpdir(), 'leadlex-cli-')),
+    LOG_LEVEL: 'warn',
+  };
   const server = await startServer('npm', ['start'], env, /listening on http/, 120_000);
   const url = `http://127.0.0.1:${port}`;
   return {
@@ -45,7 +53,11 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
 }
 
 export function spawnCli(args: string[], env: Record<string, string>, cmd = 'node', cmdArgs = CLI): ChildProcess {
-  return spawn(cmd, [...cmdArgs, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(cmd, [...cmdArgs, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Collects a running command's output; `waitFor` resolves when stdout matches. */

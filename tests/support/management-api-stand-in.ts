@@ -58,11 +58,21 @@ export async function startManagementApiStandIn(projectRef: string): Promise<Man
         return send(200, { functions: JSON.parse(body.toString('utf8')) });
       }
       if (req.method === 'POST' && url.pathname === `${project}/secrets`) {
-        for (const { name, value } of JSON.parse(body.toString('utf8')) as { name: string; value: string }[]) secrets.set(name, value);
+        for (const { name, value } of JSON.parse(body.toString('utf8')) as { name: string; value: string }[]) {
+          secrets.set(name, value);
+        }
         return send(201, {});
       }
       if (req.method === 'GET' && url.pathname === project) {
-        return send(200, { id: projectRef, ref: projectRef, name: 'rehearsal', organization_id: 'org', region: 'local', status: 'ACTIVE_HEALTHY', created_at: new Date(0).toISOString() });
+        return send(200, {
+          id: projectRef,
+          ref: projectRef,
+          name: 'rehearsal',
+          organization_id: 'org',
+          region: 'local',
+          status: 'ACTIVE_HEALTHY',
+          created_at: new Date(0).toISOString(),
+        });
       }
       return send(404, { message: `no stand-in for ${req.method} ${url.pathname}` });
     } catch (err) {
@@ -89,7 +99,11 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 /** Parses the multipart upload with the platform's own multipart parser (undici's Request.formData). */
 async function parseDeploy(slug: string, contentType: string, body: Buffer): Promise<CapturedDeploy> {
   if (!slug) throw new Error('slug is required');
-  const form = await new Request('http://stand-in/', { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(body) }).formData();
+  const form = await new Request('http://stand-in/', {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: new Uint8Array(body),
+  }).formData();
   const metadata = form.get('metadata');
   if (typeof metadata !== 'string') throw new Error('the metadata field is missing');
   const files = new Map<string, Buffer>();

@@ -17,7 +17,8 @@ export interface ObservedResponse {
 type Json = Record<string, ParsedJson>;
 
 /** Transport headers a server or runtime adds on its own; every other response header must be documented. */
-const TRANSPORT_HEADERS = /^(content-type|content-length|content-encoding|transfer-encoding|date|connection|keep-alive|vary|etag|cache-control|access-control-.*)$/i;
+const TRANSPORT_HEADERS =
+  /^(content-type|content-length|content-encoding|transfer-encoding|date|connection|keep-alive|vary|etag|cache-control|access-control-.*)$/i;
 
 interface Checker {
   doc: Json;
@@ -38,7 +39,7 @@ async function load(): Promise<Checker> {
       method,
       template,
       pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`),
-    })),
+    }))
   );
   return { doc, ajv, operations, compiled: new Map() };
 }
@@ -83,17 +84,29 @@ export async function assertConformsToDocument(res: ObservedResponse): Promise<v
     if (res.status !== 404) problems.push('the document has no such operation, so only the 404 envelope is allowed');
     checkBody(c, '/components/schemas/Error', res, problems);
   } else if (!key) {
-    problems.push(`status ${res.status} is not documented for ${op.method.toUpperCase()} ${op.template} (documented: ${Object.keys(responses).join(', ')})`);
+    problems.push(
+      `status ${res.status} is not documented for ${op.method.toUpperCase()} ${op.template} (documented: ${
+        Object.keys(responses).join(', ')
+      })`,
+    );
   } else {
     const response = deref(c.doc, responses[key]);
     checkHeaders(c, response, res, problems);
     checkContent(c, `${responsesAt}/${key}`, response, res, problems);
   }
-  if (problems.length) throw new Error(`Response does not match the OpenAPI document: ${where}\n- ${problems.join('\n- ')}\nbody: ${res.text.slice(0, 500)}`);
+  if (problems.length) {
+    throw new Error(
+      `Response does not match the OpenAPI document: ${where}\n- ${problems.join('\n- ')}\nbody: ${
+        res.text.slice(0, 500)
+      }`,
+    );
+  }
 }
 
 function checkHeaders(c: Checker, response: Json, res: ObservedResponse, problems: string[]) {
-  const documented = new Map(Object.entries((response.headers ?? {}) as Json).map(([name, h]) => [name.toLowerCase(), deref(c.doc, h)]));
+  const documented = new Map(
+    Object.entries((response.headers ?? {}) as Json).map(([name, h]) => [name.toLowerCase(), deref(c.doc, h)]),
+  );
   for (const [name, header] of documented) {
     const value = res.headers.get(name);
     if (value === null) {
@@ -104,7 +117,9 @@ function checkHeaders(c: Checker, response: Json, res: ObservedResponse, problem
     if (!check(value)) problems.push(`header ${name}: ${JSON.stringify(value)} ${c.ajv.errorsText(check.errors)}`);
   }
   res.headers.forEach((_, name) => {
-    if (!TRANSPORT_HEADERS.test(name) && !documented.has(name.toLowerCase())) problems.push(`header ${name} is not documented for this response`);
+    if (!TRANSPORT_HEADERS.test(name) && !documented.has(name.toLowerCase())) {
+      problems.push(`header ${name} is not documented for this response`);
+    }
   });
 }
 

@@ -68,7 +68,9 @@ export function statusForSqlState(code: string, role: string): number {
   const cls = code.slice(0, 2);
   if (cls === '08' || cls === '53') return 503;
   if (cls === '0L' || cls === '0P' || cls === '28') return 403;
-  if (['09', '25', '2D', '38', '39', '3B', '40', '54', '55', '57', '58', 'F0', 'HV', 'P0', 'XX'].includes(cls)) return 500;
+  if (['09', '25', '2D', '38', '39', '3B', '40', '54', '55', '57', '58', 'F0', 'HV', 'P0', 'XX'].includes(cls)) {
+    return 500;
+  }
   return 400;
 }
 
@@ -78,7 +80,9 @@ const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export function rpcQuery(fn: string, keys: string[], overload: Overload): string {
   const typed = keys.map((k) => `${quoteIdent(k)} ${overload.types[overload.names.indexOf(k)]}`);
   const body = keys.length
-    ? `(select ${keys.map(quoteIdent).join(', ')} from json_to_record(pgrst_payload.json_data) as _(${typed.join(', ')}) limit 1)`
+    ? `(select ${keys.map(quoteIdent).join(', ')} from json_to_record(pgrst_payload.json_data) as _(${
+      typed.join(', ')
+    }) limit 1)`
     : '(select)';
   const args = keys.map((k) => `${quoteIdent(k)} := pgrst_body.${quoteIdent(k)}`).join(', ');
   return `select coalesce(json_agg(pgrst_call.pgrst_scalar) -> 0, 'null')::text as body
@@ -104,7 +108,12 @@ export async function startPostgrestStandIn(databaseUrl: string): Promise<Postgr
              array(select format_type(t, null) from unnest(p.proargtypes) t) as types,
              p.pronargs - p.pronargdefaults as required, p.provolatile as volatility
         from pg_proc p where p.proname = ${fn} and p.pronamespace = 'public'::regnamespace and p.prokind = 'f'`;
-    return rows.map((r) => ({ names: r.names ?? [], types: r.types, required: r.required, volatile: r.volatility === 'v' }));
+    return rows.map((r) => ({
+      names: r.names ?? [],
+      types: r.types,
+      required: r.required,
+      volatile: r.volatility === 'v',
+    }));
   }
 
   async function call(res: ServerResponse, fn: string, role: string, raw: string) {
@@ -112,20 +121,33 @@ export async function startPostgrestStandIn(databaseUrl: string): Promise<Postgr
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
       res.end(body);
     };
-    const fail = (status: number, code: string, message: string, details: string | null = null, hint: string | null = null) =>
-      send(status, JSON.stringify({ code, details, hint, message }));
+    const fail = (
+      status: number,
+      code: string,
+      message: string,
+      details: string | null = null,
+      hint: string | null = null,
+    ) => send(status, JSON.stringify({ code, details, hint, message }));
     let args: unknown;
     try {
       args = raw.trim() === '' ? {} : JSON.parse(raw);
     } catch {
       return fail(400, 'PGRST102', 'Empty or invalid json');
     }
-    if (args === null || typeof args !== 'object' || Array.isArray(args)) return fail(400, 'PGRST102', 'Empty or invalid json');
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) {
+      return fail(400, 'PGRST102', 'Empty or invalid json');
+    }
     const keys = Object.keys(args);
     const chosen = (await overloads(fn)).find(
       (o) => keys.every((k) => o.names.includes(k)) && o.names.slice(0, o.required).every((n) => keys.includes(n)),
     );
-    if (!chosen) return fail(404, 'PGRST202', `Could not find the function public.${fn}(${[...keys].sort().join(', ')}) in the schema cache`);
+    if (!chosen) {
+      return fail(
+        404,
+        'PGRST202',
+        `Could not find the function public.${fn}(${[...keys].sort().join(', ')}) in the schema cache`,
+      );
+    }
     try {
       const body = await sql.begin(chosen.volatile ? 'read write' : 'read only', async (tx) => {
         await tx.unsafe(`set local role ${quoteIdent(role)}`);
@@ -150,7 +172,9 @@ export async function startPostgrestStandIn(databaseUrl: string): Promise<Postgr
     const match = /^\/rest\/v1\/rpc\/([a-z_][a-z0-9_]*)$/.exec(req.url?.split('?')[0] ?? '');
     if (req.method !== 'POST' || !match) return refuse(404, 'PGRST125', 'Invalid path specified in request URL');
     const profile = req.headers['content-profile'];
-    if (profile !== undefined && profile !== 'public') return refuse(406, 'PGRST106', 'The schema must be one of the following: public');
+    if (profile !== undefined && profile !== 'public') {
+      return refuse(406, 'PGRST106', 'The schema must be one of the following: public');
+    }
     const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || String(req.headers.apikey ?? '');
     const role = token === serviceRoleKey ? 'service_role' : token === anonKey ? 'anon' : null;
     if (!role) return refuse(401, 'PGRST301', 'JWT could not be decoded');

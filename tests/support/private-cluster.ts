@@ -33,15 +33,26 @@ export function pgLibDir(): string {
  * initdb + start as the `postgres` OS user (the server refuses to run as root), with extra settings.
  * `superuser` names the bootstrap superuser (Supabase's is supabase_admin, and its postgres is not one).
  */
-export function startPrivateCluster(port: number, settings: Record<string, string>, { superuser = 'postgres' } = {}): PrivateCluster {
+export function startPrivateCluster(
+  port: number,
+  settings: Record<string, string>,
+  { superuser = 'postgres' } = {},
+): PrivateCluster {
   const bin = pgBin();
   const dir = mkdtempSync(join(tmpdir(), 'leadlex-pg-'));
   chmodSync(dir, 0o755);
-  const asPostgres = (cmd: string, args: string[]) => execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { stdio: 'pipe' });
+  const asPostgres = (cmd: string, args: string[]) =>
+    execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { stdio: 'pipe' });
   execFileSync('chown', ['postgres:postgres', dir]);
   const data = join(dir, 'data');
   asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', superuser, '--no-sync']);
-  const opts = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)];
+  const opts = [
+    `-p ${port}`,
+    `-k ${dir}`,
+    '-c listen_addresses=127.0.0.1',
+    '-c fsync=off',
+    ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`),
+  ];
   const start = () => asPostgres('pg_ctl', ['-D', data, '-o', opts.join(' '), '-l', join(dir, 'log'), '-w', 'start']);
   start();
   let frozen: number[] = [];

@@ -1,5 +1,5 @@
 /** @module Runs the project's own commands (npm scripts, Deno) as child processes and waits for what they print. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { buildWorkerBundle, WORKER_NODE_FLAGS } from '../../scripts/lib/worker-bundle.ts';
 
@@ -38,9 +38,21 @@ export interface Server {
 }
 
 /** Starts a long-running command and resolves once its output matches `ready`. */
-export function startServer(cmd: string, args: string[], env: Record<string, string | undefined>, ready: RegExp, timeoutMs = 90_000, cwd = ROOT) {
+export function startServer(
+  cmd: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  ready: RegExp,
+  timeoutMs = 90_000,
+  cwd = ROOT,
+) {
   return new Promise<Server>((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(cmd, args, {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let out = '';
     const server: Server = {
       child,

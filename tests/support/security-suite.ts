@@ -16,9 +16,14 @@ export function securitySuite(ctx: () => { api: ReturnType<typeof testApp>; keys
   const path = () => (typeof target.path === 'function' ? target.path() : target.path);
   const expect401 = (res: { status: number; json: ParsedJson; headers: Headers }) => {
     expect(res.status).toBe(401);
-    expect(res.json.error).toEqual({ code: 'invalid_key', message: INVALID_KEY_MESSAGE, request_id: res.headers.get('x-request-id') });
+    expect(res.json.error).toEqual({
+      code: 'invalid_key',
+      message: INVALID_KEY_MESSAGE,
+      request_id: res.headers.get('x-request-id'),
+    });
   };
-  const call = (headers: Record<string, string>) => ctx().api.call(target.method, path(), { headers, body: target.body });
+  const call = (headers: Record<string, string>) =>
+    ctx().api.call(target.method, path(), { headers, body: target.body });
 
   it('refuses a request without a key', async () => expect401(await call({})));
   it('refuses a malformed Authorization header', async () => {
@@ -28,7 +33,8 @@ export function securitySuite(ctx: () => { api: ReturnType<typeof testApp>; keys
   });
   it('refuses an unknown key', async () => expect401(await call({ authorization: `Bearer wbk_${'x'.repeat(40)}` })));
   it('refuses a revoked key', async () => expect401(await call({ authorization: `Bearer ${ctx().keys.revoked.key}` })));
-  it('refuses an expired key', async () => expect401(await call({ authorization: `Bearer ${ctx().keys.expired.key}` })));
+  it('refuses an expired key', async () =>
+    expect401(await call({ authorization: `Bearer ${ctx().keys.expired.key}` })));
   for (const name of target.forbidden) {
     it(`refuses a key without the scope (${name})`, async () => {
       const res = await call({ authorization: `Bearer ${ctx().keys[name].key}` });

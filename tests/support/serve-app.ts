@@ -11,7 +11,9 @@ import { createSupabasePort } from '../../shared/db/supabase-port.ts';
 import { serveNode, socketAddress } from '../../scripts/lib/node-server.ts';
 
 const env = process.env;
-const db = env.SUPABASE_URL ? createSupabasePort(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY!) : createPostgresPort(env.DATABASE_URL!);
+const db = env.SUPABASE_URL
+  ? createSupabasePort(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY!)
+  : createPostgresPort(env.DATABASE_URL!);
 const app = createApp({ db, clientAddress: socketAddress });
 serveNode({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
   process.stdout.write(`READY ${info.port} ${process.pid}\n`);
@@ -22,7 +24,12 @@ if (process.env.LOOP_DELAY_REPORT === '1') {
   histogram.enable();
   const ms = (ns: number) => Math.round(ns / 1e5) / 10;
   process.on('SIGUSR2', () => {
-    const report = { max: ms(histogram.max), p99: ms(histogram.percentile(99)), mean: ms(histogram.mean), count: histogram.count };
+    const report = {
+      max: ms(histogram.max),
+      p99: ms(histogram.percentile(99)),
+      mean: ms(histogram.mean),
+      count: histogram.count,
+    };
     process.stdout.write(`LOOPDELAY ${JSON.stringify(report)}\n`);
     histogram.reset();
   });

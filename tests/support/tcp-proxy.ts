@@ -1,5 +1,5 @@
 /** @module A TCP proxy in front of a server that can black-hole the connections open through it: they stay open and never answer, as behind a dead host or a firewall that drops packets. */
-import { createServer, connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
 export interface TcpProxy {

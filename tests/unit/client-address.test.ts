@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { cloudflareConnectingAddress, type ClientAddress, throttleBucket } from '../../shared/http/client-address.ts';
+import { type ClientAddress, cloudflareConnectingAddress, throttleBucket } from '../../shared/http/client-address.ts';
 
 async function addressOf(read: ClientAddress, headers: Record<string, string>): Promise<string | null> {
   const app = new Hono();
@@ -16,7 +16,9 @@ describe('the client address on Supabase', () => {
   it('ignores X-Forwarded-For and X-Real-IP, which the client can write', async () => {
     const spoofed = { 'x-forwarded-for': '198.51.100.1, 203.0.113.7', 'x-real-ip': '198.51.100.2' };
     expect(await addressOf(cloudflareConnectingAddress, spoofed)).toBeNull();
-    expect(await addressOf(cloudflareConnectingAddress, { ...spoofed, 'cf-connecting-ip': '203.0.113.7' })).toBe('203.0.113.7');
+    expect(await addressOf(cloudflareConnectingAddress, { ...spoofed, 'cf-connecting-ip': '203.0.113.7' })).toBe(
+      '203.0.113.7',
+    );
   });
 
   it('bounds what it keeps', async () => {

@@ -1,11 +1,11 @@
 /** @module Pins the contact rules of spec/contract.md "Contact fields" (and the decisions made on top of them) to exact outputs, since imports and POST /v1/contacts both rely on them. */
-import { describe, it, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CONTACT_FIELDS,
   ContactInputSchema,
+  type ContactIssue,
   nameFromEmail,
   normalizeContact,
-  type ContactIssue,
   type NormalizedContact,
 } from '../../shared/contacts/model.ts';
 
@@ -166,14 +166,22 @@ describe('normalizeContact: absent values', () => {
 describe('normalizeContact: names', () => {
   type Names = Pick<NormalizedContact, 'full_name' | 'first_name' | 'last_name'>;
   it.each<[string, Record<string, unknown>, Names]>([
-    ['splits a lone full_name on its last space', { full_name: 'Jane Doe' }, { full_name: 'Jane Doe', first_name: 'Jane', last_name: 'Doe' }],
+    ['splits a lone full_name on its last space', { full_name: 'Jane Doe' }, {
+      full_name: 'Jane Doe',
+      first_name: 'Jane',
+      last_name: 'Doe',
+    }],
     [
       'splits on the LAST whitespace and collapses runs',
       { full_name: '  Jean   Paul\tSartre ' },
       { full_name: 'Jean Paul Sartre', first_name: 'Jean Paul', last_name: 'Sartre' },
     ],
     ['uses a single word as first name', { full_name: 'Cher' }, { full_name: 'Cher', first_name: 'Cher' }],
-    ['understands "Last, First"', { full_name: 'Doe, Jane' }, { full_name: 'Jane Doe', first_name: 'Jane', last_name: 'Doe' }],
+    ['understands "Last, First"', { full_name: 'Doe, Jane' }, {
+      full_name: 'Jane Doe',
+      first_name: 'Jane',
+      last_name: 'Doe',
+    }],
     [
       'understands "Last, First" with extra spaces and a compound first name',
       { full_name: ' Sartre ,  Jean   Paul ' },
@@ -185,10 +193,18 @@ describe('normalizeContact: names', () => {
       { full_name: 'Frank Fox, Jr.' },
       { full_name: 'Frank Fox, Jr.', first_name: 'Frank', last_name: 'Fox' },
     ],
-    ['reads "PhD" after the comma as a suffix', { full_name: 'Ada King, PhD' }, { full_name: 'Ada King, PhD', first_name: 'Ada', last_name: 'King' }],
+    ['reads "PhD" after the comma as a suffix', { full_name: 'Ada King, PhD' }, {
+      full_name: 'Ada King, PhD',
+      first_name: 'Ada',
+      last_name: 'King',
+    }],
     ['keeps a full_name with an empty side of the comma whole', { full_name: 'Doe,' }, { full_name: 'Doe,' }],
     ['keeps a full_name with an empty last part whole', { full_name: ', Jane' }, { full_name: ', Jane' }],
-    ['composes first + last', { first_name: 'Jane', last_name: 'Doe' }, { full_name: 'Jane Doe', first_name: 'Jane', last_name: 'Doe' }],
+    ['composes first + last', { first_name: 'Jane', last_name: 'Doe' }, {
+      full_name: 'Jane Doe',
+      first_name: 'Jane',
+      last_name: 'Doe',
+    }],
     [
       'composes with collapsed whitespace',
       { first_name: ' Mary  Ann ', last_name: ' van  Dyke ' },
@@ -216,7 +232,10 @@ describe('normalizeContact: names', () => {
       { email: 'hans.mueller@x.de' },
       { full_name: 'Hans Mueller', first_name: 'Hans', last_name: 'Mueller' },
     ],
-    ['does not derive from the email when a name is given', { first_name: 'Jane', email: 'hans.mueller@x.de' }, { full_name: 'Jane', first_name: 'Jane' }],
+    ['does not derive from the email when a name is given', { first_name: 'Jane', email: 'hans.mueller@x.de' }, {
+      full_name: 'Jane',
+      first_name: 'Jane',
+    }],
     ['derives nothing from a numeric local part', { email: '12345@x.de' }, {}],
   ])('%s', (_label, input, expected) => {
     const { full_name, first_name, last_name } = ok(input);
@@ -233,7 +252,9 @@ describe('normalizeContact: names', () => {
 
   it('counts the 200-character limit in code points after collapsing whitespace', () => {
     expect(ok({ full_name: '😀'.repeat(200) }).first_name).toBe('😀'.repeat(200));
-    expect(ok({ first_name: `${'a'.repeat(100)}     ${'b'.repeat(99)}` }).first_name).toBe(`${'a'.repeat(100)} ${'b'.repeat(99)}`);
+    expect(ok({ first_name: `${'a'.repeat(100)}     ${'b'.repeat(99)}` }).first_name).toBe(
+      `${'a'.repeat(100)} ${'b'.repeat(99)}`,
+    );
     expect(issues({ last_name: '😀'.repeat(201) })).toStrictEqual([
       { path: 'last_name', code: 'invalid_field', message: 'last_name is longer than 200 characters' },
     ]);
@@ -326,7 +347,11 @@ describe('normalizeContact: email', () => {
     ['"jane"@acme.com', 'email "\\"jane\\"@acme.com" is not a valid email address'],
     [`${local}@${domain254}x`, 'email is longer than 254 characters'],
   ])('rejects %j', (input, message) => {
-    expect(issues({ full_name: 'Jane', email: input })).toStrictEqual([{ path: 'email', code: 'invalid_email', message }]);
+    expect(issues({ full_name: 'Jane', email: input })).toStrictEqual([{
+      path: 'email',
+      code: 'invalid_email',
+      message,
+    }]);
   });
 
   it('checks the 254 limit on the test address itself', () => {
@@ -355,16 +380,28 @@ describe('normalizeContact: phone', () => {
     ['a single leading 0', '049 30 901820', 'phone "049 30 901820" needs a country code (+ or 00)'],
     ['too short', '+1 123', 'phone "+1 123" is not a valid phone number'],
     ['an unknown country code', '+999 123 456 789', 'phone "+999 123 456 789" is not a valid phone number'],
-    ['an extension', '+1 415 555 2671 ext. 5', 'phone "+1 415 555 2671 ext. 5" may only contain digits, spaces and + - . ( ) /'],
+    [
+      'an extension',
+      '+1 415 555 2671 ext. 5',
+      'phone "+1 415 555 2671 ext. 5" may only contain digits, spaces and + - . ( ) /',
+    ],
     ['letters', '+49 30 CALLME', 'phone "+49 30 CALLME" may only contain digits, spaces and + - . ( ) /'],
-    ['two numbers', '+14155552671, +14155552672', 'phone "+14155552671, +14155552672" may only contain digits, spaces and + - . ( ) /'],
+    [
+      'two numbers',
+      '+14155552671, +14155552672',
+      'phone "+14155552671, +14155552672" may only contain digits, spaces and + - . ( ) /',
+    ],
     ['a second plus', '++14155552671', 'phone "++14155552671" may only contain digits, spaces and + - . ( ) /'],
     ['51 characters', `+1${' '.repeat(39)}4155552671`, 'phone is longer than 50 characters'],
     ['a number', 14155552671, 'phone must be a string with a country code (+ or 00), got a number'],
     ['an object', { number: '+14155552671' }, 'phone must be a string with a country code (+ or 00), got an object'],
     ['a boolean', true, 'phone must be a string with a country code (+ or 00), got a boolean'],
   ])('rejects %s', (_label, input, message) => {
-    expect(issues({ full_name: 'Jane', phone: input })).toStrictEqual([{ path: 'phone', code: 'invalid_phone', message }]);
+    expect(issues({ full_name: 'Jane', phone: input })).toStrictEqual([{
+      path: 'phone',
+      code: 'invalid_phone',
+      message,
+    }]);
   });
 });
 
@@ -401,7 +438,11 @@ describe('normalizeContact: priority', () => {
     [true, 'priority must be high, medium, low or 1-3, got a boolean'],
     [['high'], 'priority must be high, medium, low or 1-3, got an array'],
   ])('rejects %j', (input, message) => {
-    expect(issues({ full_name: 'Jane', priority: input })).toStrictEqual([{ path: 'priority', code: 'invalid_field', message }]);
+    expect(issues({ full_name: 'Jane', priority: input })).toStrictEqual([{
+      path: 'priority',
+      code: 'invalid_field',
+      message,
+    }]);
   });
 });
 
@@ -420,17 +461,37 @@ describe('normalizeContact: tags', () => {
     ['only separators: absent', ' , ; ', undefined],
     ['an empty array: absent', [], undefined],
     ['exactly 50 tags', distinctTags(50), distinctTags(50)],
-    ['60 entries that dedupe to 50', [...distinctTags(50), ...distinctTags(10).map((t) => t.toUpperCase())], distinctTags(50)],
+    [
+      '60 entries that dedupe to 50',
+      [...distinctTags(50), ...distinctTags(10).map((t) => t.toUpperCase())],
+      distinctTags(50),
+    ],
     ['a 100-character tag', ['x'.repeat(100)], ['x'.repeat(100)]],
   ])('accepts %s', (_label, input, expected) => {
     expect(ok({ full_name: 'Jane', tags: input }).tags).toStrictEqual(expected);
   });
 
   it.each<[string, unknown, ContactIssue[]]>([
-    ['51 tags', distinctTags(51), [{ path: 'tags', code: 'invalid_field', message: 'tags has 51 entries; at most 50 are allowed' }]],
-    ['51 tags in a string', distinctTags(51).join(';'), [{ path: 'tags', code: 'invalid_field', message: 'tags has 51 entries; at most 50 are allowed' }]],
-    ['a 101-character tag', ['ok', 'x'.repeat(101)], [{ path: 'tags.1', code: 'invalid_field', message: 'tags.1 is longer than 100 characters' }]],
-    ['a 101-character tag in a string', `ok, ${'x'.repeat(101)}`, [{ path: 'tags.1', code: 'invalid_field', message: 'tags.1 is longer than 100 characters' }]],
+    ['51 tags', distinctTags(51), [{
+      path: 'tags',
+      code: 'invalid_field',
+      message: 'tags has 51 entries; at most 50 are allowed',
+    }]],
+    ['51 tags in a string', distinctTags(51).join(';'), [{
+      path: 'tags',
+      code: 'invalid_field',
+      message: 'tags has 51 entries; at most 50 are allowed',
+    }]],
+    ['a 101-character tag', ['ok', 'x'.repeat(101)], [{
+      path: 'tags.1',
+      code: 'invalid_field',
+      message: 'tags.1 is longer than 100 characters',
+    }]],
+    ['a 101-character tag in a string', `ok, ${'x'.repeat(101)}`, [{
+      path: 'tags.1',
+      code: 'invalid_field',
+      message: 'tags.1 is longer than 100 characters',
+    }]],
     [
       'non-string items, each by index',
       ['vip', 3, null, { name: 'x' }],
@@ -440,8 +501,16 @@ describe('normalizeContact: tags', () => {
         { path: 'tags.3', code: 'invalid_field', message: 'tags.3 must be a string, got an object' },
       ],
     ],
-    ['a number', 5, [{ path: 'tags', code: 'invalid_field', message: 'tags must be an array of strings or a comma-separated string, got a number' }]],
-    ['an object', { vip: true }, [{ path: 'tags', code: 'invalid_field', message: 'tags must be an array of strings or a comma-separated string, got an object' }]],
+    ['a number', 5, [{
+      path: 'tags',
+      code: 'invalid_field',
+      message: 'tags must be an array of strings or a comma-separated string, got a number',
+    }]],
+    ['an object', { vip: true }, [{
+      path: 'tags',
+      code: 'invalid_field',
+      message: 'tags must be an array of strings or a comma-separated string, got an object',
+    }]],
   ])('rejects %s', (_label, input, expected) => {
     expect(issues({ full_name: 'Jane', tags: input })).toStrictEqual(expected);
   });
@@ -464,7 +533,7 @@ describe('normalizeContact: custom_fields', () => {
     expect(new TextEncoder().encode(JSON.stringify(ofBytes(16385))).length).toBe(16385);
   });
 
-  it('returns a JSON copy: undefined values dropped, dates as strings, not the caller\'s object', () => {
+  it("returns a JSON copy: undefined values dropped, dates as strings, not the caller's object", () => {
     const input = { a: undefined, when: new Date('2025-01-02T03:04:05.000Z'), n: 1 };
     const out = ok({ full_name: 'Jane', custom_fields: input }).custom_fields;
     expect(out).toStrictEqual({ when: '2025-01-02T03:04:05.000Z', n: 1 });
@@ -473,13 +542,21 @@ describe('normalizeContact: custom_fields', () => {
 
   it.each<[string, unknown, string]>([
     ['16385 bytes', ofBytes(16385), 'custom_fields is 16385 bytes as JSON; at most 16384 are allowed'],
-    ['16386 bytes of 2-byte characters', ofBytes(16386, 'é', 2), 'custom_fields is 16386 bytes as JSON; at most 16384 are allowed'],
+    [
+      '16386 bytes of 2-byte characters',
+      ofBytes(16386, 'é', 2),
+      'custom_fields is 16386 bytes as JSON; at most 16384 are allowed',
+    ],
     ['an array', [{ a: 1 }], 'custom_fields must be a JSON object, got an array'],
     ['a string', '{"a":1}', 'custom_fields must be a JSON object, got a string'],
     ['a number', 1, 'custom_fields must be a JSON object, got a number'],
     ['a bigint inside', { n: 1n }, 'custom_fields must be serialisable as JSON'],
   ])('rejects %s', (_label, input, message) => {
-    expect(issues({ full_name: 'Jane', custom_fields: input })).toStrictEqual([{ path: 'custom_fields', code: 'invalid_field', message }]);
+    expect(issues({ full_name: 'Jane', custom_fields: input })).toStrictEqual([{
+      path: 'custom_fields',
+      code: 'invalid_field',
+      message,
+    }]);
   });
 });
 
@@ -501,12 +578,36 @@ describe('normalizeContact: related_company_id and company_id', () => {
   });
 
   it.each<[string, Record<string, unknown>, ContactIssue]>([
-    ['101 characters', { related_company_id: 'r'.repeat(101) }, { path: 'related_company_id', code: 'invalid_field', message: 'related_company_id is longer than 100 characters' }],
-    ['a boolean', { related_company_id: true }, { path: 'related_company_id', code: 'invalid_field', message: 'related_company_id must be a string or a number, got a boolean' }],
-    ['an object', { related_company_id: { id: 1 } }, { path: 'related_company_id', code: 'invalid_field', message: 'related_company_id must be a string or a number, got an object' }],
-    ['an invalid alias alone', { company_id: ['c'] }, { path: 'company_id', code: 'invalid_field', message: 'company_id must be a string or a number, got an array' }],
-    ['an over-long alias alone', { company_id: 'c'.repeat(101) }, { path: 'company_id', code: 'invalid_field', message: 'company_id is longer than 100 characters' }],
-    ['an invalid current name, even with a valid alias', { related_company_id: false, company_id: 'old' }, { path: 'related_company_id', code: 'invalid_field', message: 'related_company_id must be a string or a number, got a boolean' }],
+    ['101 characters', { related_company_id: 'r'.repeat(101) }, {
+      path: 'related_company_id',
+      code: 'invalid_field',
+      message: 'related_company_id is longer than 100 characters',
+    }],
+    ['a boolean', { related_company_id: true }, {
+      path: 'related_company_id',
+      code: 'invalid_field',
+      message: 'related_company_id must be a string or a number, got a boolean',
+    }],
+    ['an object', { related_company_id: { id: 1 } }, {
+      path: 'related_company_id',
+      code: 'invalid_field',
+      message: 'related_company_id must be a string or a number, got an object',
+    }],
+    ['an invalid alias alone', { company_id: ['c'] }, {
+      path: 'company_id',
+      code: 'invalid_field',
+      message: 'company_id must be a string or a number, got an array',
+    }],
+    ['an over-long alias alone', { company_id: 'c'.repeat(101) }, {
+      path: 'company_id',
+      code: 'invalid_field',
+      message: 'company_id is longer than 100 characters',
+    }],
+    ['an invalid current name, even with a valid alias', { related_company_id: false, company_id: 'old' }, {
+      path: 'related_company_id',
+      code: 'invalid_field',
+      message: 'related_company_id must be a string or a number, got a boolean',
+    }],
   ])('rejects %s', (_label, input, expected) => {
     expect(issues({ full_name: 'Jane', ...input })).toStrictEqual([expected]);
   });
@@ -537,7 +638,11 @@ describe('normalizeContact: linkedin_url', () => {
     'linkedin',
   ])('rejects %j', (input) => {
     expect(issues({ full_name: 'Jane', linkedin_url: input })).toStrictEqual([
-      { path: 'linkedin_url', code: 'invalid_field', message: `linkedin_url ${JSON.stringify(input)} is not an http(s) URL` },
+      {
+        path: 'linkedin_url',
+        code: 'invalid_field',
+        message: `linkedin_url ${JSON.stringify(input)} is not an http(s) URL`,
+      },
     ]);
   });
 
@@ -603,8 +708,12 @@ describe('normalizeContact: created_date', () => {
 
   it('uses calendar years for the 5-year bound (29 February minus 5 years is 1 March)', () => {
     const leapNow = new Date('2024-02-29T12:00:00.000Z');
-    expect(ok({ full_name: 'Jane', created_date: '2019-03-01T12:00:00Z' }, { now: leapNow }).created_date).toBe('2019-03-01T12:00:00.000Z');
-    expect(ok({ full_name: 'Jane', created_date: '2019-03-01T11:59:59Z' }, { now: leapNow }).created_date).toBe(leapNow.toISOString());
+    expect(ok({ full_name: 'Jane', created_date: '2019-03-01T12:00:00Z' }, { now: leapNow }).created_date).toBe(
+      '2019-03-01T12:00:00.000Z',
+    );
+    expect(ok({ full_name: 'Jane', created_date: '2019-03-01T11:59:59Z' }, { now: leapNow }).created_date).toBe(
+      leapNow.toISOString(),
+    );
   });
 });
 
@@ -616,7 +725,9 @@ describe('normalizeContact: maximum lengths', () => {
     ['job_title', 200],
     ['company', 200],
   ])('%s allows %d characters and rejects one more', (field, max) => {
-    expect(ok({ email: 'jane@acme.com', [field]: ` ${'x'.repeat(max)} ` })[field as keyof NormalizedContact]).toBe('x'.repeat(max));
+    expect(ok({ email: 'jane@acme.com', [field]: ` ${'x'.repeat(max)} ` })[field as keyof NormalizedContact]).toBe(
+      'x'.repeat(max),
+    );
     expect(issues({ email: 'jane@acme.com', [field]: 'x'.repeat(max + 1) })).toStrictEqual([
       { path: field, code: 'invalid_field', message: `${field} is longer than ${max} characters` },
     ]);
@@ -681,7 +792,9 @@ describe('normalizeContact: messages never echo more than 60 characters of input
   ])('%s', (_label, input) => {
     const found = issues(input);
     expect(found.length).toBeGreaterThan(0);
-    const inputs = [...Object.keys(input), ...Object.values(input).flat()].filter((v): v is string => typeof v === 'string');
+    const inputs = [...Object.keys(input), ...Object.values(input).flat()].filter((v): v is string =>
+      typeof v === 'string'
+    );
     for (const issue of found) {
       for (const value of inputs) {
         for (let i = 0; i + 61 <= value.length; i++) {
@@ -726,11 +839,23 @@ describe('ContactInputSchema', () => {
   it.each<[string, unknown, { path: (string | number)[]; message: string }[]]>([
     ['a non-object', [], [{ path: [], message: 'a contact must be a JSON object, got an array' }]],
     ['an unknown key', { full_name: 'Jane', foo: 1 }, [{ path: [], message: 'unknown field "foo"' }]],
-    ['a wrong type', { full_name: 'Jane', phone: 14155552671 }, [{ path: ['phone'], message: 'phone must be a string with a country code (+ or 00), got a number' }]],
-    ['an invalid email', { email: 'jane@' }, [{ path: ['email'], message: 'email "jane@" is not a valid email address' }]],
+    ['a wrong type', { full_name: 'Jane', phone: 14155552671 }, [{
+      path: ['phone'],
+      message: 'phone must be a string with a country code (+ or 00), got a number',
+    }]],
+    ['an invalid email', { email: 'jane@' }, [{
+      path: ['email'],
+      message: 'email "jane@" is not a valid email address',
+    }]],
     ['no identity', { job_title: 'CEO' }, [{ path: [], message: 'a contact needs a name or an email' }]],
-    ['a bad tag item', { full_name: 'Jane', tags: ['a', 2] }, [{ path: ['tags', 1], message: 'tags.1 must be a string, got a number' }]],
-    ['an over-long company', { full_name: 'Jane', company: 'c'.repeat(201) }, [{ path: ['company'], message: 'company is longer than 200 characters' }]],
+    ['a bad tag item', { full_name: 'Jane', tags: ['a', 2] }, [{
+      path: ['tags', 1],
+      message: 'tags.1 must be a string, got a number',
+    }]],
+    ['an over-long company', { full_name: 'Jane', company: 'c'.repeat(201) }, [{
+      path: ['company'],
+      message: 'company is longer than 200 characters',
+    }]],
   ])('rejects %s with the same message as normalizeContact', (_label, body, expected) => {
     const result = ContactInputSchema.safeParse(body);
     expect(result.success).toBe(false);
@@ -739,7 +864,11 @@ describe('ContactInputSchema', () => {
 
   it('carries the row error code on content issues', () => {
     const result = ContactInputSchema.safeParse({ full_name: 'Jane', phone: '555-1234' });
-    expect(result.error?.issues).toMatchObject([{ code: 'custom', path: ['phone'], params: { code: 'invalid_phone' } }]);
+    expect(result.error?.issues).toMatchObject([{
+      code: 'custom',
+      path: ['phone'],
+      params: { code: 'invalid_phone' },
+    }]);
   });
 
   it('reports only the type error when a field has the wrong type', () => {

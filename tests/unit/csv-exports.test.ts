@@ -1,10 +1,15 @@
 /** @module Pins how the CSV reader takes real exports (issue 11): a preamble before the header, Excel text guards, and that a queued import resumed after the header numbers physical lines of the original file. */
 import { describe, expect, it } from 'vitest';
-import { countCsvRecords, detectDelimiter, parseCsv, streamCsvFrom, type PositionedCsvRecord } from '../../shared/imports/csv.ts';
+import {
+  countCsvRecords,
+  detectDelimiter,
+  parseCsv,
+  type PositionedCsvRecord,
+  streamCsvFrom,
+} from '../../shared/imports/csv.ts';
 import { headerRecogniser } from '../../shared/imports/mapping.ts';
 
-const LINKEDIN =
-  'Notes:\r\n' +
+const LINKEDIN = 'Notes:\r\n' +
   '"When exporting your connection data, you may notice that some of the email addresses are missing. You will only see email addresses for connections who have allowed their connections to see or download it."\r\n' +
   '\r\n' +
   'First Name,Last Name,URL,Email Address,Company,Position,Connected On\r\n' +
@@ -14,7 +19,15 @@ const LINKEDIN =
 describe('a preamble before the header', () => {
   it('is skipped when a later record is recognised as the header, and reported in lines and records', async () => {
     const out = await parseCsv(LINKEDIN, { hasHeader: true, isHeader: headerRecogniser(undefined) });
-    expect(out.header).toStrictEqual(['First Name', 'Last Name', 'URL', 'Email Address', 'Company', 'Position', 'Connected On']);
+    expect(out.header).toStrictEqual([
+      'First Name',
+      'Last Name',
+      'URL',
+      'Email Address',
+      'Company',
+      'Position',
+      'Connected On',
+    ]);
     expect(out.preamble).toStrictEqual({ lines: 3, records: 2 });
     expect(out.records.map((r) => [r.row_number, r.line, r.fields[0]])).toStrictEqual([
       [1, 5, 'Ana'],
@@ -50,7 +63,9 @@ describe('a preamble before the header', () => {
     const out = await parseCsv(LINKEDIN, { hasHeader: true, isHeader: headerRecogniser(undefined) });
     const rest = new TextDecoder().decode(new TextEncoder().encode(LINKEDIN).subarray(out.dataStart.offset));
     const resumed: PositionedCsvRecord[] = [];
-    for await (const r of streamCsvFrom([rest], { delimiter: out.delimiter, start: { ...out.dataStart, rowNumber: 0 } })) resumed.push(r);
+    for await (
+      const r of streamCsvFrom([rest], { delimiter: out.delimiter, start: { ...out.dataStart, rowNumber: 0 } })
+    ) resumed.push(r);
     expect(resumed.map((r) => [r.row_number, r.line, r.fields[3]])).toStrictEqual([
       [1, 5, ''],
       [2, 6, 'bo@li.cn'],

@@ -1,8 +1,14 @@
 /** @module Runs real-world export files (tests/fixtures/csv) through the CSV reader and the header matcher, so that the files people actually upload keep parsing and mapping to the same contacts. */
 import { readFileSync } from 'node:fs';
-import { describe, it, expect } from 'vitest';
-import { CsvStructureError, parseCsv, streamCsvFrom, type CsvParseResult, type CsvRecord } from '../../shared/imports/csv.ts';
-import { resolveMapping, type ColumnMapping } from '../../shared/imports/mapping.ts';
+import { describe, expect, it } from 'vitest';
+import {
+  type CsvParseResult,
+  type CsvRecord,
+  CsvStructureError,
+  parseCsv,
+  streamCsvFrom,
+} from '../../shared/imports/csv.ts';
+import { type ColumnMapping, resolveMapping } from '../../shared/imports/mapping.ts';
 import { columnCountProblem, recordToRow } from '../../shared/imports/record-row.ts';
 
 const FIXTURES = new URL('../fixtures/csv/', import.meta.url);
@@ -15,7 +21,9 @@ function text(name: string): string {
   return bytes(name).toString('utf8');
 }
 
-async function load(name: string): Promise<{ parsed: CsvParseResult; mapping: ColumnMapping; rows: Record<string, unknown>[] }> {
+async function load(
+  name: string,
+): Promise<{ parsed: CsvParseResult; mapping: ColumnMapping; rows: Record<string, unknown>[] }> {
   const parsed = await parseCsv(text(name), { hasHeader: true });
   const mapping = resolveMapping(parsed.header, parsed.records[0]?.fields.length ?? 0, undefined);
   return { parsed, mapping, rows: parsed.records.map((r) => recordToRow(r.fields, mapping)) };
@@ -38,7 +46,9 @@ async function fromDataStart(t: string, chunkSize: number): Promise<CsvRecord[]>
   for (let i = 0; i < rest.length; i += chunkSize) chunks.push(rest.slice(i, i + chunkSize));
   const out: CsvRecord[] = [];
   const start = { ...head.dataStart, rowNumber: 0 };
-  for await (const r of streamCsvFrom(chunks, { delimiter: head.delimiter, start })) out.push({ row_number: r.row_number, line: r.line, fields: r.fields });
+  for await (const r of streamCsvFrom(chunks, { delimiter: head.delimiter, start })) {
+    out.push({ row_number: r.row_number, line: r.line, fields: r.fields });
+  }
   return out;
 }
 
@@ -58,14 +68,16 @@ describe('fixture files', () => {
     expect(bytes('google-sheets.tsv').toString('utf8').endsWith('NG')).toBe(true);
   });
 
-  for (const name of [
-    'excel-utf8-bom-crlf.csv',
-    'excel-de-semicolon.csv',
-    'google-sheets.tsv',
-    'google-contacts.csv',
-    'outlook.csv',
-    'ragged.csv',
-  ]) {
+  for (
+    const name of [
+      'excel-utf8-bom-crlf.csv',
+      'excel-de-semicolon.csv',
+      'google-sheets.tsv',
+      'google-contacts.csv',
+      'outlook.csv',
+      'ragged.csv',
+    ]
+  ) {
     it(`${name}: streaming in small chunks yields what parseCsv returns`, async () => {
       const { parsed } = await load(name);
       for (const size of [1, 7, 64]) expect(await streamed(name, size)).toStrictEqual(parsed.records);
@@ -139,7 +151,15 @@ describe('German Excel export (semicolon, decimal commas, umlauts)', () => {
   it('detects the semicolon although data rows are full of commas', async () => {
     const { parsed } = await load('excel-de-semicolon.csv');
     expect(parsed.delimiter).toBe(';');
-    expect(parsed.header).toStrictEqual(['Vorname', 'Nachname', 'E-Mail', 'Telefon', 'Firma', 'Umsatz 2024 (EUR, netto)', 'Größe']);
+    expect(parsed.header).toStrictEqual([
+      'Vorname',
+      'Nachname',
+      'E-Mail',
+      'Telefon',
+      'Firma',
+      'Umsatz 2024 (EUR, netto)',
+      'Größe',
+    ]);
     expect(parsed.records).toHaveLength(6);
     expect(lines(parsed)).toStrictEqual([2, 3, 4, 5, 6, 7]);
     expect(parsed.records[0].fields).toStrictEqual([
@@ -170,7 +190,12 @@ describe('German Excel export (semicolon, decimal commas, umlauts)', () => {
       phone: '0049 30 9876543',
       company: 'Größe AG',
     });
-    expect(rows[3]).toStrictEqual({ first_name: 'Sabine', last_name: 'Weiß', phone: '+49 40 555666', company: 'Weiß Consulting' });
+    expect(rows[3]).toStrictEqual({
+      first_name: 'Sabine',
+      last_name: 'Weiß',
+      phone: '+49 40 555666',
+      company: 'Weiß Consulting',
+    });
   });
 });
 
@@ -223,12 +248,20 @@ describe('Google Contacts export (56 columns, multi-line notes and addresses)', 
     const { parsed } = await load('google-contacts.csv');
     expect(parsed.delimiter).toBe(',');
     expect(parsed.header).toHaveLength(56);
-    expect(parsed.header!.slice(0, 5)).toStrictEqual(['Name', 'Given Name', 'Additional Name', 'Family Name', 'Yomi Name']);
+    expect(parsed.header!.slice(0, 5)).toStrictEqual([
+      'Name',
+      'Given Name',
+      'Additional Name',
+      'Family Name',
+      'Yomi Name',
+    ]);
     expect(parsed.records).toHaveLength(6);
     expect(parsed.records.every((r) => r.fields.length === 56)).toBe(true);
     // Jane's notes span 2 lines, Wang's address 4, Robert's notes 4 (one of them empty).
     expect(lines(parsed)).toStrictEqual([2, 4, 8, 9, 13, 14]);
-    expect(parsed.records[3].fields[25]).toBe('He said "call me Bob".\nPrefers email over phone.\n\nDo not call before 10am.');
+    expect(parsed.records[3].fields[25]).toBe(
+      'He said "call me Bob".\nPrefers email over phone.\n\nDo not call before 10am.',
+    );
   });
 
   it('maps names, both e-mail and phone values, organisation and groups', async () => {
@@ -367,7 +400,11 @@ describe('broken file (unterminated quote)', () => {
   it('is refused with the line where the broken record starts', async () => {
     const err = await parseCsv(text('broken-unterminated.csv'), { hasHeader: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CsvStructureError);
-    expect(err).toMatchObject({ code: 'unterminated_quote', line: 5, message: 'unterminated quoted field starting at line 5' });
+    expect(err).toMatchObject({
+      code: 'unterminated_quote',
+      line: 5,
+      message: 'unterminated quoted field starting at line 5',
+    });
   });
 
   it('can still be read up to the break when only the first rows are wanted', async () => {
@@ -385,7 +422,9 @@ describe('broken file (unterminated quote)', () => {
       const t = text('broken-unterminated.csv');
       const head = await parseCsv(t, { hasHeader: true, maxRecords: 0 });
       const rest = Buffer.from(t, 'utf8').subarray(head.dataStart.offset).toString('utf8');
-      for await (const r of streamCsvFrom([rest], { delimiter: head.delimiter, start: { ...head.dataStart, rowNumber: 0 } })) seen.push(r.line);
+      for await (
+        const r of streamCsvFrom([rest], { delimiter: head.delimiter, start: { ...head.dataStart, rowNumber: 0 } })
+      ) seen.push(r.line);
     })().catch((e: unknown) => e);
     expect(seen).toStrictEqual([2, 3]);
     expect(err).toMatchObject({ code: 'unterminated_quote', line: 5 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCsv, streamCsvFrom, type PositionedCsvRecord } from '../../shared/imports/csv.ts';
+import { parseCsv, type PositionedCsvRecord, streamCsvFrom } from '../../shared/imports/csv.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -17,8 +17,7 @@ async function all(gen: AsyncGenerator<PositionedCsvRecord>) {
   return out;
 }
 
-const TEXT =
-  '\uFEFFName,Notes,Email\r\n' +
+const TEXT = '\uFEFFName,Notes,Email\r\n' +
   'Zoë,"two\r\nlines",zoe@x.com\r\n' +
   '\r\n' +
   'José,plain,jose@x.com\r\n' +
@@ -33,7 +32,9 @@ describe('resuming a CSV parse at a record boundary', () => {
     const rest = dec.decode(bytes.subarray(whole.dataStart.offset));
     expect(whole.dataStart).toEqual({ offset: enc.encode('Name,Notes,Email\r\n').length, line: 2 });
     for (const size of [1, 3, 7, 1000]) {
-      const resumed = await all(streamCsvFrom(pieces(rest, size), { delimiter: ',', start: { ...whole.dataStart, rowNumber: 0 } }));
+      const resumed = await all(
+        streamCsvFrom(pieces(rest, size), { delimiter: ',', start: { ...whole.dataStart, rowNumber: 0 } }),
+      );
       expect(resumed.map(({ row_number, line, fields }) => ({ row_number, line, fields }))).toEqual(whole.records);
     }
   });
@@ -41,10 +42,20 @@ describe('resuming a CSV parse at a record boundary', () => {
   it('gives each record the offset and line where the next one starts, so any record boundary is a resume point', async () => {
     const whole = await parseCsv(TEXT, { hasHeader: true });
     const bytes = enc.encode(TEXT.slice(1));
-    const first = await all(streamCsvFrom([dec.decode(bytes.subarray(whole.dataStart.offset))], { delimiter: ',', start: { ...whole.dataStart, rowNumber: 0 } }));
+    const first = await all(
+      streamCsvFrom([dec.decode(bytes.subarray(whole.dataStart.offset))], {
+        delimiter: ',',
+        start: { ...whole.dataStart, rowNumber: 0 },
+      }),
+    );
     for (let k = 0; k < first.length; k++) {
       const at = first[k];
-      const resumed = await all(streamCsvFrom(pieces(dec.decode(bytes.subarray(at.end)), 5), { delimiter: ',', start: { offset: at.end, line: at.nextLine, rowNumber: at.row_number } }));
+      const resumed = await all(
+        streamCsvFrom(pieces(dec.decode(bytes.subarray(at.end)), 5), {
+          delimiter: ',',
+          start: { offset: at.end, line: at.nextLine, rowNumber: at.row_number },
+        }),
+      );
       expect(resumed).toEqual(first.slice(k + 1));
     }
     expect(first.at(-1)!.end).toBe(bytes.length);
@@ -62,7 +73,9 @@ describe('resuming a CSV parse at a record boundary', () => {
     const seen: number[] = [];
     let error: unknown;
     try {
-      for await (const r of streamCsvFrom(pieces(rest, 4), { delimiter: ',', start: { offset: 100, line: 40, rowNumber: 30 } })) seen.push(r.row_number);
+      for await (
+        const r of streamCsvFrom(pieces(rest, 4), { delimiter: ',', start: { offset: 100, line: 40, rowNumber: 30 } })
+      ) seen.push(r.row_number);
     } catch (err) {
       error = err;
     }

@@ -1,6 +1,15 @@
 /** @module Pins the CSV reader to spec/contract.md "CSV": how text becomes numbered records, which lines are skipped, where structural errors are reported, and that the streaming and early-stopping variants number records exactly like a whole-text parse. */
-import { describe, it, expect } from 'vitest';
-import { countCsvRecords, CsvStructureError, detectDelimiter, MAX_CSV_COLUMNS, parseCsv, streamCsvFrom, type CsvRecord, type Delimiter } from '../../shared/imports/csv.ts';
+import { describe, expect, it } from 'vitest';
+import {
+  countCsvRecords,
+  type CsvRecord,
+  CsvStructureError,
+  type Delimiter,
+  detectDelimiter,
+  MAX_CSV_COLUMNS,
+  parseCsv,
+  streamCsvFrom,
+} from '../../shared/imports/csv.ts';
 
 /**
  * What the worker does: the request's parse finds where the data starts, and streamCsvFrom reads
@@ -179,7 +188,14 @@ describe('parseCsv', () => {
 
   it('returns an empty header and no records for empty or blank text', async () => {
     const none = { offset: 0, line: 1 };
-    expect(await parseCsv('', { hasHeader: true })).toStrictEqual({ header: [], delimiter: ',', records: [], truncated: false, dataStart: none, preamble: { lines: 0, records: 0 } });
+    expect(await parseCsv('', { hasHeader: true })).toStrictEqual({
+      header: [],
+      delimiter: ',',
+      records: [],
+      truncated: false,
+      dataStart: none,
+      preamble: { lines: 0, records: 0 },
+    });
     expect(await parseCsv('\uFEFF\r\n  \r\n', { hasHeader: true })).toStrictEqual({
       header: [],
       delimiter: ',',
@@ -188,7 +204,14 @@ describe('parseCsv', () => {
       dataStart: none,
       preamble: { lines: 0, records: 0 },
     });
-    expect(await parseCsv('', { hasHeader: false })).toStrictEqual({ header: null, delimiter: ',', records: [], truncated: false, dataStart: none, preamble: { lines: 0, records: 0 } });
+    expect(await parseCsv('', { hasHeader: false })).toStrictEqual({
+      header: null,
+      delimiter: ',',
+      records: [],
+      truncated: false,
+      dataStart: none,
+      preamble: { lines: 0, records: 0 },
+    });
   });
 
   it('reads a header without data rows', async () => {
@@ -282,7 +305,10 @@ describe('parseCsv', () => {
     it('does not parse a large remainder: 501 of ~200 000 records, with the file broken at its very end', async () => {
       const text = ['email,name', ...rows(200_000), '"unterminated'].join('\r\n');
       expect(text.length).toBeGreaterThan(4_000_000);
-      await expect(parseCsv(text, { hasHeader: true })).rejects.toMatchObject({ code: 'unterminated_quote', line: 200_002 });
+      await expect(parseCsv(text, { hasHeader: true })).rejects.toMatchObject({
+        code: 'unterminated_quote',
+        line: 200_002,
+      });
       const result = await parseCsv(text, { hasHeader: true, maxRecords: 501 });
       expect(result.records).toHaveLength(501);
       expect(result.records[500]).toStrictEqual(rec(501, 502, ['u501@x.y', 'User 501']));
@@ -328,7 +354,8 @@ describe('parseCsv', () => {
 describe('streamCsvFrom (the worker, resuming where the data starts)', () => {
   // One text with every hazard: BOM, CRLF, blank and whitespace-only lines, quoted CRLF,
   // escaped quotes, a delimiter in quotes, non-BMP characters and a missing final newline.
-  const TRICKY = '\uFEFFName;Notes;City\r\n\r\n"Zoë 🚀";"line 1\r\nline ""2""";Köln\r\n   \r\n"Doe; Jane";;\r\nBob;"x\ny";Zürich';
+  const TRICKY =
+    '\uFEFFName;Notes;City\r\n\r\n"Zoë 🚀";"line 1\r\nline ""2""";Köln\r\n   \r\n"Doe; Jane";;\r\nBob;"x\ny";Zürich';
 
   it('yields the same records as parseCsv, for every way of splitting the rest in two', async () => {
     const expected = await parseCsv(TRICKY, { hasHeader: true });
@@ -395,7 +422,9 @@ describe('the column limit', () => {
     const text = `a,b\n"multi\r\nline",1\r\n\r\n${wide(MAX_CSV_COLUMNS + 1, 'x')}\n`;
     const err = await structureError(parseCsv(text, { hasHeader: true }));
     expect(err).toMatchObject({ code: 'too_many_columns', line: 5 });
-    expect(err.message).toBe(`the record starting at line 5 has more than ${MAX_CSV_COLUMNS} columns; at most ${MAX_CSV_COLUMNS} are allowed`);
+    expect(err.message).toBe(
+      `the record starting at line 5 has more than ${MAX_CSV_COLUMNS} columns; at most ${MAX_CSV_COLUMNS} are allowed`,
+    );
     const seen: CsvRecord[] = [];
     const streamed = await structureError(fromDataStart(text, (rest) => chunked(rest, 1000), seen));
     expect(streamed).toMatchObject({ code: 'too_many_columns', line: 5 });

@@ -25,8 +25,12 @@ describe('the data port switch', () => {
 
   it('locally: DATABASE_URL alone is postgres.js, and wins over SUPABASE_DB_URL', () => {
     expect(describeDataPort({ DATABASE_URL: 'postgres://local/db' })).toBe('postgres');
-    expect(postgresUrlFrom({ DATABASE_URL: 'postgres://local/db', SUPABASE_DB_URL: 'postgres://other/db' })).toBe('postgres://local/db');
-    expect(describeDataPort({ SUPABASE_URL: 'http://127.0.0.1:1', DATABASE_URL: 'postgres://local/db' })).toBe('postgres');
+    expect(postgresUrlFrom({ DATABASE_URL: 'postgres://local/db', SUPABASE_DB_URL: 'postgres://other/db' })).toBe(
+      'postgres://local/db',
+    );
+    expect(describeDataPort({ SUPABASE_URL: 'http://127.0.0.1:1', DATABASE_URL: 'postgres://local/db' })).toBe(
+      'postgres',
+    );
   });
 
   it('prefers the default secret key, then the legacy service_role key', () => {
@@ -34,13 +38,17 @@ describe('the data port switch', () => {
     expect(serviceKeyFrom({ SUPABASE_SERVICE_ROLE_KEY: 'legacy' })).toBe('legacy');
     expect(serviceKeyFrom({ SUPABASE_SECRET_KEYS: 'not json', SUPABASE_SERVICE_ROLE_KEY: 'legacy' })).toBe('legacy');
     expect(serverKeysFrom(HOSTED)).toEqual(['sb_secret_default', 'sb_secret_ci', 'eyJ-legacy-service-role']);
-    expect(describeDataPort({ SUPABASE_URL: HOSTED.SUPABASE_URL, SUPABASE_SECRET_KEYS: HOSTED.SUPABASE_SECRET_KEYS })).toBe('supabase');
+    expect(describeDataPort({ SUPABASE_URL: HOSTED.SUPABASE_URL, SUPABASE_SECRET_KEYS: HOSTED.SUPABASE_SECRET_KEYS }))
+      .toBe('supabase');
   });
 });
 
 describe('CORS_ORIGINS', () => {
   it('is a comma-separated list of exact origins, none by default', () => {
     expect(parseOrigins(undefined)).toEqual([]);
-    expect(parseOrigins(' https://a.example.com/, ,http://localhost:5173 ')).toEqual(['https://a.example.com', 'http://localhost:5173']);
+    expect(parseOrigins(' https://a.example.com/, ,http://localhost:5173 ')).toEqual([
+      'https://a.example.com',
+      'http://localhost:5173',
+    ]);
   });
 });

@@ -5,8 +5,7 @@ import { csvField } from '../../shared/imports/csv-out.ts';
 import { CsvScanner, type ScannedRecord } from '../../scripts/lib/import-cli/csv-scan.ts';
 import { JsonRowScanner, type ScannedRow } from '../../scripts/lib/import-cli/json-scan.ts';
 
-const TRICKY =
-  'Name,Email,Note\r\n' +
+const TRICKY = 'Name,Email,Note\r\n' +
   'Ann,a@x.de,"two\r\nlines, ""quoted"""\r\n' +
   '   \r\n' +
   'Bob,b@x.de,plain\n' +
@@ -74,7 +73,9 @@ describe('JsonRowScanner', () => {
         { row: rows[1], line: 5 },
         { row: rows[2], line: 13 },
       ]);
-      expect(scanAll(rows.map((r) => JSON.stringify(r)).join('\n') + '\n', 'ndjson', chunk).map((r) => r.line)).toEqual([1, 2, 3]);
+      expect(scanAll(rows.map((r) => JSON.stringify(r)).join('\n') + '\n', 'ndjson', chunk).map((r) => r.line)).toEqual(
+        [1, 2, 3],
+      );
     }
   });
 

@@ -22,10 +22,16 @@ describe('findUnstorableText in a long string', () => {
         path: 'csv',
         what: 'a NUL character (U+0000; is the file UTF-16? save it as UTF-8) on line 1',
       });
-      expect(await findUnstorableText({ csv: long(at, '\udc00') }), `low surrogate at ${at}`).toMatchObject({ what: 'an unpaired UTF-16 surrogate on line 1' });
-      expect(await findUnstorableText({ csv: long(at, '\ud800') }), `high surrogate at ${at}`).toMatchObject({ what: 'an unpaired UTF-16 surrogate on line 1' });
+      expect(await findUnstorableText({ csv: long(at, '\udc00') }), `low surrogate at ${at}`).toMatchObject({
+        what: 'an unpaired UTF-16 surrogate on line 1',
+      });
+      expect(await findUnstorableText({ csv: long(at, '\ud800') }), `high surrogate at ${at}`).toMatchObject({
+        what: 'an unpaired UTF-16 surrogate on line 1',
+      });
     }
-    expect(await findUnstorableText('a\nb\n' + 'x'.repeat(2 * W) + '\u0000')).toMatchObject({ what: expect.stringContaining('on line 3') });
+    expect(await findUnstorableText('a\nb\n' + 'x'.repeat(2 * W) + '\u0000')).toMatchObject({
+      what: expect.stringContaining('on line 3'),
+    });
   });
 
   it('accepts a surrogate pair across a window edge', async () => {

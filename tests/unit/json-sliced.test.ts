@@ -8,22 +8,47 @@ const sliced = (text: string, sliceChars = 7) => parseJson(text, { slicedAbove: 
 function randomValue(seed: { n: number }, depth: number): unknown {
   const r = () => (seed.n = (seed.n * 1103515245 + 12345) % 2147483648) / 2147483648;
   const kind = Math.floor(r() * (depth > 4 ? 6 : 8));
-  const str = () => ['', 'a', 'é', '\u2028', 'quote " back \\ slash', 'tab\tnew\nline', '\ud83d\ude00', '\u0001', 'k'.repeat(Math.floor(r() * 40))][Math.floor(r() * 9)];
+  const str = () =>
+    [
+      '',
+      'a',
+      'é',
+      '\u2028',
+      'quote " back \\ slash',
+      'tab\tnew\nline',
+      '\ud83d\ude00',
+      '\u0001',
+      'k'.repeat(Math.floor(r() * 40)),
+    ][Math.floor(r() * 9)];
   switch (kind) {
-    case 0: return null;
-    case 1: return r() < 0.5;
-    case 2: return [0, -0, 1.5, -12e-7, 1e300, 123456789012, -3][Math.floor(r() * 7)];
-    case 3: case 4: return str() + String(Math.floor(r() * 100));
-    case 5: return str();
-    case 6: return Array.from({ length: Math.floor(r() * 6) }, () => randomValue(seed, depth + 1));
-    default: return Object.fromEntries(Array.from({ length: Math.floor(r() * 6) }, (_, i) => [`${str()}${i}`, randomValue(seed, depth + 1)]));
+    case 0:
+      return null;
+    case 1:
+      return r() < 0.5;
+    case 2:
+      return [0, -0, 1.5, -12e-7, 1e300, 123456789012, -3][Math.floor(r() * 7)];
+    case 3:
+    case 4:
+      return str() + String(Math.floor(r() * 100));
+    case 5:
+      return str();
+    case 6:
+      return Array.from({ length: Math.floor(r() * 6) }, () => randomValue(seed, depth + 1));
+    default:
+      return Object.fromEntries(
+        Array.from({ length: Math.floor(r() * 6) }, (_, i) => [`${str()}${i}`, randomValue(seed, depth + 1)]),
+      );
   }
 }
 
 describe('parseJson in slices', () => {
   it('equals JSON.parse on varied documents, with any slice size', async () => {
     for (let n = 1; n <= 80; n++) {
-      const text = JSON.stringify({ v: randomValue({ n }, 0), w: [randomValue({ n: n + 7 }, 0)] }, null, n % 3 === 0 ? 2 : undefined);
+      const text = JSON.stringify(
+        { v: randomValue({ n }, 0), w: [randomValue({ n: n + 7 }, 0)] },
+        null,
+        n % 3 === 0 ? 2 : undefined,
+      );
       const got = await sliced(text, 1 + (n % 13) * 9);
       expect(got).toEqual(JSON.parse(text));
       expect(JSON.stringify(got)).toBe(JSON.stringify(JSON.parse(text)));
@@ -35,21 +60,42 @@ describe('parseJson in slices', () => {
     let seed = 7;
     const r = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (const length of [70_000, 140_000, 300_000]) {
-      const value = Array.from({ length }, () => (r() < 0.7 ? 'x' : alphabet[Math.floor(r() * alphabet.length)])).join('');
-      const text = JSON.stringify({ [value.slice(0, 70_000)]: value, plain: 'y'.repeat(length), tail: `${'z'.repeat(length)}\n` });
+      const value = Array.from({ length }, () => (r() < 0.7 ? 'x' : alphabet[Math.floor(r() * alphabet.length)])).join(
+        '',
+      );
+      const text = JSON.stringify({
+        [value.slice(0, 70_000)]: value,
+        plain: 'y'.repeat(length),
+        tail: `${'z'.repeat(length)}\n`,
+      });
       const got = await sliced(text, 4096);
       expect(got).toEqual(JSON.parse(text));
     }
   });
 
   it('reads scalars at the top level, escapes and whitespace as JSON.parse does', async () => {
-    for (const text of ['0', '-0.5e+3', ' true ', 'null', '"a\\u0041\\n\\/"', '[]', '{}', ' [ 1 , [ ] , { } ] ', '{"a":1,"b":2,"a":3}']) {
+    for (
+      const text of [
+        '0',
+        '-0.5e+3',
+        ' true ',
+        'null',
+        '"a\\u0041\\n\\/"',
+        '[]',
+        '{}',
+        ' [ 1 , [ ] , { } ] ',
+        '{"a":1,"b":2,"a":3}',
+      ]
+    ) {
       expect(await sliced(text)).toEqual(JSON.parse(text));
     }
   });
 
   it('keeps "__proto__" an own key, like JSON.parse', async () => {
-    const got = (await sliced('{"__proto__":{"polluted":1},"x":[{"__proto__":null}]}')) as { x: object[]; polluted?: unknown };
+    const got = (await sliced('{"__proto__":{"polluted":1},"x":[{"__proto__":null}]}')) as {
+      x: object[];
+      polluted?: unknown;
+    };
     expect(Object.getPrototypeOf(got)).toBe(Object.prototype);
     expect(Object.keys(got)).toEqual(['__proto__', 'x']);
     expect(got.polluted).toBeUndefined();
@@ -57,7 +103,43 @@ describe('parseJson in slices', () => {
   });
 
   it('refuses what JSON.parse refuses', async () => {
-    const bad = ['"\\u12"', '"\\u12', '"\\uZZZZ"', '"\\', '"a\\"', '', '   ', '{', '[1,]', '[,1]', '{"a":1,}', '{"a" 1}', '{a:1}', '[01]', '[1.]', '[.5]', '[+1]', '[tru]', '[nul]', '[truex]', '"a', '"\t"', '"\\x"', '[1] 2', '{"a":1}}', '[1 2]', "['a']", '[NaN]', '[Infinity]', '[-]', '[1e]', '{"a":}', '{,}', '[}', '{]'];
+    const bad = [
+      '"\\u12"',
+      '"\\u12',
+      '"\\uZZZZ"',
+      '"\\',
+      '"a\\"',
+      '',
+      '   ',
+      '{',
+      '[1,]',
+      '[,1]',
+      '{"a":1,}',
+      '{"a" 1}',
+      '{a:1}',
+      '[01]',
+      '[1.]',
+      '[.5]',
+      '[+1]',
+      '[tru]',
+      '[nul]',
+      '[truex]',
+      '"a',
+      '"\t"',
+      '"\\x"',
+      '[1] 2',
+      '{"a":1}}',
+      '[1 2]',
+      "['a']",
+      '[NaN]',
+      '[Infinity]',
+      '[-]',
+      '[1e]',
+      '{"a":}',
+      '{,}',
+      '[}',
+      '{]',
+    ];
     for (const text of bad) {
       expect(() => JSON.parse(text), text).toThrow(SyntaxError);
       await expect(sliced(text), text).rejects.toThrow(SyntaxError);

@@ -1,6 +1,6 @@
 /** @module Pins how the headers and cells of real exports become contact fields (issue 11: vCard headers, typed variants, composite and multi-value cells, tag lists, unmapped_columns, the 400 without an identity column) and that mapping stays linear in columns and keys (issue 15). */
 import { describe, expect, it } from 'vitest';
-import { MappingError, headerRecogniser, resolveMapping } from '../../shared/imports/mapping.ts';
+import { headerRecogniser, MappingError, resolveMapping } from '../../shared/imports/mapping.ts';
 import { recordToRow, tagList } from '../../shared/imports/record-row.ts';
 import { matchHeader } from '../../shared/imports/header-synonyms.ts';
 
@@ -42,10 +42,22 @@ describe('typed and vCard headers', () => {
     expect(matchHeader(header)?.field).toBe(field);
   });
 
-  it.each(['Name (Phonetic)', 'Phone 1 - Label', 'E-mail 1 - Label', 'Email Type', 'Address (Home)', 'Phone - Fax', 'n', 'Org'])(
+  it.each([
+    'Name (Phonetic)',
+    'Phone 1 - Label',
+    'E-mail 1 - Label',
+    'Email Type',
+    'Address (Home)',
+    'Phone - Fax',
+    'n',
+    'Org',
+  ])(
     'does not take %j',
     (header) => {
-      expect(matchHeader(header)?.field === 'email' || matchHeader(header)?.field === 'phone' || matchHeader(header)?.field?.includes(';')).toBeFalsy();
+      expect(
+        matchHeader(header)?.field === 'email' || matchHeader(header)?.field === 'phone' ||
+          matchHeader(header)?.field?.includes(';'),
+      ).toBeFalsy();
     },
   );
 
@@ -61,19 +73,25 @@ describe('typed and vCard headers', () => {
 describe('cells of real exports', () => {
   it('splits vCard N and ORG, unescaping \\; and joining several values of one component', () => {
     const m = auto(['FN', 'N', 'ORG', 'EMAIL;TYPE=WORK']);
-    expect(recordToRow(['Dr. Anna Maria Müller', 'Müller;Anna,Maria;;Dr.;', 'Acme\\; Söhne;Vertrieb', 'a@x.de'], m)).toStrictEqual({
-      full_name: 'Dr. Anna Maria Müller',
-      last_name: 'Müller',
-      first_name: 'Anna Maria',
-      company: 'Acme; Söhne',
-      custom_fields: { department: 'Vertrieb' },
-      email: 'a@x.de',
-    });
+    expect(recordToRow(['Dr. Anna Maria Müller', 'Müller;Anna,Maria;;Dr.;', 'Acme\\; Söhne;Vertrieb', 'a@x.de'], m))
+      .toStrictEqual({
+        full_name: 'Dr. Anna Maria Müller',
+        last_name: 'Müller',
+        first_name: 'Anna Maria',
+        company: 'Acme; Söhne',
+        custom_fields: { department: 'Vertrieb' },
+        email: 'a@x.de',
+      });
   });
 
   it('takes the first valid value of a " ::: " list and keeps the others, and every other column\'s value', () => {
     const m = auto(['Name', 'E-mail 1 - Value', 'E-mail 2 - Value', 'Phone 1 - Value']);
-    expect(recordToRow(['Jo', 'not-an-email ::: jo@x.com ::: JO@X.COM', 'jo@home.org', '+49 30 901820 ::: +1 415 555 2671'], m)).toStrictEqual({
+    expect(
+      recordToRow(
+        ['Jo', 'not-an-email ::: jo@x.com ::: JO@X.COM', 'jo@home.org', '+49 30 901820 ::: +1 415 555 2671'],
+        m,
+      ),
+    ).toStrictEqual({
       full_name: 'Jo',
       email: 'jo@x.com',
       phone: '+49 30 901820',
@@ -83,7 +101,10 @@ describe('cells of real exports', () => {
 
   it('uses the first value when none is valid, so the row error names it', () => {
     const m = auto(['Email']);
-    expect(recordToRow(['nope ::: nada'], m)).toStrictEqual({ email: 'nope', custom_fields: { other_emails: ['nada'] } });
+    expect(recordToRow(['nope ::: nada'], m)).toStrictEqual({
+      email: 'nope',
+      custom_fields: { other_emails: ['nada'] },
+    });
   });
 
   it.each<[string, string[]]>([
@@ -128,7 +149,9 @@ describe('headerRecogniser', () => {
   it('without a mapping, recognises a record naming an email or name column', () => {
     const isHeader = headerRecogniser(undefined);
     expect(isHeader(['Notes:'])).toBe(false);
-    expect(isHeader(['When exporting your connection data, you may notice that some of the email addresses are missing.'])).toBe(false);
+    expect(
+      isHeader(['When exporting your connection data, you may notice that some of the email addresses are missing.']),
+    ).toBe(false);
     expect(isHeader(['First Name', 'Last Name', 'URL'])).toBe(true);
     expect(isHeader(['Phone', 'Company'])).toBe(false);
     // Weak words are common cell values ("Contact" as a source, "Name" as a label): not enough.
@@ -178,7 +201,10 @@ describe('linear in columns and mapping keys (issue 15)', () => {
     });
     expect(ms).toBeLessThan(BOUND_MS);
     expect(err.details).toHaveLength(21);
-    expect(err.details[0]).toStrictEqual({ path: 'mapping.column 1?', message: 'mapping key "column 1?" is not a column of the header' });
+    expect(err.details[0]).toStrictEqual({
+      path: 'mapping.column 1?',
+      message: 'mapping key "column 1?" is not a column of the header',
+    });
     expect(err.details[20].message).toBe('and 29980 more problems of the same kind');
   });
 

@@ -1,12 +1,12 @@
 /** @module Pins how CSV columns become contact fields (spec/contract.md "CSV": mapping, has_header, header synonyms, mapping_used) and the exact messages a client sees for a bad mapping. */
-import { describe, it, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONTACT_FIELDS } from '../../shared/contacts/model.ts';
 import {
+  type ColumnMapping,
   HEADER_SYNONYMS,
   MappingError,
   normaliseHeader,
   resolveMapping,
-  type ColumnMapping,
 } from '../../shared/imports/mapping.ts';
 import { columnCountProblem, recordToRow } from '../../shared/imports/record-row.ts';
 
@@ -128,7 +128,18 @@ describe('HEADER_SYNONYMS', () => {
     expect(Object.hasOwn(HEADER_SYNONYMS, 'customfields')).toBe(false);
   });
 
-  it.each(['Notes', 'Department', 'E-mail Type', 'E-mail Display Name', 'Phone 1 - Type', 'Middle Name', 'Website 1 - Value', 'E-mail 1 - Label', 'Phone 1 - Label', 'Business Fax'])(
+  it.each([
+    'Notes',
+    'Department',
+    'E-mail Type',
+    'E-mail Display Name',
+    'Phone 1 - Type',
+    'Middle Name',
+    'Website 1 - Value',
+    'E-mail 1 - Label',
+    'Phone 1 - Label',
+    'Business Fax',
+  ])(
     'does not claim %j',
     (header) => {
       expect(Object.hasOwn(HEADER_SYNONYMS, normaliseHeader(header))).toBe(false);
@@ -144,7 +155,9 @@ describe('resolveMapping without a mapping (header matching)', () => {
       [2, 'first_name'],
       [3, 'last_name'],
     ]);
-    expect(m.used).toStrictEqual(Object.entries({ 'E-MAIL': 'email', 'first name': 'first_name', Last_Name: 'last_name' }));
+    expect(m.used).toStrictEqual(
+      Object.entries({ 'E-MAIL': 'email', 'first name': 'first_name', Last_Name: 'last_name' }),
+    );
     expect(m.used.map(([name]) => name)).toStrictEqual(['E-MAIL', 'first name', 'Last_Name']);
     expect(m.width).toBe(5);
   });
@@ -225,7 +238,9 @@ describe('resolveMapping without a mapping (header matching)', () => {
   it('lists at most 20 headers of a wide header', () => {
     const wide = Array.from({ length: 25 }, (_, i) => `c${i + 1}`);
     const err = mappingError(() => resolveMapping(wide, 25, undefined));
-    expect(err.details[1].message).toBe(`the header has 25 columns: ${wide.slice(0, 20).map((h) => `"${h}"`).join(', ')} and 5 more`);
+    expect(err.details[1].message).toBe(
+      `the header has 25 columns: ${wide.slice(0, 20).map((h) => `"${h}"`).join(', ')} and 5 more`,
+    );
   });
 
   it('refuses an empty header', () => {
@@ -233,7 +248,9 @@ describe('resolveMapping without a mapping (header matching)', () => {
   });
 
   it('treats a null mapping as no mapping', () => {
-    expect(resolveMapping(['Email'], 1, null as unknown as undefined).used).toStrictEqual(Object.entries({ Email: 'email' }));
+    expect(resolveMapping(['Email'], 1, null as unknown as undefined).used).toStrictEqual(
+      Object.entries({ Email: 'email' }),
+    );
   });
 });
 
@@ -286,7 +303,10 @@ describe('resolveMapping with a mapping and a header', () => {
   it('names a key that is not a column of the header', () => {
     const err = mappingError(() => resolveMapping(header, 5, { Emial: 'email' }));
     expect(err.message).toBe('mapping key "Emial" is not a column of the header');
-    expect(err.details).toStrictEqual([{ path: 'mapping.Emial', message: 'mapping key "Emial" is not a column of the header' }]);
+    expect(err.details).toStrictEqual([{
+      path: 'mapping.Emial',
+      message: 'mapping key "Emial" is not a column of the header',
+    }]);
   });
 
   it('names a value that is not a contact field', () => {
@@ -300,10 +320,18 @@ describe('resolveMapping with a mapping and a header', () => {
     [42, 'mapping value 42 (for "Tel.") must be a contact field name (a string)'],
     [null, 'mapping value null (for "Tel.") must be a contact field name (a string)'],
     [['phone'], 'mapping value ["phone"] (for "Tel.") must be a contact field name (a string)'],
-    ['custom_fields', 'mapping value "custom_fields" (for "Tel.") is not a contact field; use "custom_fields.<name>" for a custom field'],
+    [
+      'custom_fields',
+      'mapping value "custom_fields" (for "Tel.") is not a contact field; use "custom_fields.<name>" for a custom field',
+    ],
     ['custom_fields.', 'mapping value "custom_fields." (for "Tel.") needs a name after "custom_fields."'],
     ['custom_fields.   ', 'mapping value "custom_fields.   " (for "Tel.") needs a name after "custom_fields."'],
-    [`custom_fields.${'x'.repeat(101)}`, `mapping value "custom_fields.${'x'.repeat(101)}" (for "Tel.") has a custom field name longer than 100 characters`],
+    [
+      `custom_fields.${'x'.repeat(101)}`,
+      `mapping value "custom_fields.${
+        'x'.repeat(101)
+      }" (for "Tel.") has a custom field name longer than 100 characters`,
+    ],
     ['', 'mapping value "" (for "Tel.") is not a contact field'],
     ['email_normalized', 'mapping value "email_normalized" (for "Tel.") is not a contact field'],
   ])('refuses the value %j', (value, message) => {
@@ -319,7 +347,9 @@ describe('resolveMapping with a mapping and a header', () => {
   });
 
   it('reports every problem at once', () => {
-    const err = mappingError(() => resolveMapping(header, 5, { Emial: 'email', 'Full Name': 'fullname', Nope: 'nope' }));
+    const err = mappingError(() =>
+      resolveMapping(header, 5, { Emial: 'email', 'Full Name': 'fullname', Nope: 'nope' })
+    );
     expect(err.details).toStrictEqual([
       { path: 'mapping.Emial', message: 'mapping key "Emial" is not a column of the header' },
       { path: 'mapping.Full Name', message: 'mapping value "fullname" (for "Full Name") is not a contact field' },
@@ -332,19 +362,28 @@ describe('resolveMapping with a mapping and a header', () => {
   it('refuses two keys that name the same column with different fields, but allows them to agree', () => {
     const err = mappingError(() => resolveMapping(['Email'], 1, { Email: 'email', email: 'custom_fields.mail' }));
     expect(err.details).toStrictEqual([
-      { path: 'mapping.email', message: 'mapping keys "Email" and "email" both name column 1 but map it to different fields' },
+      {
+        path: 'mapping.email',
+        message: 'mapping keys "Email" and "email" both name column 1 but map it to different fields',
+      },
     ]);
-    expect(resolveMapping(['Email'], 1, { Email: 'email', email: 'email' }).used).toStrictEqual(Object.entries({ Email: 'email' }));
+    expect(resolveMapping(['Email'], 1, { Email: 'email', email: 'email' }).used).toStrictEqual(
+      Object.entries({ Email: 'email' }),
+    );
   });
 
   it('refuses an empty mapping and a mapping that is not an object', () => {
     expect(mappingError(() => resolveMapping(header, 5, {})).details).toStrictEqual([
-      { path: 'mapping', message: 'mapping is empty; map at least one column, or omit mapping to match headers by name' },
+      {
+        path: 'mapping',
+        message: 'mapping is empty; map at least one column, or omit mapping to match headers by name',
+      },
     ]);
     for (const bad of [[], 'email', 3, true]) {
-      expect(mappingError(() => resolveMapping(header, 5, bad as unknown as Record<string, unknown>)).details).toStrictEqual([
-        { path: 'mapping', message: 'mapping must be an object of column name → contact field' },
-      ]);
+      expect(mappingError(() => resolveMapping(header, 5, bad as unknown as Record<string, unknown>)).details)
+        .toStrictEqual([
+          { path: 'mapping', message: 'mapping must be an object of column name → contact field' },
+        ]);
     }
   });
 });
@@ -370,7 +409,10 @@ describe('resolveMapping without a header', () => {
   it.each(['0', '5', '01', '1.0', 'Email', '-1', ''])('refuses the key %j', (key) => {
     const err = mappingError(() => resolveMapping(null, 4, { [key]: 'email' }));
     expect(err.details).toStrictEqual([
-      { path: `mapping.${key}`, message: `mapping key ${JSON.stringify(key)} is not a column number between 1 and 4 (has_header is false)` },
+      {
+        path: `mapping.${key}`,
+        message: `mapping key ${JSON.stringify(key)} is not a column number between 1 and 4 (has_header is false)`,
+      },
     ]);
   });
 });

@@ -21,9 +21,25 @@ const contact = {
   updated_at: '2026-06-01T12:00:00.000Z',
 };
 
-function response(over: Partial<ObservedResponse> & { body?: unknown; extraHeaders?: Record<string, string> } = {}): ObservedResponse {
-  const headers = new Headers({ 'content-type': 'application/json', 'x-request-id': 'req_1', 'x-ratelimit-limit': '60', 'x-ratelimit-remaining': '59', 'x-ratelimit-reset': '1764646800', ...over.extraHeaders });
-  return { method: 'GET', url: `/v1/contacts/${contact.id}`, status: 200, headers, text: JSON.stringify(over.body ?? { data: contact }), ...over };
+function response(
+  over: Partial<ObservedResponse> & { body?: unknown; extraHeaders?: Record<string, string> } = {},
+): ObservedResponse {
+  const headers = new Headers({
+    'content-type': 'application/json',
+    'x-request-id': 'req_1',
+    'x-ratelimit-limit': '60',
+    'x-ratelimit-remaining': '59',
+    'x-ratelimit-reset': '1764646800',
+    ...over.extraHeaders,
+  });
+  return {
+    method: 'GET',
+    url: `/v1/contacts/${contact.id}`,
+    status: 200,
+    headers,
+    text: JSON.stringify(over.body ?? { data: contact }),
+    ...over,
+  };
 }
 
 const failure = (r: ObservedResponse) => assertConformsToDocument(r).then(() => 'conforms', (e: Error) => e.message);
@@ -31,15 +47,21 @@ const failure = (r: ObservedResponse) => assertConformsToDocument(r).then(() => 
 describe('the OpenAPI response checker', () => {
   it('accepts a documented response, under every base path', async () => {
     expect(await failure(response())).toBe('conforms');
-    expect(await failure(response({ url: `/functions/v1/api-gateway/v1/contacts/${contact.id}?x=1` }))).toBe('conforms');
+    expect(await failure(response({ url: `/functions/v1/api-gateway/v1/contacts/${contact.id}?x=1` }))).toBe(
+      'conforms',
+    );
   });
 
   it('refuses an undocumented status', async () => {
-    expect(await failure(response({ status: 418 }))).toMatch(/status 418 is not documented for GET \/v1\/contacts\/\{id\}/);
+    expect(await failure(response({ status: 418 }))).toMatch(
+      /status 418 is not documented for GET \/v1\/contacts\/\{id\}/,
+    );
   });
 
   it('refuses a body field the schema does not have, and a missing one', async () => {
-    expect(await failure(response({ body: { data: { ...contact, nickname: 'JD' } } }))).toMatch(/must NOT have additional properties/);
+    expect(await failure(response({ body: { data: { ...contact, nickname: 'JD' } } }))).toMatch(
+      /must NOT have additional properties/,
+    );
     const { email: _, ...withoutEmail } = contact;
     expect(await failure(response({ body: { data: withoutEmail } }))).toMatch(/must have required property 'email'/);
   });
@@ -48,7 +70,9 @@ describe('the OpenAPI response checker', () => {
     const r = response();
     r.headers.delete('x-request-id');
     expect(await failure(r)).toMatch(/required header x-request-id is missing/);
-    expect(await failure(response({ extraHeaders: { 'x-ratelimit-remaining': 'many' } }))).toMatch(/header x-ratelimit-remaining/);
+    expect(await failure(response({ extraHeaders: { 'x-ratelimit-remaining': 'many' } }))).toMatch(
+      /header x-ratelimit-remaining/,
+    );
     expect(await failure(response({ extraHeaders: { 'x-debug': '1' } }))).toMatch(/header x-debug is not documented/);
   });
 

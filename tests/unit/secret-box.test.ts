@@ -31,7 +31,10 @@ describe('webhook secret box', () => {
   it('rotates: the new key seals, previous keys still open', async () => {
     const old = await createSecretBox(key(1));
     const sealedOld = await old.seal('whsec_old', 'ws');
-    const rotated = await secretBoxFromEnv({ WEBHOOK_SECRET_KEY: b64(2), WEBHOOK_SECRET_KEYS_PREVIOUS: ` ${b64(1)} , ${b64(3)}` });
+    const rotated = await secretBoxFromEnv({
+      WEBHOOK_SECRET_KEY: b64(2),
+      WEBHOOK_SECRET_KEYS_PREVIOUS: ` ${b64(1)} , ${b64(3)}`,
+    });
     expect(rotated!.keyId).not.toBe(old.keyId);
     expect(await rotated!.open(sealedOld, 'ws')).toBe('whsec_old');
     expect((await rotated!.seal('whsec_new', 'ws')).startsWith(`enc:v1:${rotated!.keyId}:`)).toBe(true);
@@ -39,7 +42,10 @@ describe('webhook secret box', () => {
 
   it('reads the key from the environment: none is null, a wrong length names the setting', async () => {
     expect(await secretBoxFromEnv({})).toBeNull();
-    await expect(secretBoxFromEnv({ WEBHOOK_SECRET_KEY: bytesToBase64(new Uint8Array(16)) })).rejects.toThrow(/WEBHOOK_SECRET_KEY must be 32 bytes/);
-    await expect(secretBoxFromEnv({ WEBHOOK_SECRET_KEY: b64(1), WEBHOOK_SECRET_KEYS_PREVIOUS: 'nope!' })).rejects.toThrow(/PREVIOUS\[0\]/);
+    await expect(secretBoxFromEnv({ WEBHOOK_SECRET_KEY: bytesToBase64(new Uint8Array(16)) })).rejects.toThrow(
+      /WEBHOOK_SECRET_KEY must be 32 bytes/,
+    );
+    await expect(secretBoxFromEnv({ WEBHOOK_SECRET_KEY: b64(1), WEBHOOK_SECRET_KEYS_PREVIOUS: 'nope!' })).rejects
+      .toThrow(/PREVIOUS\[0\]/);
   });
 });

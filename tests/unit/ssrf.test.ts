@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { addressCategory, checkWebhookUrl, isPublicAddress, parseIPv6, type ResolveHost } from '../../shared/webhooks/ssrf.ts';
+import {
+  addressCategory,
+  checkWebhookUrl,
+  isPublicAddress,
+  parseIPv6,
+  type ResolveHost,
+} from '../../shared/webhooks/ssrf.ts';
 
 /** A resolver over a fixed table; names not in it fail like NXDOMAIN. */
 function resolver(table: Record<string, string[]>): ResolveHost & { calls: string[] } {
   const calls: string[] = [];
   const fn = (host: string): Promise<string[]> => {
     calls.push(host);
-    if (!(host in table)) return Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' }));
+    if (!(host in table)) {
+      return Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' }));
+    }
     return Promise.resolve(table[host]);
   };
   return Object.assign(fn, { calls });
@@ -101,7 +109,21 @@ describe('isPublicAddress', () => {
     expect(isPublicAddress(ip)).toBe(true);
   });
 
-  it.each(['example.com', '', '1.2.3', '1.2.3.4.5', '01.2.3.4', '0x7f.0.0.1', '256.1.1.1', '1::2::3', '1:2:3:4:5:6:7:8:9', ':1', 'fe80::1%eth0', '::ffff:1.2.3.256', 'gggg::1'])(
+  it.each([
+    'example.com',
+    '',
+    '1.2.3',
+    '1.2.3.4.5',
+    '01.2.3.4',
+    '0x7f.0.0.1',
+    '256.1.1.1',
+    '1::2::3',
+    '1:2:3:4:5:6:7:8:9',
+    ':1',
+    'fe80::1%eth0',
+    '::ffff:1.2.3.256',
+    'gggg::1',
+  ])(
     '%j is not an address and so not public',
     (s) => {
       expect(isPublicAddress(s)).toBe(false);
@@ -171,7 +193,10 @@ describe('checkWebhookUrl', () => {
     ['https://localhost/hook', 'loopback name'],
     ['https://api.localhost./hook', 'loopback name'],
   ])('refuses %s (%s)', async (url, why) => {
-    const res = await checkWebhookUrl(url, { resolveHost: resolver({ 'example.com': ['93.184.216.34'] }), allowLoopback: false });
+    const res = await checkWebhookUrl(url, {
+      resolveHost: resolver({ 'example.com': ['93.184.216.34'] }),
+      allowLoopback: false,
+    });
     expect(res.ok).toBe(false);
     expect(!res.ok && res.reason).toContain(why);
   });
@@ -210,15 +235,33 @@ describe('checkWebhookUrl', () => {
     });
 
     it('refuses a host that does not resolve, or resolves to nothing', async () => {
-      expect(await checkWebhookUrl('https://nxdomain.example/', opts)).toEqual({ ok: false, reason: 'the host nxdomain.example could not be resolved (ENOTFOUND)' });
-      expect(await checkWebhookUrl('https://empty.example/', opts)).toEqual({ ok: false, reason: 'the host empty.example has no addresses' });
+      expect(await checkWebhookUrl('https://nxdomain.example/', opts)).toEqual({
+        ok: false,
+        reason: 'the host nxdomain.example could not be resolved (ENOTFOUND)',
+      });
+      expect(await checkWebhookUrl('https://empty.example/', opts)).toEqual({
+        ok: false,
+        reason: 'the host empty.example has no addresses',
+      });
     });
   });
 
   describe('allowLoopback (WEBHOOK_ALLOW_LOOPBACK=1)', () => {
-    const dns = resolver({ 'loop.example': ['127.0.0.1', '::1'], 'public.example': ['93.184.216.34'], 'mixed.example': ['127.0.0.1', '10.0.0.1'] });
+    const dns = resolver({
+      'loop.example': ['127.0.0.1', '::1'],
+      'public.example': ['93.184.216.34'],
+      'mixed.example': ['127.0.0.1', '10.0.0.1'],
+    });
 
-    it.each(['http://127.0.0.1:8080/hook', 'http://127.9.9.9/hook', 'http://[::1]:8080/hook', 'http://localhost:3000/hook', 'https://localhost/hook', 'https://127.0.0.1/hook', 'http://loop.example/hook'])(
+    it.each([
+      'http://127.0.0.1:8080/hook',
+      'http://127.9.9.9/hook',
+      'http://[::1]:8080/hook',
+      'http://localhost:3000/hook',
+      'https://localhost/hook',
+      'https://127.0.0.1/hook',
+      'http://loop.example/hook',
+    ])(
       'allows %s',
       async (url) => {
         expect(await checkWebhookUrl(url, { resolveHost: dns, allowLoopback: true })).toEqual({ ok: true });
@@ -239,11 +282,21 @@ describe('checkWebhookUrl', () => {
     });
 
     it('keeps https to public hosts working', async () => {
-      expect(await checkWebhookUrl('https://public.example/hook', { resolveHost: dns, allowLoopback: true })).toEqual({ ok: true });
+      expect(await checkWebhookUrl('https://public.example/hook', { resolveHost: dns, allowLoopback: true })).toEqual({
+        ok: true,
+      });
     });
 
     it('is off by default: loopback is refused, http too', async () => {
-      for (const url of ['http://127.0.0.1:8080/hook', 'https://127.0.0.1/hook', 'https://[::1]/hook', 'https://loop.example/hook', 'http://localhost:3000/hook']) {
+      for (
+        const url of [
+          'http://127.0.0.1:8080/hook',
+          'https://127.0.0.1/hook',
+          'https://[::1]/hook',
+          'https://loop.example/hook',
+          'http://localhost:3000/hook',
+        ]
+      ) {
         expect((await checkWebhookUrl(url, { resolveHost: dns, allowLoopback: false })).ok).toBe(false);
       }
     });

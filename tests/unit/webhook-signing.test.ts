@@ -20,7 +20,8 @@ const VECTOR = {
   signature: 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
 };
 
-const BODY = '{"id":"evt_01JAAAAAAAAAAAAAAAAAAAAAAA","event":"import.completed","created_at":"2026-06-01T12:00:00.000Z","workspace_id":"w","data":{"job_id":"imp_1","status":"completed","note":"Grüße"}}';
+const BODY =
+  '{"id":"evt_01JAAAAAAAAAAAAAAAAAAAAAAA","event":"import.completed","created_at":"2026-06-01T12:00:00.000Z","workspace_id":"w","data":{"job_id":"imp_1","status":"completed","note":"Grüße"}}';
 
 describe('webhook secrets', () => {
   it('are whsec_ + base64 of 32 random bytes', () => {
@@ -32,15 +33,19 @@ describe('webhook secrets', () => {
     expect(Buffer.from(decodeWebhookSecret(a)).equals(Buffer.from(a.slice(6), 'base64'))).toBe(true);
   });
 
-  it.each(['', 'whsec_', 'sk_abc', 'whsec_not base64!', 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw4uWXPg3bQn0='])('refuses %j', (s) => {
-    expect(() => decodeWebhookSecret(s)).toThrow();
-  });
+  it.each(['', 'whsec_', 'sk_abc', 'whsec_not base64!', 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw4uWXPg3bQn0='])(
+    'refuses %j',
+    (s) => {
+      expect(() => decodeWebhookSecret(s)).toThrow();
+    },
+  );
 });
 
 describe('X-LeadLex-Signature', () => {
   it('is sha256= + the hex HMAC-SHA256 of the raw body, keyed with the decoded secret', async () => {
     const secret = generateWebhookSecret();
-    const expected = createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64')).update(BODY, 'utf8').digest('hex');
+    const expected = createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64')).update(BODY, 'utf8')
+      .digest('hex');
     expect(await leadlexSignature(secret, BODY)).toBe(`sha256=${expected}`);
   });
 
@@ -73,7 +78,9 @@ describe('Standard Webhooks signature', () => {
   it('matches the standardwebhooks package', async () => {
     const secret = generateWebhookSecret();
     const at = new Date('2026-06-01T12:00:00.789Z');
-    expect(await standardSignature(secret, 'evt_1', Math.floor(at.getTime() / 1000), BODY)).toBe(new Webhook(secret).sign('evt_1', at, BODY));
+    expect(await standardSignature(secret, 'evt_1', Math.floor(at.getTime() / 1000), BODY)).toBe(
+      new Webhook(secret).sign('evt_1', at, BODY),
+    );
   });
 
   it('verifies with tolerance and several signatures (key rotation), and refuses otherwise', async () => {
@@ -87,7 +94,9 @@ describe('Standard Webhooks signature', () => {
     expect(await verifyStandardSignature(secret, BODY + 'x', h, { now })).toBe(false);
     expect(await verifyStandardSignature(secret, BODY, { ...h, timestamp: String(ts + 1) }, { now })).toBe(false);
     expect(await verifyStandardSignature(secret, BODY, h, { now: new Date(ts * 1000 + 301_000) })).toBe(false);
-    expect(await verifyStandardSignature(secret, BODY, { ...h, signature: sig.replace('v1,', 'v2,') }, { now })).toBe(false);
+    expect(await verifyStandardSignature(secret, BODY, { ...h, signature: sig.replace('v1,', 'v2,') }, { now })).toBe(
+      false,
+    );
   });
 });
 

@@ -41,6 +41,10 @@ describe('the local worker loop', () => {
     });
     await until(() => ticks >= 2);
     await loop.stop();
-    expect(JSON.parse(lines[0])).toMatchObject({ level: 'error', msg: 'worker tick failed', error_message: 'database away' });
+    expect(JSON.parse(lines[0])).toMatchObject({
+      level: 'error',
+      msg: 'worker tick failed',
+      error_message: 'database away',
+    });
   });
 });

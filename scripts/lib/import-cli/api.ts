@@ -62,7 +62,12 @@ async function retryAfter(res: Response): Promise<number | null> {
   return Number.isFinite(s) && s > 0 ? Math.min(s, MAX_WAIT_S) : 1;
 }
 
-export function createApiClient(baseUrl: string, key: string, signal: AbortSignal, onWait?: (why: string, seconds: number) => void): ApiClient {
+export function createApiClient(
+  baseUrl: string,
+  key: string,
+  signal: AbortSignal,
+  onWait?: (why: string, seconds: number) => void,
+): ApiClient {
   const client: ApiClient = {
     baseUrl,
     rateLimit: null,
@@ -70,13 +75,15 @@ export function createApiClient(baseUrl: string, key: string, signal: AbortSigna
       const headers: Record<string, string> = { authorization: `Bearer ${key}`, 'user-agent': 'leadlex-import/1' };
       if (init.body !== undefined) headers['content-type'] = 'application/json';
       if (init.idempotencyKey) headers['idempotency-key'] = init.idempotencyKey;
-      for (let attempt = 1; ; attempt++) {
+      for (let attempt = 1;; attempt++) {
         let res: Response;
         try {
           res = await fetch(baseUrl + path, { method, headers, body: init.body, signal });
         } catch (e) {
           if (signal.aborted) throw new Interrupted();
-          if (attempt >= 6) throw new ApiRefused(`cannot reach ${baseUrl}: ${(e as Error).cause ?? (e as Error).message}`);
+          if (attempt >= 6) {
+            throw new ApiRefused(`cannot reach ${baseUrl}: ${(e as Error).cause ?? (e as Error).message}`);
+          }
           const wait = Math.min(2 ** attempt, 30);
           onWait?.(`connection failed (${(e as Error).message})`, wait);
           await sleep(wait * 1000, signal);

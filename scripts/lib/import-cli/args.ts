@@ -42,7 +42,14 @@ Options:
 Exit codes: 0 all rows imported or skipped as duplicates, 1 some rows had errors (see
 <file>.errors.csv), 2 usage error, 3 the API refused or could not be reached, 130 interrupted.`;
 
-const DELIMITERS: Record<string, CliOptions['delimiter']> = { ',': ',', ';': ';', '|': '|', '\t': '\t', tab: '\t', '\\t': '\t' };
+const DELIMITERS: Record<string, CliOptions['delimiter']> = {
+  ',': ',',
+  ';': ';',
+  '|': '|',
+  '\t': '\t',
+  tab: '\t',
+  '\\t': '\t',
+};
 
 function parseMapping(value: string): Record<string, string> {
   let text = value;
@@ -59,7 +66,10 @@ function parseMapping(value: string): Record<string, string> {
   } catch {
     throw new UsageError('--mapping is not valid JSON');
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
+  if (
+    !parsed || typeof parsed !== 'object' || Array.isArray(parsed) ||
+    Object.values(parsed).some((v) => typeof v !== 'string')
+  ) {
     throw new UsageError('--mapping must be a JSON object of column → field name strings');
   }
   return parsed as Record<string, string>;

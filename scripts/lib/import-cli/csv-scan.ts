@@ -29,7 +29,8 @@ const CR = 0x0d;
  * blank: the row numbers of later parts are then checked against the server's count.
  */
 function isBlankByte(b: number): boolean {
-  return b === 0x20 || b === 0x09 || b === 0x0b || b === 0x0c || b === 0xc2 || b === 0xa0 || b === 0xef || b === 0xbb || b === 0xbf;
+  return b === 0x20 || b === 0x09 || b === 0x0b || b === 0x0c || b === 0xc2 || b === 0xa0 || b === 0xef || b === 0xbb ||
+    b === 0xbf;
 }
 
 export class CsvScanner {
@@ -102,7 +103,14 @@ export class CsvScanner {
 
   private emit(end: number): void {
     // A CR LF ends one line: the line counter already moved on at the CR.
-    this.onRecord({ start: this.rec.start, end, line: this.rec.line, nextLine: this.line, cost: this.rec.cost, blank: this.blank });
+    this.onRecord({
+      start: this.rec.start,
+      end,
+      line: this.rec.line,
+      nextLine: this.line,
+      cost: this.rec.cost,
+      blank: this.blank,
+    });
     this.rec = { start: end, line: this.line, cost: 0 };
     this.quote = 0;
     this.fieldStart = true;

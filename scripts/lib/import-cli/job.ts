@@ -1,6 +1,6 @@
 /** @module Sending one part and following its job to the end through GET /v1/import/jobs/{id}, paced by the key's rate limit. */
 import { parse } from 'csv-parse/sync';
-import { sleep, type ApiClient } from './api.ts';
+import { type ApiClient, sleep } from './api.ts';
 
 export interface RowError {
   row_number: number;
@@ -37,7 +37,13 @@ export async function sendPart(api: ApiClient, body: string, idempotencyKey: str
   const data = (await res.json()).data;
   const replayed = res.headers.get('idempotent-replayed') === 'true';
   if (data.status === 'completed') {
-    return { job_id: data.job_id, status: 'completed', replayed, total_rows: data.total_rows, sync: { ...data, error_count: data.errors.length } };
+    return {
+      job_id: data.job_id,
+      status: 'completed',
+      replayed,
+      total_rows: data.total_rows,
+      sync: { ...data, error_count: data.errors.length },
+    };
   }
   return { job_id: data.job_id, status: 'queued', replayed, total_rows: data.total_rows };
 }
@@ -67,5 +73,10 @@ export async function followJob(
 export async function jobErrors(api: ApiClient, jobId: string): Promise<RowError[]> {
   const text = await (await api.call('GET', `/v1/import/jobs/${jobId}/errors.csv`)).text();
   const rows = parse(text, { from_line: 2 }) as string[][];
-  return rows.map(([row, line, code, message]) => ({ row_number: Number(row), line: line === '' ? null : Number(line), code, message }));
+  return rows.map(([row, line, code, message]) => ({
+    row_number: Number(row),
+    line: line === '' ? null : Number(line),
+    code,
+    message,
+  }));
 }

@@ -49,8 +49,12 @@ export class JsonRowScanner {
   }
 
   finish(): void {
-    if (this.inString || this.depth > (this.format === 'array' ? 1 : 0)) throw new JsonScanError('the file ends inside a row', this.rowLine || this.line);
-    if (this.format === 'array' && !this.sawArrayEnd) throw new JsonScanError('the array is not closed with ]', this.line);
+    if (this.inString || this.depth > (this.format === 'array' ? 1 : 0)) {
+      throw new JsonScanError('the file ends inside a row', this.rowLine || this.line);
+    }
+    if (this.format === 'array' && !this.sawArrayEnd) {
+      throw new JsonScanError('the array is not closed with ]', this.line);
+    }
   }
 
   private stringByte(b: number): void {

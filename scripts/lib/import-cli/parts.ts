@@ -26,7 +26,10 @@ export async function readRange(file: string, start: number, end: number): Promi
 /** The JSON texts of a JSON part's rows with the line each starts on, in order. */
 export function jsonRows(bytes: Buffer, firstLine: number): { text: string; line: number }[] {
   const out: { text: string; line: number }[] = [];
-  const scanner = new JsonRowScanner('ndjson', (r) => out.push({ text: bytes.subarray(r.start, r.end).toString('utf8'), line: r.line + firstLine - 1 }));
+  const scanner = new JsonRowScanner(
+    'ndjson',
+    (r) => out.push({ text: bytes.subarray(r.start, r.end).toString('utf8'), line: r.line + firstLine - 1 }),
+  );
   scanner.feed(bytes);
   scanner.finish();
   return out;
@@ -43,7 +46,14 @@ export interface PartRequest {
 
 export function idempotencyKey(plan: Plan, part: Part): string {
   const digest = createHash('sha256')
-    .update(JSON.stringify({ v: KEY_VERSION, file: plan.sha256, fields: plan.fields, part: [part.index, part.start, part.end] }))
+    .update(
+      JSON.stringify({
+        v: KEY_VERSION,
+        file: plan.sha256,
+        fields: plan.fields,
+        part: [part.index, part.start, part.end],
+      }),
+    )
     .digest('hex');
   return `leadlex-import-${digest.slice(0, 40)}`;
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { detectDelimiter } from '../../../shared/imports/csv.ts';
-import { UsageError, type CliOptions } from './args.ts';
+import { type CliOptions, UsageError } from './args.ts';
 import { CsvScanner, type ScannedRecord } from './csv-scan.ts';
 import { JsonRowScanner, JsonScanError } from './json-scan.ts';
 
@@ -62,7 +62,11 @@ class PartBuilder {
   constructor(private readonly budget: number) {}
 
   add(start: number, end: number, line: number, cost: number, isRow: boolean): void {
-    if (cost > this.budget) throw new UsageError(`the record at line ${line} is too large to fit in one request (${cost} bytes once encoded)`);
+    if (cost > this.budget) {
+      throw new UsageError(
+        `the record at line ${line} is too large to fit in one request (${cost} bytes once encoded)`,
+      );
+    }
     if (this.cur && this.curCost + cost > this.budget) {
       // Blank lines never open a part of their own: a part must hold at least one row.
       if (!isRow) return;
@@ -161,7 +165,9 @@ async function planCsv(o: CliOptions, delimiter: string): Promise<Plan> {
   });
   const { unterminatedQuoteLine } = scanner.finish();
   drain();
-  if (unterminatedQuoteLine !== null) throw new UsageError(`the quoted field starting at line ${unterminatedQuoteLine} is never closed`);
+  if (unterminatedQuoteLine !== null) {
+    throw new UsageError(`the quoted field starting at line ${unterminatedQuoteLine} is never closed`);
+  }
   const b = builder as PartBuilder | null;
   if (!b || b.totalRows === 0) throw new UsageError(`${o.file} has no data rows`);
   const h = header as ScannedRecord | null;
@@ -190,7 +196,10 @@ async function planJson(o: CliOptions, format: 'json' | 'ndjson'): Promise<Plan>
   const fields = requestFields(o, undefined);
   // Each row costs its own bytes plus the comma that joins it to the next.
   const builder = new PartBuilder(o.maxPartBytes - encodedEnvelope('rows', fields));
-  const scanner = new JsonRowScanner(format === 'json' ? 'array' : 'ndjson', (r) => builder.add(r.start, r.end, r.line, r.end - r.start + 1, true));
+  const scanner = new JsonRowScanner(
+    format === 'json' ? 'array' : 'ndjson',
+    (r) => builder.add(r.start, r.end, r.line, r.end - r.start + 1, true),
+  );
   let sha256: string;
   try {
     sha256 = await readAll(o.file, (chunk) => scanner.feed(chunk));
@@ -200,5 +209,13 @@ async function planJson(o: CliOptions, format: 'json' | 'ndjson'): Promise<Plan>
     throw e;
   }
   if (builder.totalRows === 0) throw new UsageError(`${o.file} has no rows`);
-  return { format, sha256, fields, prefix: Buffer.alloc(0), prefixLines: 0, parts: builder.parts, totalRows: builder.totalRows };
+  return {
+    format,
+    sha256,
+    fields,
+    prefix: Buffer.alloc(0),
+    prefixLines: 0,
+    parts: builder.parts,
+    totalRows: builder.totalRows,
+  };
 }

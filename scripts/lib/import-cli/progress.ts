@@ -84,7 +84,9 @@ export class Progress {
     const rate = elapsed > 0 ? this.processed / elapsed : 0;
     const eta = rate > 0 ? (this.totalRows - done) / rate : Infinity;
     const pct = ((done / total) * 100).toFixed(1).padStart(5);
-    const text = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${pct}%  ${fmt(done)}/${fmt(this.totalRows)} rows  ${fmt(rate)} rows/s  ETA ${clock(eta)}  ${this.partLabel}`;
+    const text = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${pct}%  ${fmt(done)}/${
+      fmt(this.totalRows)
+    } rows  ${fmt(rate)} rows/s  ETA ${clock(eta)}  ${this.partLabel}`;
     return this.out.columns ? text.slice(0, this.out.columns - 1) : text;
   }
 

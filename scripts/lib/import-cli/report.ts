@@ -4,7 +4,7 @@
  * again. The cells come from the part the CLI sent, read with the server's own CSV parser.
  */
 import { appendFileSync, rmSync } from 'node:fs';
-import { parseCsv, type Delimiter } from '../../../shared/imports/csv.ts';
+import { type Delimiter, parseCsv } from '../../../shared/imports/csv.ts';
 import { csvLine } from '../../../shared/imports/csv-out.ts';
 import type { RowError } from './job.ts';
 import type { PartRequest } from './parts.ts';
@@ -27,7 +27,9 @@ export class ErrorReport {
   async add(part: Part, req: PartRequest, errors: RowError[]): Promise<void> {
     if (errors.length === 0) return;
     const sorted = [...errors].sort((a, b) => a.row_number - b.row_number);
-    const lines = this.plan.format === 'csv' ? await this.csvLines(part, req.csv!, sorted) : this.jsonLines(part, req.rows!, sorted);
+    const lines = this.plan.format === 'csv'
+      ? await this.csvLines(part, req.csv!, sorted)
+      : this.jsonLines(part, req.rows!, sorted);
     appendFileSync(this.path, lines.join(''));
     this.count += errors.length;
   }
@@ -58,7 +60,12 @@ export class ErrorReport {
     const shift = part.firstLine - (this.plan.prefixLines + 1);
     for (const e of errors) {
       const line = e.line == null ? null : e.line + shift;
-      out.push(csvLine([e.row_number + part.firstRow - 1, line, e.code, e.message, ...(cells.get(e.row_number) ?? [])], ErrorReport.guard));
+      out.push(
+        csvLine(
+          [e.row_number + part.firstRow - 1, line, e.code, e.message, ...(cells.get(e.row_number) ?? [])],
+          ErrorReport.guard,
+        ),
+      );
     }
     return out;
   }
@@ -68,7 +75,12 @@ export class ErrorReport {
     const out = [this.writeHeader(['row'])];
     for (const e of errors) {
       const row = rows[e.row_number - 1];
-      out.push(csvLine([e.row_number + part.firstRow - 1, row?.line ?? null, e.code, e.message, row ? compact(row.text) : ''], ErrorReport.guard));
+      out.push(
+        csvLine(
+          [e.row_number + part.firstRow - 1, row?.line ?? null, e.code, e.message, row ? compact(row.text) : ''],
+          ErrorReport.guard,
+        ),
+      );
     }
     return out;
   }

@@ -1,10 +1,10 @@
 /** @module The import command from plan to summary: each part sent in turn, its job followed to the end, its errors reported, the totals added up. */
-import { ApiRefused, createApiClient, Interrupted, type ApiClient } from './api.ts';
+import { type ApiClient, ApiRefused, createApiClient, Interrupted } from './api.ts';
 import type { CliOptions } from './args.ts';
-import { followJob, jobErrors, sendPart, type Accepted, type JobResult } from './job.ts';
+import { type Accepted, followJob, jobErrors, type JobResult, sendPart } from './job.ts';
 import { partRequest } from './parts.ts';
-import { planFile, type Part, type Plan } from './plan.ts';
-import { fmt, Progress, type Output } from './progress.ts';
+import { type Part, type Plan, planFile } from './plan.ts';
+import { fmt, type Output, Progress } from './progress.ts';
 import { ErrorReport } from './report.ts';
 
 export const EXIT = { ok: 0, rowErrors: 1, usage: 2, refused: 3, interrupted: 130 } as const;
@@ -22,14 +22,22 @@ interface RunState {
   nextPart: number;
 }
 
-async function importPart(api: ApiClient, o: CliOptions, plan: Plan, part: Part, ctx: { progress: Progress; report: ErrorReport; state: RunState; signal: AbortSignal }): Promise<JobResult> {
+async function importPart(
+  api: ApiClient,
+  o: CliOptions,
+  plan: Plan,
+  part: Part,
+  ctx: { progress: Progress; report: ErrorReport; state: RunState; signal: AbortSignal },
+): Promise<JobResult> {
   const n = plan.parts.length;
   const label = `part ${part.index + 1}/${n}`;
   ctx.progress.part(label);
   const req = await partRequest(o.file, plan, part);
   const accepted: Accepted = await sendPart(api, req.body, req.idempotencyKey);
   const how = accepted.replayed ? 'already sent earlier, replayed' : accepted.status;
-  ctx.progress.line(`${label}: ${fmt(part.rows)} rows from line ${part.firstLine}: accepted as ${accepted.job_id} (${how})`);
+  ctx.progress.line(
+    `${label}: ${fmt(part.rows)} rows from line ${part.firstLine}: accepted as ${accepted.job_id} (${how})`,
+  );
   let job: JobResult;
   if (accepted.sync) job = accepted.sync;
   else {
@@ -40,10 +48,16 @@ async function importPart(api: ApiClient, o: CliOptions, plan: Plan, part: Part,
   const errors = accepted.sync ? accepted.sync.errors : job.error_count > 0 ? await jobErrors(api, job.job_id) : [];
   await ctx.report.add(part, req, errors);
   ctx.progress.partDone(part.rows);
-  const counts = `${fmt(job.created_count)} created, ${fmt(job.updated_count)} updated, ${fmt(job.skipped_count)} skipped, ${fmt(job.error_count)} with errors`;
+  const counts = `${fmt(job.created_count)} created, ${fmt(job.updated_count)} updated, ${
+    fmt(job.skipped_count)
+  } skipped, ${fmt(job.error_count)} with errors`;
   ctx.progress.line(`${label}: ${job.status}: ${counts}${job.failure_reason ? ` (${job.failure_reason})` : ''}`);
   if (job.total_rows !== part.rows && job.status === 'completed') {
-    ctx.progress.line(`warning: the server counted ${fmt(job.total_rows)} rows in ${label}, this command ${fmt(part.rows)}: row numbers after it may be off`);
+    ctx.progress.line(
+      `warning: the server counted ${fmt(job.total_rows)} rows in ${label}, this command ${
+        fmt(part.rows)
+      }: row numbers after it may be off`,
+    );
   }
   return job;
 }
@@ -57,13 +71,20 @@ function interruptedMessage(api: ApiClient, plan: Plan, state: RunState): string
   }
   const unsent = plan.parts.length - state.nextPart;
   if (unsent > 0) lines.push(`${unsent} part(s) not sent yet.`);
-  lines.push('Run the same command again to finish: parts already sent are replayed from their Idempotency-Key, never imported twice.');
+  lines.push(
+    'Run the same command again to finish: parts already sent are replayed from their Idempotency-Key, never imported twice.',
+  );
   return lines.join('\n') + '\n';
 }
 
 export async function runImport(o: CliOptions, out: Output, err: Output, signal: AbortSignal): Promise<number> {
   const plan = await planFile(o);
-  const api = createApiClient(o.baseUrl, o.key, signal, (why, s) => progress.line(`waiting ${s} s before retrying (${why})`));
+  const api = createApiClient(
+    o.baseUrl,
+    o.key,
+    signal,
+    (why, s) => progress.line(`waiting ${s} s before retrying (${why})`),
+  );
   const progress = new Progress(out, plan.totalRows);
   const report = new ErrorReport(o.file, plan);
   const state: RunState = { runningJob: null, nextPart: 0 };
@@ -104,7 +125,9 @@ export async function runImport(o: CliOptions, out: Output, err: Output, signal:
 function summary(plan: Plan, t: Totals, seconds: number, report: ErrorReport, failed: boolean): string {
   const rate = seconds > 0 ? plan.totalRows / seconds : 0;
   const lines = [
-    `Done in ${seconds.toFixed(1)} s (${fmt(rate)} rows/s): ${fmt(plan.totalRows)} rows, ${fmt(t.created)} created, ${fmt(t.updated)} updated, ${fmt(t.skipped)} skipped (${fmt(t.errors)} with errors).`,
+    `Done in ${seconds.toFixed(1)} s (${fmt(rate)} rows/s): ${fmt(plan.totalRows)} rows, ${fmt(t.created)} created, ${
+      fmt(t.updated)
+    } updated, ${fmt(t.skipped)} skipped (${fmt(t.errors)} with errors).`,
   ];
   if (failed) lines.push('A part failed (see above); the parts after it were not sent.');
   if (report.count > 0) lines.push(`Row errors: ${report.path} (fix the rows there and import that file again).`);

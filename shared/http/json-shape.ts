@@ -69,7 +69,7 @@ export async function shapeProblemAt(
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** What is wrong with `s` for PostgreSQL text, or null; a long text (a CSV) is located by line. */
-export function describeUnstorable(s: string): string | null {
+function describeUnstorable(s: string): string | null {
   const m = UNSTORABLE.exec(s);
   return m ? describeMatch(s, m[0], m.index) : null;
 }
@@ -150,8 +150,8 @@ export async function findUnstorableText(root: unknown): Promise<{ path: string;
     const key = frame.keys ? frame.keys[i] : String(i);
     if (frame.keys) {
       const keyIssue = describeUnstorable(key);
-      // deno-lint-ignore no-control-regex -- the path is echoed to the client: U+0000 and surrogates become '?'.
       if (keyIssue) {
+        // deno-lint-ignore no-control-regex -- the path is echoed to the client: U+0000 and surrogates become '?'.
         return { path: pathOf(frame, key).replace(/[\u0000\ud800-\udfff]/g, '?'), what: `${keyIssue} in a field name` };
       }
     }

@@ -1,6 +1,7 @@
 /** @module Shape checks on JSON bodies that must never recurse: nesting depth and keys per object (on the text) and text PostgreSQL cannot store (on the value). */
 
 import { Turns } from '../lib/turns.ts';
+import { truncate } from '../contacts/messages.ts';
 
 /** Deepest nesting of objects and arrays a JSON body may have; the top-level object counts as 1. */
 export const MAX_JSON_DEPTH = 64;
@@ -115,9 +116,10 @@ interface Frame {
   parent: Frame | null;
 }
 
+/** The dotted path, each key shortened: it is the client's text, echoed twice in the 400. */
 function pathOf(frame: Frame | null, last: string): string {
-  const parts = [last];
-  for (let f = frame; f && f.parent; f = f.parent) parts.push(f.key);
+  const parts = [truncate(last)];
+  for (let f = frame; f && f.parent; f = f.parent) parts.push(truncate(f.key));
   return parts.reverse().join('.');
 }
 

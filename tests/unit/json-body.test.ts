@@ -1,3 +1,4 @@
+/** @module Pins the byte offset readJsonBody gives for invalid UTF-8, in small bodies and across the 1 MB decode slices of large ones. */
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import type { AppEnv } from '../../shared/http/env.ts';

@@ -4,7 +4,6 @@
  */
 export {
   CONTACT_FIELDS,
-  type ContactField,
   type ContactIssue,
   type NormalizedContact,
   type NormalizeResult,
@@ -12,5 +11,5 @@ export {
 } from './fields.ts';
 export { nameFromEmail } from './names.ts';
 export { isValidEmail, isValidPhone } from './values.ts';
-export { normalizeContact, normalizeContactInput } from './normalize.ts';
+export { normalizeContact } from './normalize.ts';
 export { type ContactInput, ContactInputSchema } from './schema.ts';

@@ -204,11 +204,3 @@ export function normalizeContact(input: unknown, opts: { now: Date; allowUnknown
   readOtherFields(r);
   return verdict(r, normaliseCreatedDate(r.get('created_date'), opts.now));
 }
-
-/**
- * The one call POST /v1/contacts needs: the stored contact, or every issue (unknown fields, wrong
- * types and content rules, with their row codes) in the order to show them, judged at `now`.
- */
-export function normalizeContactInput(body: unknown, now: Date): NormalizeResult {
-  return normalizeContact(body, { now });
-}

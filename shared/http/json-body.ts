@@ -26,14 +26,7 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
     );
   }
   const bytes = await readBody(c);
-  let text: string;
-  try {
-    text = await decodeInTurns(bytes);
-  } catch {
-    throw new ApiError('validation_error', 'The request body is not valid UTF-8.', [
-      { path: '', message: `invalid UTF-8 at byte ${firstInvalidUtf8Offset(bytes)}` },
-    ]);
-  }
+  const text = await decodeInTurns(bytes);
   if (text.trim() === '') {
     throw new ApiError('validation_error', 'The request body is empty; a JSON object is required.', [{
       path: '',
@@ -80,38 +73,86 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
 const DECODE_SLICE = 1 << 20;
 
 async function decodeInTurns(bytes: Uint8Array): Promise<string> {
-  if (bytes.length <= DECODE_SLICE) return decoder.decode(bytes);
+  if (bytes.length <= DECODE_SLICE) {
+    try {
+      return decoder.decode(bytes);
+    } catch {
+      throw invalidUtf8(bytes, 0);
+    }
+  }
   // A streaming decoder carries a character split between two slices over to the next one.
   const streaming = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   const turns = new Turns();
   const parts: string[] = [];
   for (let i = 0; i < bytes.length; i += DECODE_SLICE) {
     await turns.give();
-    parts.push(streaming.decode(bytes.subarray(i, i + DECODE_SLICE), { stream: i + DECODE_SLICE < bytes.length }));
+    try {
+      parts.push(streaming.decode(bytes.subarray(i, i + DECODE_SLICE), { stream: i + DECODE_SLICE < bytes.length }));
+    } catch {
+      // Everything before this slice decoded, so the bad sequence is in it (or starts just before it).
+      throw invalidUtf8(bytes, i);
+    }
   }
   return parts.join('');
 }
 
-function firstInvalidUtf8Offset(bytes: Uint8Array): number {
-  // Bisect on a streaming fatal decoder: the longest prefix it accepts ends at the bad sequence,
-  // possibly after the lead byte of a character the bad byte then breaks.
-  const decodes = (end: number, stream: boolean) => {
+function invalidUtf8(bytes: Uint8Array, validUpTo: number): ApiError {
+  return new ApiError('validation_error', 'The request body is not valid UTF-8.', [
+    { path: '', message: `invalid UTF-8 at byte ${firstInvalidUtf8Offset(bytes, validUpTo)}` },
+  ]);
+}
+
+/** Bytes a probe decodes at once while narrowing a bad slice down to a few KB. */
+const PROBE = 4096;
+
+/**
+ * Offset of the first bad sequence, given that `bytes[0, validUpTo)` decoded (maybe ending inside a
+ * character) and the bad sequence lies within one slice after it: a probe finds the 4 KB that fail,
+ * then a bisection inside them, so the work is bounded by one slice whatever the body's size.
+ */
+function firstInvalidUtf8Offset(bytes: Uint8Array, validUpTo: number): number {
+  const end = Math.min(bytes.length, validUpTo + DECODE_SLICE);
+  const from = characterStart(bytes, validUpTo);
+  const probe = new TextDecoder('utf-8', { fatal: true });
+  for (let at = from; at < end; at += PROBE) {
+    const stop = Math.min(at + PROBE, end);
     try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, end), { stream });
+      probe.decode(bytes.subarray(at, stop), { stream: stop < bytes.length });
+    } catch {
+      return bisect(bytes, characterStart(bytes, at), stop);
+    }
+  }
+  return bisect(bytes, from, end);
+}
+
+/** Where the character holding byte `at - 1` starts, when the valid bytes before `at` end inside it; else `at`. */
+function characterStart(bytes: Uint8Array, at: number): number {
+  let b = at;
+  while (b > 0 && at - b < 3 && (bytes[b - 1] & 0xc0) === 0x80) b--;
+  return b > 0 && bytes[b - 1] >= 0xc0 ? b - 1 : b;
+}
+
+/** Bisects `bytes[from, end)`, which starts on a character boundary and holds the bad sequence. */
+function bisect(bytes: Uint8Array, from: number, end: number): number {
+  // The longest prefix a streaming fatal decoder accepts ends at the bad sequence, possibly after
+  // the lead byte of a character the bad byte then breaks.
+  const decodes = (stop: number, stream: boolean) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(from, stop), { stream });
       return true;
     } catch {
       return false;
     }
   };
-  let lo = 0;
-  let hi = bytes.length;
+  let lo = from;
+  let hi = end;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
     if (decodes(mid, true)) lo = mid;
     else hi = mid - 1;
   }
   if (!decodes(lo, false)) {
-    while (lo > 0 && (bytes[lo - 1] & 0xc0) === 0x80) lo--;
+    while (lo > from && (bytes[lo - 1] & 0xc0) === 0x80) lo--;
     lo--;
   }
   return lo;

@@ -1,6 +1,7 @@
 /** @module Shape checks on JSON bodies that must never recurse: nesting depth and keys per object (on the text) and text PostgreSQL cannot store (on the value). */
 
 import { Turns } from '../lib/turns.ts';
+import { truncate } from '../contacts/messages.ts';
 
 /** Deepest nesting of objects and arrays a JSON body may have; the top-level object counts as 1. */
 export const MAX_JSON_DEPTH = 64;
@@ -69,7 +70,7 @@ export async function shapeProblemAt(
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** What is wrong with `s` for PostgreSQL text, or null; a long text (a CSV) is located by line. */
-export function describeUnstorable(s: string): string | null {
+function describeUnstorable(s: string): string | null {
   const m = UNSTORABLE.exec(s);
   return m ? describeMatch(s, m[0], m.index) : null;
 }
@@ -115,9 +116,10 @@ interface Frame {
   parent: Frame | null;
 }
 
+/** The dotted path, each key shortened: it is the client's text, echoed twice in the 400. */
 function pathOf(frame: Frame | null, last: string): string {
-  const parts = [last];
-  for (let f = frame; f && f.parent; f = f.parent) parts.push(f.key);
+  const parts = [truncate(last)];
+  for (let f = frame; f && f.parent; f = f.parent) parts.push(truncate(f.key));
   return parts.reverse().join('.');
 }
 
@@ -150,8 +152,8 @@ export async function findUnstorableText(root: unknown): Promise<{ path: string;
     const key = frame.keys ? frame.keys[i] : String(i);
     if (frame.keys) {
       const keyIssue = describeUnstorable(key);
-      // deno-lint-ignore no-control-regex -- the path is echoed to the client: U+0000 and surrogates become '?'.
       if (keyIssue) {
+        // deno-lint-ignore no-control-regex -- the path is echoed to the client: U+0000 and surrogates become '?'.
         return { path: pathOf(frame, key).replace(/[\u0000\ud800-\udfff]/g, '?'), what: `${keyIssue} in a field name` };
       }
     }

@@ -5,7 +5,7 @@
 import { Turns } from '../lib/turns.ts';
 
 /** Bodies up to this many characters are parsed by JSON.parse in one go (a few milliseconds). */
-export const SLICED_PARSE_ABOVE = 1 << 20;
+const SLICED_PARSE_ABOVE = 1 << 20;
 
 /** Characters read between two looks at the clock (Turns decides when to give a turn). */
 const SLICE_CHARS = 1 << 14;

@@ -1,6 +1,7 @@
 /** @module Turns zod failures into the contract's validation_error with a `details` entry per problem. */
 import type { ZodError } from 'zod';
 import { ApiError, type ErrorDetail } from './errors.ts';
+import { msg, truncate } from '../contacts/messages.ts';
 
 export function zodDetails(error: ZodError): ErrorDetail[] {
   const details: ErrorDetail[] = [];
@@ -8,7 +9,9 @@ export function zodDetails(error: ZodError): ErrorDetail[] {
     const base = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        details.push({ path: base ? `${base}.${key}` : key, message: `unknown field "${key}"` });
+        // The key is the client's text: shortened, as every message that echoes it.
+        const shown = truncate(key);
+        details.push({ path: base ? `${base}.${shown}` : shown, message: msg.unknownField(key) });
       }
     } else {
       details.push({ path: base, message: issue.message });

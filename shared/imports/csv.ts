@@ -6,7 +6,6 @@ import { Turns } from '../lib/turns.ts';
 
 export { countCsvRecords } from './csv-count.ts';
 export { detectDelimiter } from './csv-delimiter.ts';
-export { PREAMBLE_LIMIT } from './csv-engine.ts';
 export {
   type CsvRecord,
   CsvStructureError,

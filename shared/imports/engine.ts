@@ -1,8 +1,9 @@
-/** @module The synchronous import: parse and validate in TypeScript, then one SQL call writes the rows, the job and its errors together. */
+/** @module Runs an import request: up to SYNC_ROW_LIMIT rows parsed and validated here, then one SQL call writes the rows, the job and its errors together; more are enqueued with their raw payload for the worker. */
 import { ulid } from 'ulid';
 import type { DataPort } from '../db/port.ts';
 import { jsonArrayInTurns } from '../db/json-text.ts';
 import { ApiError } from '../http/errors.ts';
+import type { IdempotencyState } from '../http/idempotency.ts';
 import { countCsvRecords, type CsvParseResult, CsvStructureError, parseCsv } from './csv.ts';
 import { type ColumnMapping, headerRecogniser, MappingError, resolveMappingInTurns } from './mapping.ts';
 import type { PrepareOptions, RowError } from './prepare.ts';
@@ -14,13 +15,13 @@ export function newJobId(): string {
   return `imp_${ulid()}`;
 }
 
-/** A mapping or structure problem of the whole file is the request's fault: 400 naming it. */
-export function csvRequestError(err: unknown): ApiError {
+/** A mapping or structure problem of the whole file is the request's fault: thrown as a 400 naming it; anything else as it came. */
+function throwAsRequestError(err: unknown): never {
   if (err instanceof MappingError) {
-    return new ApiError('validation_error', `Invalid mapping: ${err.message}.`, err.details);
+    throw new ApiError('validation_error', `Invalid mapping: ${err.message}.`, err.details);
   }
   if (err instanceof CsvStructureError) {
-    return new ApiError('validation_error', `The CSV is malformed at line ${err.line}: ${err.message}.`, [
+    throw new ApiError('validation_error', `The CSV is malformed at line ${err.line}: ${err.message}.`, [
       { path: 'csv', message: err.message, line: err.line },
     ]);
   }
@@ -41,12 +42,6 @@ export interface SyncResponse {
     unmapped_columns?: string[];
     preamble_lines_skipped?: number;
   };
-}
-
-/** Where an Idempotency-Key's response is stored in the import's own transaction. */
-export interface IdempotencyClaim {
-  key: string;
-  token: string;
 }
 
 /** The 202 answer of a queued import, also built in SQL. */
@@ -71,7 +66,7 @@ function commonArgs(
   workspaceId: string,
   body: ImportRequest,
   tags: string[],
-  idempotency?: IdempotencyClaim,
+  idempotency?: IdempotencyState,
 ): Record<string, unknown> {
   return {
     p_workspace_id: workspaceId,
@@ -93,7 +88,7 @@ export function runImport(
   workspaceId: string,
   body: ImportRequest,
   now: Date,
-  idempotency?: IdempotencyClaim,
+  idempotency?: IdempotencyState,
 ): Promise<ImportOutcome> {
   const tags = requestTags(body.tags);
   const common = commonArgs(workspaceId, body, tags, idempotency);
@@ -148,8 +143,7 @@ async function readCsv(body: ImportRequest): Promise<ReadCsv> {
       mapping: await resolveMappingInTurns(parsed.header, parsed.records[0].fields.length, body.mapping),
     };
   } catch (err) {
-    if (err instanceof ApiError) throw err;
-    throw csvRequestError(err);
+    throwAsRequestError(err);
   }
 }
 

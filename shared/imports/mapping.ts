@@ -1,6 +1,6 @@
 /** @module Decides which CSV column feeds which contact field (from the client's mapping, or by recognising the headers of common contact and CRM exports; record-row.ts then builds each record's contact-shaped object). Linear in columns and keys: each is looked at a fixed number of times. */
 import { CONTACT_FIELDS } from '../contacts/model.ts';
-import { isPlainObject, longerThan } from '../contacts/messages.ts';
+import { isPlainObject, longerThan, quote, truncate } from '../contacts/messages.ts';
 import type { CsvParseResult } from './csv.ts';
 import {
   ACCEPTED_IDENTITY_HEADERS,
@@ -14,14 +14,11 @@ import { Turns } from '../lib/turns.ts';
 
 export { HEADER_SYNONYMS, normaliseHeader } from './header-synonyms.ts';
 
-/** A contact field name from CONTACT_FIELDS (incl. legacy 'company_id'), `custom_fields.<name>` (name 1..100 chars), or a composite of the header synonyms (vCard `N`, `ORG`). */
-export type MappingTarget = string;
-
 export interface ColumnMapping {
-  /** Column index (0-based) → target, in the order a row consults them: preferred typed variants (vCard TYPE=pref) first, then column order. */
-  columns: Map<number, MappingTarget>;
+  /** Column index (0-based) → target (a contact field name, `custom_fields.<name>`, or a composite of the header synonyms such as vCard `N`, `ORG`), in the order a row consults them: preferred typed variants (vCard TYPE=pref) first, then column order. */
+  columns: Map<number, string>;
   /** What the response reports as `mapping_used`: [header name (or "1","2",... without header), target] for used columns, in column order. A duplicated header name appears once. */
-  used: [string, MappingTarget][];
+  used: [string, string][];
   /** What the response reports as `unmapped_columns`: the names of the columns not used, in column order. */
   unmapped: string[];
   /** Number of columns the header (or first record without header) defines. */
@@ -63,17 +60,13 @@ function parseTarget(value: unknown): { target: string } | { problem: string } {
   return { problem: 'is not a contact field' };
 }
 
-function quote(s: string): string {
-  return JSON.stringify(s);
-}
-
 /** mapping_used and unmapped_columns, both in column order. */
 function* report(
-  columns: Map<number, MappingTarget>,
+  columns: Map<number, string>,
   width: number,
   nameOf: (i: number) => string,
 ): Steps<Pick<ColumnMapping, 'used' | 'unmapped'>> {
-  const used: [string, MappingTarget][] = [];
+  const used: [string, string][] = [];
   const unmapped: string[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < width; i++) {
@@ -120,7 +113,7 @@ function listHeaders(header: string[]): string {
 const IDENTITY_FIELDS_TEXT = 'email or a name field (full_name, first_name, last_name)';
 
 /** An import whose columns cannot give any contact an email or a name would skip every row: refuse it whole. */
-function requireIdentity(columns: Map<number, MappingTarget>, header: string[] | null, explicit: boolean): void {
+function requireIdentity(columns: Map<number, string>, header: string[] | null, explicit: boolean): void {
   for (const target of columns.values()) if (isIdentityTarget(target)) return;
   const seen = header === null ? [] : [{
     path: 'csv',
@@ -218,19 +211,20 @@ function* explicitColumns(
   given: Record<string, unknown>,
   header: string[] | null,
   width: number,
-): Steps<Map<number, MappingTarget>> {
+): Steps<Map<number, string>> {
   const problems: { path: string; message: string }[] = [];
-  const columns = new Map<number, MappingTarget>();
+  const columns = new Map<number, string>();
   const claimedBy = new Map<number, string>();
   const lookup = header === null ? (key: string) => columnNumber(key, width) : yield* headerIndex(header);
   let n = 0;
   for (const key of Object.keys(given)) {
     if ((++n & STEP_MASK) === 0) yield;
-    const path = `mapping.${key}`;
+    // Keys and values are the client's text: echoed shortened, or 20 problems could echo 20 MB.
+    const path = `mapping.${truncate(key)}`;
     const value = given[key];
     const target = parseTarget(value);
     if ('problem' in target) {
-      const shown = typeof value === 'string' ? quote(value) : JSON.stringify(value) ?? String(value);
+      const shown = typeof value === 'string' ? quote(value) : truncate(JSON.stringify(value) ?? String(value));
       problems.push({ path, message: `mapping value ${shown} (for ${quote(key)}) ${target.problem}` });
     }
     const indexes = lookup(key);

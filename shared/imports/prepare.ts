@@ -59,7 +59,7 @@ function supplied(raw: Record<string, unknown>, key: string): boolean {
  * a created_date defaulted to "now" are not the row's words, so they never overwrite. A full_name
  * alone replaces all three name parts; first or last name alone leave full_name to be recomposed.
  */
-export function buildPatch(raw: Record<string, unknown>, c: NormalizedContact, nowIso: string): Patch {
+function buildPatch(raw: Record<string, unknown>, c: NormalizedContact, nowIso: string): Patch {
   const u: Patch = {};
   for (const f of UPDATABLE) if (c[f] !== undefined) u[f] = c[f];
   const first = supplied(raw, 'first_name');

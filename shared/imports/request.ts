@@ -1,7 +1,7 @@
 /** @module The body of POST /v1/import/contacts: its zod schema (also the OpenAPI document) and the cross-field rules. */
 import { z } from '@hono/zod-openapi';
 
-/** Rows are validated one by one by the contact model (a bad row is reported, not refused), so the document names their schema by reference (model.ts registers it by its meta id). */
+/** Rows are validated one by one by the contact model (a bad row is reported, not refused), so the document names their schema by reference (contacts/schema.ts registers it by its meta id). */
 export const CONTACT_INPUT_REF = '#/components/schemas/ContactInput';
 
 /** Synchronous limit: more data rows than this are queued. */

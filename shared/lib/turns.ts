@@ -11,7 +11,7 @@
 let lastTurn = performance.now();
 
 /** Lets timers and I/O run before continuing (a resolved promise would not: microtasks run first). */
-export const yieldToEventLoop = () =>
+const yieldToEventLoop = () =>
   new Promise<void>((resolve) =>
     setTimeout(() => {
       lastTurn = performance.now();

@@ -124,8 +124,12 @@ type AttemptDeps = Pick<DispatchDeps, 'fetch' | 'resolveHost' | 'allowLoopback' 
   timeoutMs: number;
 };
 
-/** An attempt that never reached the endpoint: failed (and retried) like any other, so its owner sees why. */
-function notSent(error: string, duration_ms = 0): AttemptResult {
+/**
+ * An attempt without an HTTP answer: refused before sending (SSRF guard, secret), or a fetch that
+ * failed or timed out, after which the endpoint may well have received the request. Failed (and
+ * retried) like any other, so its owner sees why; a receiver deduplicates on `webhook-id`.
+ */
+function failedAttempt(error: string, duration_ms = 0): AttemptResult {
   return { status_code: null, duration_ms, error: cut(error), response_body: null };
 }
 
@@ -136,13 +140,13 @@ async function attemptDelivery(d: ClaimedDelivery, deps: AttemptDeps): Promise<A
     deps.timeoutMs,
     { ok: false, reason: `resolving the host took longer than ${deps.timeoutMs} ms` } as const,
   );
-  if (!check.ok) return notSent(`blocked by the SSRF guard: ${check.reason}`);
+  if (!check.ok) return failedAttempt(`blocked by the SSRF guard: ${check.reason}`);
   let secret: string;
   try {
     if (!deps.secrets) throw new SecretBoxError('WEBHOOK_SECRET_KEY is not configured');
     secret = await deps.secrets.open(d.secret_sealed, d.workspace_id);
   } catch (err) {
-    return notSent(`the signing secret cannot be decrypted: ${(err as Error).message}`);
+    return failedAttempt(`the signing secret cannot be decrypted: ${(err as Error).message}`);
   }
   return await postSigned(d, secret, deps);
 }
@@ -163,7 +167,7 @@ async function postSigned(d: ClaimedDelivery, secret: string, deps: AttemptDeps)
   try {
     res = await deps.fetch(d.url, { method: 'POST', headers, body: d.body, redirect: 'manual', signal });
   } catch (err) {
-    return notSent(describeFetchError(err, deps.timeoutMs), elapsed());
+    return failedAttempt(describeFetchError(err, deps.timeoutMs), elapsed());
   }
   const response_body = await readExcerpt(res);
   return attemptOutcome(res, elapsed(), response_body);

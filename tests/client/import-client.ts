@@ -1,4 +1,4 @@
-/** @module A client of the API written only against types that openapi-typescript generated from /v1/openapi.json (copied next to ./api.ts by tests/contract/generated-client.test.ts, type-checked with tsc --strict, then run). */
+/** @module A client of the API written only against types that openapi-typescript generated from /v1/openapi.json (copied next to ./api.ts by tests/contract/openapi-live.test.ts, type-checked with tsc --strict, then run). */
 import createClient from 'openapi-fetch';
 import type { paths } from './api.ts';
 

@@ -40,3 +40,18 @@ describe('findUnstorableText in a long string', () => {
     }
   });
 });
+
+describe('findUnstorableText names where, shortened', () => {
+  it('echoes huge keys in its path at most 50 code points each', async () => {
+    const outer = 'o'.repeat(1 << 20);
+    const inner = `${'i'.repeat(1 << 20)}\u0000`;
+    expect(await findUnstorableText({ [outer]: { [inner]: 1 } })).toEqual({
+      path: `${'o'.repeat(50)}….${'i'.repeat(50)}…`,
+      what: 'a NUL character (U+0000; is the file UTF-16? save it as UTF-8) on line 1 in a field name',
+    });
+    expect(await findUnstorableText({ [outer]: ['ok', 'bad\ud800'] })).toEqual({
+      path: `${'o'.repeat(50)}….1`,
+      what: 'an unpaired UTF-16 surrogate',
+    });
+  });
+});

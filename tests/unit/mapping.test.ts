@@ -328,9 +328,10 @@ describe('resolveMapping with a mapping and a header', () => {
     ['custom_fields.   ', 'mapping value "custom_fields.   " (for "Tel.") needs a name after "custom_fields."'],
     [
       `custom_fields.${'x'.repeat(101)}`,
+      // The value is echoed shortened to 50 code points, as every echo of client text.
       `mapping value "custom_fields.${
-        'x'.repeat(101)
-      }" (for "Tel.") has a custom field name longer than 100 characters`,
+        'x'.repeat(36)
+      }…" (for "Tel.") has a custom field name longer than 100 characters`,
     ],
     ['', 'mapping value "" (for "Tel.") is not a contact field'],
     ['email_normalized', 'mapping value "email_normalized" (for "Tel.") is not a contact field'],
@@ -344,6 +345,29 @@ describe('resolveMapping with a mapping and a header', () => {
     expect(resolveMapping(header, 5, { 'Full Name': 'full_name', 'Tel.': `custom_fields.${name}` }).used).toStrictEqual(
       Object.entries({ 'Full Name': 'full_name', 'Tel.': `custom_fields.${name}` }),
     );
+  });
+
+  it('echoes a huge key, header or value shortened, however many problems there are', () => {
+    const huge = (c: string, i: number) => `${c}${i}`.padEnd(1 << 20, c);
+    const given: Record<string, unknown> = {};
+    for (let i = 0; i < 25; i++) given[huge('k', i)] = i % 2 === 0 ? huge('v', i) : [huge('a', i)];
+    const err = mappingError(() => resolveMapping([huge('h', 0), 'Email'], 2, given));
+    expect(err.details).toHaveLength(21);
+    for (const d of err.details) {
+      expect(d.path.length).toBeLessThan(100);
+      expect(d.message.length).toBeLessThan(300);
+    }
+    expect(err.details[0]).toStrictEqual({
+      path: `mapping.${'k0'.padEnd(50, 'k')}…`,
+      message: `mapping value "${'v0'.padEnd(50, 'v')}…" (for "${'k0'.padEnd(50, 'k')}…") is not a contact field`,
+    });
+    expect(err.details[2].message).toBe(
+      `mapping value ${`["a1`.padEnd(50, 'a')}… (for "${
+        'k1'.padEnd(50, 'k')
+      }…") must be a contact field name (a string)`,
+    );
+    const noIdentity = mappingError(() => resolveMapping([huge('h', 0), 'Phone'], 2, { Phone: 'phone' }));
+    expect(noIdentity.details[1].message).toBe(`the header has 2 columns: "${'h0'.padEnd(50, 'h')}…", "Phone"`);
   });
 
   it('reports every problem at once', () => {

@@ -1,4 +1,5 @@
 /** @module The gateway's Hono app, built by one factory so Deno (production) and Node (local, tests) serve the same thing. */
+import { turnBegins } from './lib/turns.ts';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { ErrorHandler, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -84,6 +85,7 @@ function createApi(deps: AppDeps, logger: Logger, now: () => Date) {
 /** Sets the request id and logger, and logs one line per request once it is answered. */
 function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
   return async function requestContext(c, next) {
+    turnBegins();
     const requestId = requestIdFrom(c.req.header('x-request-id'));
     c.set('requestId', requestId);
     c.set('logger', logger);

@@ -1,4 +1,5 @@
 /** @module How long each database call may take before the caller gives up and answers 503: one table for both data ports. */
+import { turnBegins } from '../lib/turns.ts';
 import { DatabaseError } from './port.ts';
 
 /**
@@ -75,6 +76,8 @@ export function withDeadline<T>(name: string, ms: number, work: PromiseLike<T>, 
         if (done) return;
         done = true;
         clearTimeout(timer);
+        // The answer arrived by I/O: what follows runs in a task of its own.
+        turnBegins();
         resolve(value);
       },
       (err) => {

@@ -4,7 +4,7 @@
  * for over 100 ms (issue 15), so the caller builds the text a row at a time with turns, and each
  * port passes the text through without serialising it again.
  */
-import { Turns } from '../lib/turns.ts';
+import { giveTurn } from '../lib/turns.ts';
 
 /** A JSON document as text; a port sends it as the jsonb argument it spells. */
 export class JsonText {
@@ -13,26 +13,24 @@ export class JsonText {
 
 /** The JSON array of `values`, serialised element by element with turns given between them. */
 export async function jsonArrayInTurns(values: readonly unknown[]): Promise<JsonText> {
-  const turns = new Turns();
   const parts: string[] = [];
   for (const value of values) {
-    await turns.give();
+    await giveTurn();
     // As JSON.stringify does for an array element that JSON cannot spell (undefined, a function).
     parts.push(JSON.stringify(value) ?? 'null');
   }
-  await turns.give();
+  await giveTurn();
   return new JsonText(`[${parts.join(',')}]`);
 }
 
 /** The JSON string literal of `text`, escaped a slice at a time with turns given between slices. */
 export async function jsonStringInTurns(text: string): Promise<JsonText> {
-  const turns = new Turns();
   const parts: string[] = [];
   for (const slice of textSlices(text, STRING_SLICE_CHARS)) {
-    await turns.give();
+    await giveTurn();
     parts.push(JSON.stringify(slice).slice(1, -1));
   }
-  await turns.give();
+  await giveTurn();
   return new JsonText(`"${parts.join('')}"`);
 }
 

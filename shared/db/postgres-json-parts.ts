@@ -7,7 +7,7 @@
  * all in one transaction.
  */
 import type postgres from 'postgres';
-import { Turns } from '../lib/turns.ts';
+import { giveTurn } from '../lib/turns.ts';
 import { JsonText, textSlices } from './json-text.ts';
 
 /** Characters per part: a few milliseconds of postgres.js's encoding and copying. */
@@ -48,12 +48,11 @@ export async function callWithParts(
       return query;
     };
     await run(CREATE_PARTS);
-    const turns = new Turns();
     for (const [arg, text] of large) {
       let seq = 0;
       // Each part is encoded as UTF-8 on its own, hence slices that keep surrogate pairs whole.
       for (const part of textSlices(text, PART_CHARS)) {
-        await turns.give();
+        await giveTurn();
         await run(INSERT_PART, [arg, seq++, part]);
       }
     }

@@ -1,7 +1,7 @@
 /** @module Data port adapter over supabase-js `.rpc()`: the production default on Supabase. */
 import { createClient } from '@supabase/supabase-js';
 import { deadlineExceeded, deadlineFor, type DeadlineOverrides } from './deadlines.ts';
-import { Turns } from '../lib/turns.ts';
+import { giveTurn } from '../lib/turns.ts';
 import { jsonStringInTurns, JsonText, textSlices } from './json-text.ts';
 import { DatabaseError, type DataPort, isUnavailableState, type RpcArgs } from './port.ts';
 
@@ -148,13 +148,12 @@ const ENCODE_SLICE_CHARS = 256 * 1024;
 /** The UTF-8 of `pieces` in sequence, as a stream of slices, with turns given between slices. */
 function encodedInTurns(pieces: string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  const turns = new Turns();
   const slices = (function* () {
     for (const piece of pieces) yield* textSlices(piece, ENCODE_SLICE_CHARS);
   })();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      await turns.give();
+      await giveTurn();
       const next = slices.next();
       if (next.done) controller.close();
       else controller.enqueue(encoder.encode(next.value));

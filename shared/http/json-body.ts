@@ -6,7 +6,7 @@ import { readBody } from './body.ts';
 import { ApiError } from './errors.ts';
 import { findUnstorableText, MAX_JSON_DEPTH, MAX_OBJECT_KEYS, shapeProblemAt } from './json-shape.ts';
 import { parseJson } from './json-sliced.ts';
-import { Turns } from '../lib/turns.ts';
+import { giveTurn } from '../lib/turns.ts';
 
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -82,10 +82,9 @@ async function decodeInTurns(bytes: Uint8Array): Promise<string> {
   }
   // A streaming decoder carries a character split between two slices over to the next one.
   const streaming = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-  const turns = new Turns();
   const parts: string[] = [];
   for (let i = 0; i < bytes.length; i += DECODE_SLICE) {
-    await turns.give();
+    await giveTurn();
     try {
       parts.push(streaming.decode(bytes.subarray(i, i + DECODE_SLICE), { stream: i + DECODE_SLICE < bytes.length }));
     } catch {

@@ -1,12 +1,12 @@
 /** @module Shape checks on JSON bodies that must never recurse: nesting depth and keys per object (on the text) and text PostgreSQL cannot store (on the value). */
 
-import { Turns } from '../lib/turns.ts';
+import { giveTurn } from '../lib/turns.ts';
 import { truncate } from '../contacts/messages.ts';
 
 /** Deepest nesting of objects and arrays a JSON body may have; the top-level object counts as 1. */
 export const MAX_JSON_DEPTH = 64;
 
-/** Characters scanned, or values visited, between two looks at the clock (Turns decides when to give one). */
+/** Characters scanned, or values visited, between two looks at the clock (giveTurn decides when to give one). */
 const SLICE = 1 << 16;
 const VALUES_PER_LOOK = 1024;
 
@@ -37,7 +37,6 @@ export async function shapeProblemAt(
 ): Promise<ShapeProblem | null> {
   // Keys seen in the open container at each depth: outside strings, a colon only ever follows a key.
   const keys = new Uint32Array(maxDepth + 2);
-  const turns = new Turns();
   let depth = 0;
   let inString = false;
   let i = 0;
@@ -59,7 +58,7 @@ export async function shapeProblemAt(
         if (++keys[depth] > maxKeys) return { at: i, limit: 'keys' };
       }
     }
-    if (i < text.length) await turns.give();
+    if (i < text.length) await giveTurn();
   }
   return null;
 }
@@ -89,11 +88,11 @@ function describeMatch(s: string, ch: string, index: number): string {
 const WINDOW = 1 << 20;
 
 /** describeUnstorable, a window at a time with turns between for a long string. */
-async function describeUnstorableInTurns(s: string, turns: Turns): Promise<string | null> {
+async function describeUnstorableInTurns(s: string): Promise<string | null> {
   if (s.length <= WINDOW) return describeUnstorable(s);
   const re = new RegExp(UNSTORABLE.source, 'g');
   for (let start = 0; start < s.length; start += WINDOW) {
-    await turns.give();
+    await giveTurn();
     const end = Math.min(s.length, start + WINDOW);
     // One character of context on each side, so a surrogate pair across an edge is seen whole.
     const from = Math.max(0, start - 1);
@@ -132,16 +131,15 @@ function frameFor(value: object, key: string, parent: Frame | null): Frame {
  * dotted path. Depth-first with an explicit stack: a deep body cannot overflow the call stack.
  */
 export async function findUnstorableText(root: unknown): Promise<{ path: string; what: string } | null> {
-  const turns = new Turns();
   if (typeof root === 'string') {
-    const what = await describeUnstorableInTurns(root, turns);
+    const what = await describeUnstorableInTurns(root);
     return what ? { path: '', what } : null;
   }
   if (root === null || typeof root !== 'object') return null;
   const stack: Frame[] = [frameFor(root, '', null)];
   let visited = 0;
   while (stack.length > 0) {
-    if (++visited % VALUES_PER_LOOK === 0) await turns.give();
+    if (++visited % VALUES_PER_LOOK === 0) await giveTurn();
     const frame = stack[stack.length - 1];
     const size = frame.keys ? frame.keys.length : (frame.value as unknown[]).length;
     if (frame.next >= size) {
@@ -159,7 +157,7 @@ export async function findUnstorableText(root: unknown): Promise<{ path: string;
     }
     const v = (frame.value as Record<string, unknown>)[key];
     if (typeof v === 'string') {
-      const what = v.length > WINDOW ? await describeUnstorableInTurns(v, turns) : describeUnstorable(v);
+      const what = v.length > WINDOW ? await describeUnstorableInTurns(v) : describeUnstorable(v);
       if (what) return { path: pathOf(frame, key), what };
     } else if (v !== null && typeof v === 'object') {
       stack.push(frameFor(v, key, frame));

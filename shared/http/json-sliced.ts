@@ -2,12 +2,12 @@
  * @module Parses JSON the way JSON.parse does, but a large body in slices that give other requests
  * (and /health) a turn: JSON.parse of a 20 MB body holds the event loop for up to seconds.
  */
-import { Turns } from '../lib/turns.ts';
+import { giveTurn } from '../lib/turns.ts';
 
 /** Bodies up to this many characters are parsed by JSON.parse in one go (a few milliseconds). */
 const SLICED_PARSE_ABOVE = 1 << 20;
 
-/** Characters read between two looks at the clock (Turns decides when to give a turn). */
+/** Characters read between two looks at the clock (giveTurn decides when to give one). */
 const SLICE_CHARS = 1 << 14;
 
 /** Characters of a string decoded at a time. */
@@ -20,8 +20,7 @@ export async function parseJson(
 ): Promise<unknown> {
   if (text.length <= (opts.slicedAbove ?? SLICED_PARSE_ABOVE)) return JSON.parse(text);
   const parser = new SlicedJsonParser(text);
-  const turns = new Turns();
-  while (!parser.step(opts.sliceChars ?? SLICE_CHARS)) await turns.give();
+  while (!parser.step(opts.sliceChars ?? SLICE_CHARS)) await giveTurn();
   return parser.result();
 }
 

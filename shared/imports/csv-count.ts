@@ -1,6 +1,6 @@
 /** @module Counts a CSV's data records without parsing it, for the total a queued import announces. */
 import type { Delimiter } from './csv-record.ts';
-import { Turns } from '../lib/turns.ts';
+import { giveTurn } from '../lib/turns.ts';
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0xfeff || c === 0x0b || c === 0x0c || c === 0xa0 || c === 0x0a || c === 0x0d;
@@ -15,14 +15,13 @@ function isSpace(c: number): boolean {
  */
 export async function countCsvRecords(text: string, delimiter: Delimiter, recordsBeforeData: number): Promise<number> {
   const delim = delimiter.charCodeAt(0);
-  const turns = new Turns();
   let records = 0;
   let inQuotes = false;
   let justClosed = false;
   let fieldStart = true;
   let blank = true;
   for (let i = 0; i < text.length; i++) {
-    if ((i & 0xffff) === 0) await turns.give();
+    if ((i & 0xffff) === 0) await giveTurn();
     const c = text.charCodeAt(i);
     if (inQuotes) {
       if (c === 0x22) {

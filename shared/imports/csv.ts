@@ -2,7 +2,7 @@
 import { detectDelimiter } from './csv-delimiter.ts';
 import { CsvEngine } from './csv-engine.ts';
 import type { CsvRecord, Delimiter } from './csv-record.ts';
-import { Turns } from '../lib/turns.ts';
+import { giveTurn } from '../lib/turns.ts';
 
 export { countCsvRecords } from './csv-count.ts';
 export { detectDelimiter } from './csv-delimiter.ts';
@@ -81,10 +81,9 @@ export async function parseCsv(text: string, options: CsvParseOptions): Promise<
   };
 
   // csv-parse calls back without giving I/O a turn, so the turns are given here.
-  const turns = new Turns();
   let fed = 0;
   while (fed < body.length && !engine.stopped && !engine.error) {
-    await turns.give();
+    await giveTurn();
     const next = Math.min(body.length, fed + SLICE_CHARS);
     await engine.write(body.slice(fed, next));
     fed = next;

@@ -9,7 +9,7 @@ import { type ColumnMapping, headerRecogniser, MappingError, resolveMappingInTur
 import type { PrepareOptions, RowError } from './prepare.ts';
 import { csvSettings, prepareCsvRecordsInTurns, type PreparedImport, prepareJsonRowsInTurns } from './prepare-rows.ts';
 import { type ImportRequest, requestTags, SYNC_ROW_LIMIT } from './request.ts';
-import { Turns } from '../lib/turns.ts';
+import { giveTurn } from '../lib/turns.ts';
 
 export function newJobId(): string {
   return `imp_${ulid()}`;
@@ -179,10 +179,9 @@ async function importCsv(
 
 /** One JSON document per line, built with turns given to other requests (a body may hold millions of rows). */
 async function toNdjson(rows: unknown[]): Promise<string> {
-  const turns = new Turns();
   const slices: string[] = [];
   for (let i = 0; i < rows.length; i += NDJSON_SLICE_ROWS) {
-    await turns.give();
+    await giveTurn();
     slices.push(rows.slice(i, i + NDJSON_SLICE_ROWS).map((r) => JSON.stringify(r)).join('\n'));
   }
   return slices.join('\n');

@@ -10,7 +10,7 @@ import {
   matchHeader,
 } from './header-synonyms.ts';
 import { CUSTOM_PREFIX } from './record-row.ts';
-import { Turns } from '../lib/turns.ts';
+import { giveTurn } from '../lib/turns.ts';
 
 export { HEADER_SYNONYMS, normaliseHeader } from './header-synonyms.ts';
 
@@ -164,11 +164,10 @@ export async function resolveMappingInTurns(
   mapping: Record<string, unknown> | undefined,
 ): Promise<ColumnMapping> {
   const steps = resolveSteps(header, firstRecordWidth, mapping);
-  const turns = new Turns();
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
-    await turns.give();
+    await giveTurn();
   }
 }
 

@@ -6,7 +6,7 @@ import type { CsvRecord, Delimiter } from './csv.ts';
 import type { ColumnMapping } from './mapping.ts';
 import { columnCountProblem, recordToRow } from './record-row.ts';
 import { type PreparedRow, type PrepareOptions, prepareRow, type RowError } from './prepare.ts';
-import { Turns } from '../lib/turns.ts';
+import { giveTurn } from '../lib/turns.ts';
 
 /** Validated rows and row errors of an import, ready for the batch upsert. */
 export interface PreparedImport {
@@ -39,46 +39,54 @@ function csvRecordInto(out: PreparedImport, rec: CsvRecord, mapping: ColumnMappi
   else out.errors.push(p.error);
 }
 
-/** In one go: for measuring the work itself (benchmarks). Serving code uses the `InTurns` variants. */
-export function prepareJsonRows(rows: unknown[], firstRowNumber: number, opts: PrepareOptions): PreparedImport {
-  const out: PreparedImport = { rows: [], errors: [], total: rows.length };
-  rows.forEach((raw, i) => jsonRowInto(out, raw, firstRowNumber + i, opts));
-  return out;
-}
+/** Prepares one item (a JSON row or a CSV record, the index-th of its batch) into `out`. */
+type Into<T> = (out: PreparedImport, item: T, index: number) => void;
 
-export function prepareCsvRecords(records: CsvRecord[], mapping: ColumnMapping, opts: PrepareOptions): PreparedImport {
-  const out: PreparedImport = { rows: [], errors: [], total: records.length };
-  for (const rec of records) csvRecordInto(out, rec, mapping, opts);
+function prepareAll<T>(items: readonly T[], into: Into<T>): PreparedImport {
+  const out: PreparedImport = { rows: [], errors: [], total: items.length };
+  items.forEach((item, i) => into(out, item, i));
   return out;
 }
 
 /** Turns are given between rows: 500 rows at every field limit take longer than one turn should. */
-export async function prepareJsonRowsInTurns(
-  rows: unknown[],
-  firstRowNumber: number,
-  opts: PrepareOptions,
-): Promise<PreparedImport> {
-  const out: PreparedImport = { rows: [], errors: [], total: rows.length };
-  const turns = new Turns();
-  for (const [i, raw] of rows.entries()) {
-    await turns.give();
-    jsonRowInto(out, raw, firstRowNumber + i, opts);
+async function prepareAllInTurns<T>(items: readonly T[], into: Into<T>): Promise<PreparedImport> {
+  const out: PreparedImport = { rows: [], errors: [], total: items.length };
+  for (const [i, item] of items.entries()) {
+    await giveTurn();
+    into(out, item, i);
   }
   return out;
 }
 
-export async function prepareCsvRecordsInTurns(
+const jsonRows = (firstRowNumber: number, opts: PrepareOptions): Into<unknown> => (out, raw, i) =>
+  jsonRowInto(out, raw, firstRowNumber + i, opts);
+
+const csvRecords = (mapping: ColumnMapping, opts: PrepareOptions): Into<CsvRecord> => (out, rec) =>
+  csvRecordInto(out, rec, mapping, opts);
+
+/** In one go: for measuring the work itself (benchmarks). Serving code uses the `InTurns` variants. */
+export function prepareJsonRows(rows: unknown[], firstRowNumber: number, opts: PrepareOptions): PreparedImport {
+  return prepareAll(rows, jsonRows(firstRowNumber, opts));
+}
+
+export function prepareCsvRecords(records: CsvRecord[], mapping: ColumnMapping, opts: PrepareOptions): PreparedImport {
+  return prepareAll(records, csvRecords(mapping, opts));
+}
+
+export function prepareJsonRowsInTurns(
+  rows: unknown[],
+  firstRowNumber: number,
+  opts: PrepareOptions,
+): Promise<PreparedImport> {
+  return prepareAllInTurns(rows, jsonRows(firstRowNumber, opts));
+}
+
+export function prepareCsvRecordsInTurns(
   records: CsvRecord[],
   mapping: ColumnMapping,
   opts: PrepareOptions,
 ): Promise<PreparedImport> {
-  const out: PreparedImport = { rows: [], errors: [], total: records.length };
-  const turns = new Turns();
-  for (const rec of records) {
-    await turns.give();
-    csvRecordInto(out, rec, mapping, opts);
-  }
-  return out;
+  return prepareAllInTurns(records, csvRecords(mapping, opts));
 }
 
 /** The settings a queued CSV is read with, from the mapping resolved at enqueue. */

@@ -1,5 +1,6 @@
 /** @module Turns one input row into what the batch upsert needs (the contact to insert, the patch to update) or a row error. */
 import { normalizeContact, type NormalizedContact, type RowErrorCode } from '../contacts/model.ts';
+import { type ContactField, STORED_FIELDS } from '../contacts/fields.ts';
 
 export type ImportErrorCode = RowErrorCode | 'ambiguous_match' | 'invalid_row';
 
@@ -35,16 +36,15 @@ export interface PrepareOptions {
 
 export type Prepared = { ok: true; row: PreparedRow } | { ok: false; error: RowError };
 
-const UPDATABLE = [
-  'email',
-  'phone',
-  'job_title',
-  'company',
-  'related_company_id',
-  'linkedin_url',
-  'priority',
-  'custom_fields',
-] as const;
+/** The fields buildPatch gives a rule of its own; every other stored field a row supplies overwrites. */
+const OWN_PATCH_RULE: ReadonlySet<ContactField> = new Set([
+  'full_name',
+  'first_name',
+  'last_name',
+  'created_date',
+  'tags',
+]);
+const UPDATABLE = STORED_FIELDS.filter((f) => !OWN_PATCH_RULE.has(f));
 
 function supplied(raw: Record<string, unknown>, key: string): boolean {
   const v = raw[key];

@@ -44,9 +44,7 @@ const yieldToEventLoop = () =>
 const TURN_MS = 10;
 
 /** Yields when the work since the last turn has run for TURN_MS; cheap enough to ask per row. */
-export class Turns {
-  async give(): Promise<void> {
-    if (performance.now() - lastTurn < TURN_MS) return;
-    await yieldToEventLoop();
-  }
+export async function giveTurn(): Promise<void> {
+  if (performance.now() - lastTurn < TURN_MS) return;
+  await yieldToEventLoop();
 }

@@ -7,6 +7,18 @@ import { freePort, type Server, startServer } from '../support/processes.ts';
 const db = await freshDatabase();
 let server: Server | undefined;
 let worker: Server | undefined;
+/** Deno's arguments to run an entry point with the project's node_modules (the deploy rehearsal runs the upload). */
+const denoRun = (entry: string) => [
+  DENO_LATEST,
+  'run',
+  '--node-modules-dir=manual',
+  '--allow-net',
+  '--allow-env',
+  '--allow-read',
+  '--allow-sys',
+  entry,
+];
+
 afterAll(async () => {
   await server?.stop();
   await worker?.stop();
@@ -18,16 +30,7 @@ describe('functions/api-gateway under Deno', () => {
     const key = await createKey(db.port, { workspace: 'deno-smoke' });
     server = await startServer(
       process.execPath,
-      [
-        DENO_LATEST,
-        'run',
-        '--node-modules-dir=manual',
-        '--allow-net',
-        '--allow-env',
-        '--allow-read',
-        '--allow-sys',
-        'functions/api-gateway/index.ts',
-      ],
+      denoRun('functions/api-gateway/index.ts'),
       {
         DATABASE_URL: db.url,
         PORT: String(port),
@@ -82,16 +85,7 @@ describe('functions/import-worker under Deno', () => {
       const secret = 'deno-worker-secret-0123456789abcdef';
       worker = await startServer(
         process.execPath,
-        [
-          DENO_LATEST,
-          'run',
-          '--node-modules-dir=manual',
-          '--allow-net',
-          '--allow-env',
-          '--allow-read',
-          '--allow-sys',
-          'functions/import-worker/index.ts',
-        ],
+        denoRun('functions/import-worker/index.ts'),
         {
           DATABASE_URL: db.url,
           PORT: String(port),

@@ -95,6 +95,16 @@ describe('unknown keys', () => {
     expect((await get(await unknownKey(), '203.0.113.8')).status).toBe(401);
   });
 
+  it('counts an IPv6 /64 as one address: rotating inside it does not step around the limit', async () => {
+    const { get } = appWithAddresses();
+    for (let i = 0; i < LIMIT; i++) {
+      expect((await get('wbk_short', `2001:db8:7:7:${(i + 1).toString(16)}::1`)).status).toBe(401);
+    }
+    expect((await get(keys.full.key, '2001:db8:7:7:ffff::2')).status).toBe(429);
+    // The next /64 is another subscriber.
+    expect((await get(keys.full.key, '2001:db8:7:8::1')).status).toBe(200);
+  });
+
   it('missing and malformed keys count as failures too (no database query at all)', async () => {
     const { get, counter } = appWithAddresses();
     for (let i = 0; i < LIMIT; i++) expect((await get('wbk_short', '192.0.2.9')).status).toBe(401);

@@ -123,3 +123,16 @@ describe('tag and custom_fields limits after an update_existing merge', () => {
     expect((await stored('q@x.com')).tags).toHaveLength(49);
   });
 });
+
+describe('internal.contacts_patch, the one place updates are written', () => {
+  it('refuses a contact of another workspace, whatever id a caller hands it, and leaves it unchanged', async () => {
+    await importRows([{ email: 'theirs@x.com', full_name: 'Their Contact' }]);
+    const [{ id }] = await db.sql`select id from contacts where email = 'theirs@x.com'`;
+    const [{ other }] = await db.sql`insert into workspaces (name) values ('patch-other') returning id as other`;
+    const problems = await db.sql`
+      select contact_id, problem from internal.contacts_patch(${other}, array[${id}]::uuid[], array['{"full_name": "Taken Over"}']::jsonb[])`;
+    expect(problems).toEqual([{ contact_id: id, problem: `contact ${id} is not in this workspace` }]);
+    const [{ full_name }] = await db.sql`select full_name from contacts where id = ${id}`;
+    expect(full_name).toBe('Their Contact');
+  });
+});

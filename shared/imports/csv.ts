@@ -47,7 +47,8 @@ function trimHeader(fields: string[]): string[] {
   return fields.map((f) => f.trim());
 }
 
-function stripBom(text: string): string {
+/** The text without a leading UTF-8 byte order mark (Excel writes one). */
+export function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 

@@ -4,7 +4,7 @@ import type { DataPort } from '../db/port.ts';
 import { jsonArrayInTurns } from '../db/json-text.ts';
 import { ApiError } from '../http/errors.ts';
 import type { IdempotencyState } from '../http/idempotency.ts';
-import { countCsvRecords, type CsvParseResult, CsvStructureError, parseCsv } from './csv.ts';
+import { countCsvRecords, type CsvParseResult, CsvStructureError, parseCsv, stripBom } from './csv.ts';
 import { type ColumnMapping, headerRecogniser, MappingError, resolveMappingInTurns } from './mapping.ts';
 import type { PrepareOptions, RowError } from './prepare.ts';
 import { csvSettings, prepareCsvRecordsInTurns, type PreparedImport, prepareJsonRowsInTurns } from './prepare-rows.ts';
@@ -189,10 +189,6 @@ async function toNdjson(rows: unknown[]): Promise<string> {
 
 /** Rows serialised between two looks at the clock. */
 const NDJSON_SLICE_ROWS = 1024;
-
-function stripBom(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
 
 /** `args` carries, for a CSV, the mapping report (mapping_used as [column, field] pairs, so its order survives jsonb). */
 async function commitSync(

@@ -43,7 +43,8 @@ create table public.contacts (
                        || to_hex(32768 + floor(random() * 16384)::integer)    -- the variant (binary 10) and 14 bits
                        || lpad(to_hex(floor(random() * 281474976710656)::bigint), 12, '0')  -- 48 bits
                      )::uuid,
-  workspace_id       uuid not null references public.workspaces (id) on delete cascade,
+  -- No foreign key: see "The workspace of a contact" below, which keeps what one would.
+  workspace_id       uuid not null,
   full_name          text,
   first_name         text,
   last_name          text,
@@ -82,6 +83,99 @@ alter table public.api_keys enable row level security;
 alter table public.contacts enable row level security;
 
 create schema if not exists internal;
+
+-- The workspace of a contact. contacts.workspace_id has no foreign key because its check is one
+-- query per inserted row: ~10 % of a 500-row import's time in the database (measured beside these
+-- triggers: server time per import 22.8 ms with the key, 20.5 ms with the triggers). The triggers
+-- keep what the key kept (`on delete cascade`), with one check per statement:
+--   * every inserted contact's workspace exists and stays locked FOR KEY SHARE until commit, as the
+--     key's check locks it: a workspace cannot be deleted under an import writing into it (the
+--     delete waits for the import), and an import into a deleted workspace fails (23503);
+--   * a contact moved to another workspace is checked the same way;
+--   * deleting a workspace deletes its contacts, changing the id of a workspace that still has
+--     contacts fails (23503), and TRUNCATE … CASCADE of workspaces truncates contacts too.
+create function internal.workspaces_exist_locked(p_ids uuid[]) returns void
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  v_found integer;
+begin
+  perform from public.workspaces w where w.id = any (p_ids) for key share;
+  get diagnostics v_found = row_count;
+  if v_found < cardinality(p_ids) then
+    raise exception 'insert or update on table "contacts" violates its reference to table "workspaces"'
+      using errcode = 'foreign_key_violation',
+            detail = 'Some workspace_id of the new contacts is not present in table "workspaces".';
+  end if;
+end
+$$;
+
+create function internal.contacts_after_insert() returns trigger
+language plpgsql volatile
+set search_path = ''
+as $$
+begin
+  perform internal.workspaces_exist_locked(array(select distinct workspace_id from new_contacts));
+  return null;
+end
+$$;
+create trigger contacts_workspace_exists after insert on public.contacts
+  referencing new table as new_contacts for each statement execute function internal.contacts_after_insert();
+
+create function internal.contacts_after_move() returns trigger
+language plpgsql volatile
+set search_path = ''
+as $$
+begin
+  perform internal.workspaces_exist_locked(array[new.workspace_id]);
+  return null;
+end
+$$;
+-- Fires only for an UPDATE that sets workspace_id (none of the product's do) and changes it.
+create trigger contacts_workspace_moved after update of workspace_id on public.contacts
+  for each row when (old.workspace_id is distinct from new.workspace_id) execute function internal.contacts_after_move();
+
+create function internal.workspaces_after_delete() returns trigger
+language plpgsql volatile
+set search_path = ''
+as $$
+begin
+  delete from public.contacts where workspace_id = old.id;
+  return null;
+end
+$$;
+create trigger workspaces_delete_contacts after delete on public.workspaces
+  for each row execute function internal.workspaces_after_delete();
+
+create function internal.workspaces_after_rekey() returns trigger
+language plpgsql volatile
+set search_path = ''
+as $$
+begin
+  if exists (select 1 from public.contacts where workspace_id = old.id) then
+    raise exception 'update on table "workspaces" would leave contacts without their workspace'
+      using errcode = 'foreign_key_violation',
+            detail = format('Key (id)=(%s) is still referenced from table "contacts".', old.id);
+  end if;
+  return null;
+end
+$$;
+create trigger workspaces_keep_contacts after update of id on public.workspaces
+  for each row when (old.id is distinct from new.id) execute function internal.workspaces_after_rekey();
+
+-- A plain TRUNCATE of workspaces still fails on the other tables' foreign keys before this runs.
+create function internal.workspaces_before_truncate() returns trigger
+language plpgsql volatile
+set search_path = ''
+as $$
+begin
+  truncate public.contacts;
+  return null;
+end
+$$;
+create trigger workspaces_truncate_contacts before truncate on public.workspaces
+  for each statement execute function internal.workspaces_before_truncate();
 
 -- The JSON shape of a contact in every response.
 create function internal.contact_json(c public.contacts) returns jsonb

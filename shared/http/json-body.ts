@@ -4,7 +4,13 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from './env.ts';
 import { readBody } from './body.ts';
 import { ApiError } from './errors.ts';
-import { findUnstorableText, MAX_JSON_DEPTH, MAX_OBJECT_KEYS, shapeProblemAt } from './json-shape.ts';
+import {
+  findUnstorableText,
+  MAX_JSON_DEPTH,
+  MAX_OBJECT_KEYS,
+  mayHoldUnstorableText,
+  shapeProblemAt,
+} from './json-shape.ts';
 import { parseJson } from './json-sliced.ts';
 import { giveTurn } from '../lib/turns.ts';
 
@@ -56,7 +62,7 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
       { path: '', message: (err as Error).message.slice(0, 200) },
     ]);
   }
-  const bad = await findUnstorableText(parsed);
+  const bad = mayHoldUnstorableText(text) ? await findUnstorableText(parsed) : null;
   if (bad) {
     throw new ApiError(
       'validation_error',

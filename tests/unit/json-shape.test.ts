@@ -1,6 +1,6 @@
 /** The shape checks on request bodies: depth and keys per object found on the text, and unstorable text found in long strings searched a window at a time. */
 import { describe, expect, it } from 'vitest';
-import { findUnstorableText, shapeProblemAt } from '../../shared/http/json-shape.ts';
+import { findUnstorableText, mayHoldUnstorableText, shapeProblemAt } from '../../shared/http/json-shape.ts';
 
 describe('shapeProblemAt', () => {
   it('finds nesting past the depth and an object past the key limit, not keys spread over objects', async () => {
@@ -53,5 +53,30 @@ describe('findUnstorableText names where, shortened', () => {
       path: `${'o'.repeat(50)}….1`,
       what: 'an unpaired UTF-16 surrogate',
     });
+  });
+});
+
+describe('mayHoldUnstorableText', () => {
+  it('is true for every body whose parsed value findUnstorableText faults, however the text spells it', async () => {
+    const bodies = [
+      '{"a":"x\\u0000y"}',
+      '{"a":"\\uD800"}',
+      '{"a":"\\udfff"}',
+      '{"a":"\\uDBFFx"}',
+      '{"\\u0000":1}',
+      '["ok","\\ud83d"]',
+      `{"a":"${'\ud800'}"}`,
+    ];
+    for (const text of bodies) {
+      expect(await findUnstorableText(JSON.parse(text)), text).not.toBeNull();
+      expect(mayHoldUnstorableText(text), text).toBe(true);
+    }
+  });
+
+  it('is false for a body without NUL, surrogates or their escapes, and true for one too long to search at once', () => {
+    expect(mayHoldUnstorableText('{"rows":[{"email":"a@b.test","name":"Müller \\u00e9 \\n"}]}')).toBe(false);
+    expect(mayHoldUnstorableText(`"${'x'.repeat((1 << 20) + 1)}"`)).toBe(true);
+    // JSON refuses a raw control character in a string, but the search need not rely on that.
+    expect(mayHoldUnstorableText('{"a":"\u0000"}')).toBe(true);
   });
 });

@@ -85,8 +85,8 @@ alter table public.contacts enable row level security;
 create schema if not exists internal;
 
 -- The workspace of a contact. contacts.workspace_id has no foreign key because its check is one
--- query per inserted row: ~10 % of a 500-row import's time in the database (measured beside these
--- triggers: server time per import 22.8 ms with the key, 20.5 ms with the triggers). The triggers
+-- query per inserted row: ~10 % of a 500-row import's CPU time in the database (measured beside
+-- these triggers, on a busy machine: 22.8 ms per import with the key, 20.5 ms with them). The triggers
 -- keep what the key kept (`on delete cascade`), with one check per statement:
 --   * every inserted contact's workspace exists and stays locked FOR KEY SHARE until commit, as the
 --     key's check locks it: a workspace cannot be deleted under an import writing into it (the

@@ -236,8 +236,9 @@ begin
     into skipped, errors, dependent, v_create, update_ids, update_pos, patches
     from decided;
 
-  -- Every row new (the usual import): the contacts are taken out of p_rows in one pass, which
-  -- costs a 500-row import about a third of what collecting them one by one does.
+  -- Every row new (the usual import): the contacts are taken out of p_rows in one pass instead of
+  -- being collected and sorted one by one (measured on a busy machine: 3.3 against 5.6 ms to
+  -- extract and populate 500 contacts; ~0.5 of ~17 ms of a whole import's server CPU).
   if cardinality(v_create) = jsonb_array_length(p_rows) then
     new_contacts := jsonb_path_query_array(p_rows, '$[*].c');
   elsif v_create is not null then

@@ -1,8 +1,8 @@
 /** @module The rules for one contact value each (email, phone, date, URL, priority, tags, custom_fields), bounded in work whatever the value's size. */
 import { z } from 'zod';
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { CUSTOM_FIELDS_MEASURED_BYTES, MAX, MAX_TAG_ENTRIES } from './fields.ts';
 import { isPlainObject, longerThan, msg, quote } from './messages.ts';
+import { e164Of } from './phone-plans.ts';
 
 // The zod validator is only consulted for its verdict so that "valid email" means the same thing
 // here as anywhere else zod is used in the project.
@@ -30,9 +30,9 @@ export function normalisePhone(raw: string): { ok: true; e164: string } | { ok: 
   if (!/^\+\d+$/.test(compact)) {
     return { ok: false, message: `phone ${quote(raw)} may only contain digits, spaces and + - . ( ) /` };
   }
-  const parsed = parsePhoneNumberFromString(compact);
-  if (!parsed || !parsed.isValid()) return { ok: false, message: `phone ${quote(raw)} is not a valid phone number` };
-  return { ok: true, e164: parsed.number };
+  const e164 = e164Of(compact);
+  if (e164 === undefined) return { ok: false, message: `phone ${quote(raw)} is not a valid phone number` };
+  return { ok: true, e164 };
 }
 
 const ISO_8601 =

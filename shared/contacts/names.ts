@@ -60,7 +60,13 @@ function splitOnLastSpace(name: string): { first_name?: string; last_name?: stri
   return { first_name: name.slice(0, space), last_name: name.slice(space + 1) };
 }
 
-// Absent must mean "no key": the update path treats a present key as "overwrite".
+// Absent must mean "no key": the update path treats a present key as "overwrite". Built key by key
+// (in the literal's order) rather than through entries, which cost three arrays per row.
 function withoutUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  const out = {} as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    const v = (o as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out as T;
 }

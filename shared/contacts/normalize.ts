@@ -186,7 +186,10 @@ function verdict(r: ContactReader, created_date: string): NormalizeResult {
     issues.sort((a, b) => a.rank - b.rank);
     return { ok: false, issues: issues.map(({ path, code, message }) => ({ path, code, message })) };
   }
-  return { ok: true, contact: { ...out, created_date } };
+  // The reader's own object becomes the contact: no copy of every accepted field per row.
+  const contact = out as NormalizedContact;
+  contact.created_date = created_date;
+  return { ok: true, contact };
 }
 
 /**

@@ -34,7 +34,7 @@ function csvRecordInto(out: PreparedImport, rec: CsvRecord, mapping: ColumnMappi
     out.errors.push({ row_number: rec.row_number, line: rec.line, code: 'invalid_row', message: problem });
     return;
   }
-  const p = prepareRow(recordToRow(rec.fields, mapping), rec.row_number, { ...opts, line: rec.line });
+  const p = prepareRow(recordToRow(rec.fields, mapping), rec.row_number, opts, rec.line);
   if (p.ok) out.rows.push(p.row);
   else out.errors.push(p.error);
 }

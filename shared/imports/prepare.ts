@@ -1,6 +1,7 @@
 /** @module Turns one input row into what the batch upsert needs (the contact to insert, the patch to update) or a row error. */
 import { normalizeContact, type NormalizedContact, type RowErrorCode } from '../contacts/model.ts';
 import { type ContactField, STORED_FIELDS } from '../contacts/fields.ts';
+import { isoString } from '../contacts/values.ts';
 
 export type ImportErrorCode = RowErrorCode | 'ambiguous_match' | 'invalid_row';
 
@@ -31,7 +32,6 @@ export interface PrepareOptions {
   tags: string[];
   /** Whether matches are updated; without it no patch is built or sent. */
   updateExisting: boolean;
-  line?: number;
 }
 
 export type Prepared = { ok: true; row: PreparedRow } | { ok: false; error: RowError };
@@ -91,16 +91,16 @@ function withTags(own: string[] | undefined, extra: string[]): string[] | undefi
   return out;
 }
 
-export function prepareRow(raw: unknown, rowNumber: number, opts: PrepareOptions): Prepared {
+/** Prepares one row; `line` is the physical line a CSV record starts on. */
+export function prepareRow(raw: unknown, rowNumber: number, opts: PrepareOptions, line?: number): Prepared {
   const result = normalizeContact(raw, { now: opts.now });
-  const at = opts.line === undefined ? {} : { line: opts.line };
   if (!result.ok) {
     const [first] = result.issues;
     return {
       ok: false,
       error: {
         row_number: rowNumber,
-        ...at,
+        ...(line === undefined ? {} : { line }),
         code: first.code,
         message: result.issues.map((i) => i.message).join('; '),
       },
@@ -110,7 +110,7 @@ export function prepareRow(raw: unknown, rowNumber: number, opts: PrepareOptions
   const tags = withTags(c.tags, opts.tags);
   if (tags) c.tags = tags;
   const row: PreparedRow = { n: rowNumber, c };
-  if (opts.line !== undefined) row.l = opts.line;
-  if (opts.updateExisting) row.u = buildPatch(raw as Record<string, unknown>, c, opts.now.toISOString());
+  if (line !== undefined) row.l = line;
+  if (opts.updateExisting) row.u = buildPatch(raw as Record<string, unknown>, c, isoString(opts.now));
   return { ok: true, row };
 }

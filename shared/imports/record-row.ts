@@ -6,15 +6,20 @@ import { COMPOSITE_NAME, COMPOSITE_ORG } from './header-synonyms.ts';
 /** A mapping target naming a custom field: `custom_fields.<name>`. */
 export const CUSTOM_PREFIX = 'custom_fields.';
 
-// Keys come from user input; defineProperty keeps a header named "__proto__" an ordinary key.
+// Keys come from user input; defineProperty keeps a header named "__proto__" an ordinary key (the
+// only key an assignment would not create: Object.prototype has no other setter).
 function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__') {
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  } else obj[key] = value;
 }
 
 /** Google's separator for several values in one cell. */
 const MULTI_VALUE = /\s*:::\s*/;
 
 function multiValues(cell: string): string[] {
+  // Most cells hold one value: no split, no filter.
+  if (!cell.includes(':::')) return cell === '' ? [] : [cell];
   return cell.split(MULTI_VALUE).filter((v) => v !== '');
 }
 
@@ -103,6 +108,11 @@ class RowBuilder {
    */
   finish(): Record<string, unknown> {
     for (const [field, cells] of this.multi) {
+      // One column, one value: it is chosen whatever its validity, and there are no others to keep.
+      if (cells.length === 1 && cells[0].length === 1) {
+        this.set(field, cells[0][0]);
+        continue;
+      }
       const valid = VALIDATORS[field];
       const chosen = cells[0].find((v) => valid(v)) ?? cells[0][0];
       this.set(field, chosen);

@@ -1,9 +1,11 @@
 /** @module Pins the contact rules of spec/contract.md "Contact fields" (and the decisions made on top of them) to exact outputs, since imports and POST /v1/contacts both rely on them. */
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   CONTACT_FIELDS,
   ContactInputSchema,
   type ContactIssue,
+  isValidEmail,
   nameFromEmail,
   normalizeContact,
   type NormalizedContact,
@@ -356,6 +358,26 @@ describe('normalizeContact: email', () => {
 
   it('checks the 254 limit on the test address itself', () => {
     expect(`${local}@${domain254}`).toHaveLength(254);
+  });
+
+  it("agrees with zod's email format on every address tried", () => {
+    const format = z.email();
+    // Every string of up to four characters from an alphabet of the pattern's classes and edges, in
+    // each of a few frames, plus the cases above.
+    const alphabet = ['a', 'Z', '0', '_', "'", '+', '-', '.', '@', ' ', 'é', '"'];
+    const cores = [''];
+    for (let n = 0; n < 4; n++) for (const c of cores.slice()) for (const a of alphabet) cores.push(c + a);
+    const frames = [
+      (c: string) => c,
+      (c: string) => `${c}@x.co`,
+      (c: string) => `j${c}@ac.me`,
+      (c: string) => `j@a${c}.io`,
+    ];
+    const tried = [...new Set(frames.flatMap((f) => cores.map(f)))];
+    tried.push('jane+crm@sub.acme.co.uk', `${local}@${domain254}`, 'jane@@acme.com', 'x@y.z');
+    const differ = tried.filter((s) => isValidEmail(s) !== format.safeParse(s).success);
+    expect(differ).toStrictEqual([]);
+    expect(tried.filter(isValidEmail).length).toBeGreaterThan(1000);
   });
 });
 

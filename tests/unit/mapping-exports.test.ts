@@ -107,6 +107,15 @@ describe('cells of real exports', () => {
     });
   });
 
+  it('uses a lone value as it is, valid or not, and keeps no others', () => {
+    const m = auto(['Email', 'Phone']);
+    expect(recordToRow(['nope', '0151 123'], m)).toStrictEqual({ email: 'nope', phone: '0151 123' });
+    expect(recordToRow([' Jo@X.com ', '+1 415 555 2671'], m)).toStrictEqual({
+      email: 'Jo@X.com',
+      phone: '+1 415 555 2671',
+    });
+  });
+
   it.each<[string, string[]]>([
     ['* myContacts ::: Kunden ::: * starred', ['Kunden']],
     ['"Newsletter","VIP"', ['Newsletter', 'VIP']],

@@ -14,6 +14,7 @@ import { defineConfig } from 'vitest/config';
 const UNIT = ['tests/unit/**/*.test.ts'];
 const ONCE = [
   'tests/contract/openapi-lint.test.ts',
+  'tests/integration/contact-ids.test.ts',
   'tests/integration/contact-workspace.test.ts',
   'tests/integration/data-ports.test.ts',
   'tests/integration/grants.test.ts',

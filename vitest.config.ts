@@ -18,6 +18,7 @@ const ONCE = [
   'tests/integration/contact-workspace.test.ts',
   'tests/integration/data-ports.test.ts',
   'tests/integration/grants.test.ts',
+  'tests/integration/import-whole-insert.test.ts',
   'tests/integration/migrate.test.ts',
 ];
 const SLOW = [

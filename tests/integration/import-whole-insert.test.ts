@@ -1,0 +1,171 @@
+/**
+ * @module The whole-batch insert of import_contacts_batch: a batch of new people is inserted without
+ * matching, and a batch that turns out to hold a known key is undone and matched row by row with the
+ * same outcome as if the attempt had never been made. Which path ran is read from the index scans
+ * in the transaction (pg_stat_get_xact_numscans, read before and after, since PostgreSQL 15 counts
+ * since its last flush of statistics): matching probes the unique keys, an insert does not.
+ */
+import type postgres from 'postgres';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { freshDatabase } from '../support/db.ts';
+import { createKey, type TestKey, testApp } from '../support/fixtures.ts';
+
+const db = await freshDatabase();
+const api = testApp(db.port);
+let key: TestKey;
+beforeAll(async () => {
+  key = await createKey(db.port, { workspace: 'whole-insert' });
+});
+beforeEach(async () => {
+  await db.sql`delete from contacts`;
+});
+
+const person = (i: number) => ({
+  full_name: `Person ${i}`,
+  email: `person${i}@example.com`,
+  phone: `+4915${String(100000000 + i)}`,
+});
+const importRows = (rows: unknown[], updateExisting = false) =>
+  api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows, update_existing: updateExisting } });
+
+/** A prepared batch as the import paths send it to SQL (`c`: the contact, `u`: its patch). */
+const prepared = (people: ReturnType<typeof person>[]) =>
+  people.map((c, i) => ({ n: i + 1, c, u: { full_name: c.full_name } }));
+
+/** Probes of the two matching keys counted by this session so far. */
+async function keyProbes(tx: postgres.TransactionSql): Promise<number> {
+  const [{ n }] = await tx`
+    select (pg_stat_get_xact_numscans('contacts_workspace_email_key'::regclass)
+          + pg_stat_get_xact_numscans('contacts_workspace_phone_key'::regclass))::int as n`;
+  return n;
+}
+
+/** Runs `fn` in a transaction that is rolled back, so each case starts from the same table. */
+async function inRolledBack(fn: (tx: postgres.TransactionSql) => Promise<void>): Promise<void> {
+  const rollback = new Error('rollback');
+  await db.sql.begin(async (tx) => {
+    await fn(tx);
+    throw rollback;
+  }).catch((err) => {
+    if (err !== rollback) throw err;
+  });
+}
+
+describe('a batch of new people', () => {
+  it('is inserted whole, without probing the matching keys', async () => {
+    await inRolledBack(async (tx) => {
+      const before = await keyProbes(tx);
+      const [{ r }] = await tx`select internal.import_contacts_batch(${key.workspaceId}, ${
+        tx.json(prepared(Array.from({ length: 50 }, (_, i) => person(i))))
+      }, false) as r`;
+      expect(r).toEqual({ created: 50, updated: 0, skipped: 0, errors: [] });
+      expect(await keyProbes(tx) - before).toBe(0);
+      const [{ n }] = await tx`select count(*)::int as n from contacts where workspace_id = ${key.workspaceId}`;
+      expect(n).toBe(50);
+    });
+  });
+
+  it('is matched instead when the caller says the job has seen known people', async () => {
+    await inRolledBack(async (tx) => {
+      const before = await keyProbes(tx);
+      const [{ r }] = await tx`select internal.import_contacts_batch(${key.workspaceId}, ${
+        tx.json(prepared(Array.from({ length: 50 }, (_, i) => person(i))))
+      }, false, false) as r`;
+      expect(r).toEqual({ created: 50, updated: 0, skipped: 0, errors: [] });
+      expect(await keyProbes(tx) - before).toBeGreaterThanOrEqual(50);
+    });
+  });
+});
+
+describe('a batch whose last row is a known person', () => {
+  for (const updateExisting of [false, true]) {
+    it(`creates the others once and ${updateExisting ? 'updates' : 'skips'} that row`, async () => {
+      await importRows([{ ...person(499), full_name: 'Known Before' }]);
+      const res = await importRows(Array.from({ length: 500 }, (_, i) => person(i)), updateExisting);
+      expect(res.status).toBe(200);
+      expect(res.json.data).toMatchObject({
+        total_rows: 500,
+        created_count: 499,
+        updated_count: updateExisting ? 1 : 0,
+        skipped_count: updateExisting ? 0 : 1,
+        errors: [],
+      });
+      const rows = await db.sql<{ email: string; full_name: string }[]>`
+        select email, full_name from contacts where workspace_id = ${key.workspaceId} order by email`;
+      expect(rows).toHaveLength(500);
+      expect(new Set(rows.map((r) => r.email)).size).toBe(500);
+      expect(rows.find((r) => r.email === person(499).email)?.full_name).toBe(
+        updateExisting ? 'Person 499' : 'Known Before',
+      );
+    });
+  }
+
+  it('matched by its phone alone: the attempt is undone and the batch matched', async () => {
+    await importRows([{ full_name: 'Phone Owner', phone: person(9).phone }]);
+    await inRolledBack(async (tx) => {
+      const before = await keyProbes(tx);
+      const [{ r }] = await tx`select internal.import_contacts_batch(${key.workspaceId}, ${
+        tx.json(prepared(Array.from({ length: 10 }, (_, i) => person(i))))
+      }, false) as r`;
+      expect(r).toEqual({ created: 9, updated: 0, skipped: 1, errors: [] });
+      expect(await keyProbes(tx) - before).toBeGreaterThanOrEqual(10);
+      const [{ n }] = await tx`select count(*)::int as n from contacts where workspace_id = ${key.workspaceId}`;
+      expect(n).toBe(10);
+    });
+  });
+});
+
+describe('rows of one batch sharing a key', () => {
+  it('are matched in order, without an attempt (the second row meets the first)', async () => {
+    const people = Array.from({ length: 20 }, (_, i) => person(i));
+    // The last row repeats the first one's email in other letter case.
+    people.push({ ...person(20), email: person(0).email.toUpperCase() });
+    const res = await importRows(people, true);
+    expect(res.json.data).toMatchObject({ created_count: 20, updated_count: 1, skipped_count: 0 });
+    const [{ n }] = await db.sql`select count(*)::int as n from contacts where workspace_id = ${key.workspaceId}`;
+    expect(n).toBe(20);
+  });
+
+  it('are told apart from distinct keys as the unique keys compare them', async () => {
+    const distinct = (rows: unknown) =>
+      db.sql`select internal.import_batch_keys_distinct(${db.sql.json(rows as postgres.JSONValue)}) as d`.then((r) =>
+        r[0].d
+      );
+    expect(await distinct(prepared([person(1), person(2)]))).toBe(true);
+    expect(await distinct(prepared([person(1), { ...person(2), email: 'PERSON1@example.com' }]))).toBe(false);
+    expect(await distinct(prepared([person(1), { ...person(2), phone: person(1).phone }]))).toBe(false);
+    // Rows without a key never collide.
+    expect(await distinct([{ n: 1, c: { full_name: 'A' } }, { n: 2, c: { full_name: 'A' } }])).toBe(true);
+  });
+});
+
+describe('a queued job', () => {
+  /** A job row with the given counters, applied one all-new batch in a rolled-back transaction. */
+  async function probesOfNextBatch(counters: { updated: number; skipped: number; errors: number }) {
+    let probes = -1;
+    await inRolledBack(async (tx) => {
+      const id = `imp_${'0'.repeat(24)}AB`;
+      const before = await keyProbes(tx);
+      await tx`
+        insert into import_jobs (id, workspace_id, status, source, total_rows, processed_rows,
+                                 updated_count, skipped_count, error_count)
+        values (${id}, ${key.workspaceId}, 'processing', 'rows', 1000, 100,
+                ${counters.updated}, ${counters.skipped}, ${counters.errors})`;
+      const [{ r }] = await tx`select (internal.import_job_apply(j, ${
+        tx.json(prepared(Array.from({ length: 20 }, (_, i) => person(i))))
+      }, '[]', 20)).created_count as r from import_jobs j where j.id = ${id}`;
+      expect(r).toBe(20);
+      probes = await keyProbes(tx) - before;
+    });
+    return probes;
+  }
+
+  it('tries the whole insert while its rows so far were created or invalid', async () => {
+    expect(await probesOfNextBatch({ updated: 0, skipped: 3, errors: 3 })).toBe(0);
+  });
+
+  it('matches every batch once a row has matched a known person', async () => {
+    expect(await probesOfNextBatch({ updated: 1, skipped: 0, errors: 0 })).toBeGreaterThanOrEqual(20);
+    expect(await probesOfNextBatch({ updated: 0, skipped: 4, errors: 3 })).toBeGreaterThanOrEqual(20);
+  });
+});

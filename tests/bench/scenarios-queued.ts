@@ -93,9 +93,12 @@ async function endToEnd(
   runtime: 'node' | 'deno' = 'node',
   env: Record<string, string> = {},
 ): Promise<{ seconds: number; rssMb: number; jobId: string }> {
-  expectThat(Buffer.byteLength(body) <= MAX_BODY, label, 'a body within the 20 MB limit', Buffer.byteLength(body));
+  // Encoded before the clock starts: a client uploads bytes it already has (a file), and turning a
+  // 20 MB JS string into UTF-8 is the bench's work, not the service's.
+  const bytes = new TextEncoder().encode(body);
+  expectThat(bytes.length <= MAX_BODY, label, 'a body within the 20 MB limit', bytes.length);
   const started = performance.now();
-  const res = await stack.request('POST', '/v1/import/contacts', { body });
+  const res = await stack.request('POST', '/v1/import/contacts', { body: bytes });
   expectThat(res.status === 202, label, 'status 202', `${res.status} ${res.text.slice(0, 300)}`);
   const { job_id: jobId, total_rows } = JSON.parse(res.text).data;
   expectThat(total_rows === total, label, `total_rows ${total}`, total_rows);
@@ -112,7 +115,16 @@ async function endToEnd(
   return { seconds, rssMb, jobId };
 }
 
-/** COPY of the same rows into an empty table shaped and indexed like contacts. */
+/**
+ * COPY of the same rows into an empty table shaped and indexed like contacts, three times: one COPY
+ * ranged 32,000-68,000 rows/s between runs on this machine, so the ratio takes the median.
+ */
+async function copyRates(stack: BenchStack, data: Row[]): Promise<number[]> {
+  const rates: number[] = [];
+  for (let i = 0; i < 3; i++) rates.push(await copyRate(stack, data));
+  return rates.sort((a, b) => a - b);
+}
+
 async function copyRate(stack: BenchStack, data: Row[]): Promise<number> {
   await stack.sql`drop table if exists bench_copy`;
   await stack.sql`create table bench_copy (like contacts including all)`;
@@ -216,8 +228,10 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
     viaEnv,
   ).finally(() => standIn.close());
 
-  opts.progress(`  copy: ${csvRows.length} rows`);
-  const copy = await copyRate(stack, csvRows);
+  opts.progress(`  copy: ${csvRows.length} rows, three times`);
+  const copies = await copyRates(stack, csvRows);
+  const copy = copies[1];
+  lines.push(`COPY: ${copies.map((r) => Math.round(r)).join(', ')} rows/s; the ratios use the median`);
 
   for (
     const [label, desc, n, run] of [
@@ -258,7 +272,7 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
   out.push(
     result(
       'copy-baseline',
-      'plain COPY into an empty copy of contacts (same indexes)',
+      'plain COPY into an empty copy of contacts (same indexes), the median of three',
       csvRows.length,
       csvRows.length / copy,
     ),

@@ -55,7 +55,7 @@ export interface BenchStack {
   request(
     method: string,
     path: string,
-    init?: { body?: string; headers?: Record<string, string>; key?: string | null },
+    init?: { body?: string | Uint8Array<ArrayBuffer>; headers?: Record<string, string>; key?: string | null },
   ): Promise<BenchResponse>;
   /** Warnings and errors the server logged since the last call (e.g. the limiter failing open). */
   takeFaults(): string[];

@@ -8,7 +8,7 @@
 import type postgres from 'postgres';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../support/db.ts';
-import { createKey, type TestKey, testApp } from '../support/fixtures.ts';
+import { createKey, testApp, type TestKey } from '../support/fixtures.ts';
 
 const db = await freshDatabase();
 const api = testApp(db.port);

@@ -6,7 +6,7 @@ import type { CsvRecord, Delimiter } from './csv.ts';
 import type { ColumnMapping } from './mapping.ts';
 import { columnCountProblem, recordToRow } from './record-row.ts';
 import { type PreparedRow, type PrepareOptions, prepareRow, type RowError } from './prepare.ts';
-import { giveTurn } from '../lib/turns.ts';
+import { giveTurn, turnDue } from '../lib/turns.ts';
 
 /** Validated rows and row errors of an import, ready for the batch upsert. */
 export interface PreparedImport {
@@ -51,9 +51,9 @@ function prepareAll<T>(items: readonly T[], into: Into<T>): PreparedImport {
 /** Turns are given between rows: 500 rows at every field limit take longer than one turn should. */
 async function prepareAllInTurns<T>(items: readonly T[], into: Into<T>): Promise<PreparedImport> {
   const out: PreparedImport = { rows: [], errors: [], total: items.length };
-  for (const [i, item] of items.entries()) {
-    await giveTurn();
-    into(out, item, i);
+  for (let i = 0; i < items.length; i++) {
+    if (turnDue()) await giveTurn();
+    into(out, items[i], i);
   }
   return out;
 }

@@ -73,8 +73,11 @@ const OTHER_VALUES_KEY: Record<string, string> = { email: 'other_emails', phone:
 class RowBuilder {
   readonly row: Record<string, unknown> = {};
   private custom: Record<string, unknown> | undefined;
-  /** Email and phone values per column, in consultation order. */
-  private readonly multi = new Map<string, string[][]>();
+  /**
+   * Email and phone values per column, in consultation order, per field in the order fields were
+   * first given (a list, not a Map: it holds two fields at most, and a Map a row was ~200 bytes).
+   */
+  private readonly multi: [field: string, cells: string[][]][] = [];
 
   set(field: string, value: string | string[]): void {
     if (value === '' || Object.hasOwn(this.row, field)) return;
@@ -97,9 +100,9 @@ class RowBuilder {
   }
 
   addValues(field: string, values: string[]): void {
-    const list = this.multi.get(field);
-    if (list) list.push(values);
-    else this.multi.set(field, [values]);
+    const entry = this.multi.find(([f]) => f === field);
+    if (entry) entry[1].push(values);
+    else this.multi.push([field, [values]]);
   }
 
   /**

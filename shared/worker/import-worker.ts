@@ -9,7 +9,7 @@ import { silentLogger } from '../lib/logger.ts';
 import { CsvStructureError } from '../imports/csv.ts';
 import { ChunkCommitter, LeaseLostError } from './chunk-committer.ts';
 import type { ClaimedJob } from './claimed-job.ts';
-import { payloadRecords } from './payload-records.ts';
+import { payloadRecordBatches } from './payload-records.ts';
 
 export interface ImportWorkerOptions {
   db: DataPort;
@@ -157,15 +157,17 @@ async function streamJob(
   const release = (args: { p_error: string | null; p_fatal?: boolean }) =>
     tick.blocked(tick.call('import_job_release', { p_job_id: job.job_id, p_lease_token: job.lease_token, ...args }));
   try {
-    for await (const rec of payloadRecords(job, tick.call, tick.blocked, sliceBytes)) {
-      committer.add(rec);
-      if (committer.pendingRows < chunkRows && committer.pendingBytes < chunkBytes) continue;
-      await committer.flush(false);
-      if (!tick.overBudget()) continue;
-      await committer.settled();
-      await release({ p_error: null });
-      log('info', 'import job paused at the budget', { processed_rows: committer.processedRows });
-      return 'paused';
+    for await (const batch of payloadRecordBatches(job, tick.call, tick.blocked, sliceBytes)) {
+      for (const rec of batch) {
+        committer.add(rec);
+        if (committer.pendingRows < chunkRows && committer.pendingBytes < chunkBytes) continue;
+        await committer.flush(false);
+        if (!tick.overBudget()) continue;
+        await committer.settled();
+        await release({ p_error: null });
+        log('info', 'import job paused at the budget', { processed_rows: committer.processedRows });
+        return 'paused';
+      }
     }
   } catch (err) {
     if (!(err instanceof CsvStructureError)) throw err;

@@ -3,7 +3,7 @@
  * (the next one already on its way while this one is parsed), cut into CSV records or NDJSON
  * lines, each with the byte offset and physical line just past it, where a cursor can resume.
  */
-import { type PositionedCsvRecord, streamCsvFrom } from '../imports/csv.ts';
+import { type PositionedCsvRecord, streamCsvBatchesFrom } from '../imports/csv.ts';
 import type { CsvSettings } from '../imports/prepare-rows.ts';
 
 /** Where the stream stands after a record: the cursor a commit moves the job to. */
@@ -32,16 +32,20 @@ type Call = <T>(name: string, args: Record<string, unknown>) => Promise<T>;
 /** Awaits a promise as time spent waiting for the database (the CPU budget leaves it out). */
 type Wait = <T>(p: Promise<T>) => Promise<T>;
 
-/** The job's records from its cursor; a CSV structure error surfaces as CsvStructureError. */
-export function payloadRecords(
+/**
+ * The job's records from its cursor, in batches (the records of one slice: a step of an async
+ * generator per record cost a few promises a record); a CSV structure error surfaces as
+ * CsvStructureError after the records before it.
+ */
+export function payloadRecordBatches(
   job: PayloadSource,
   call: Call,
   wait: Wait,
   sliceBytes: number,
-): AsyncIterable<PayloadRecord> {
+): AsyncIterable<PayloadRecord[]> {
   const slices = payloadSlices(call, wait, job.job_id, job.cursor_offset, sliceBytes);
   if (job.payload_format === 'csv') {
-    return streamCsvFrom(slices, {
+    return streamCsvBatchesFrom(slices, {
       delimiter: job.csv_settings!.delimiter,
       start: { offset: job.cursor_offset, line: job.cursor_line, rowNumber: job.processed_rows },
     });
@@ -82,22 +86,26 @@ async function* payloadSlices(
   }
 }
 
-/** Lines of an NDJSON payload with the byte offset just past each (JSON text never holds a raw newline). */
-async function* ndjsonLines(slices: AsyncIterable<string>, offset: number): AsyncGenerator<NdjsonLine> {
+/** Lines of an NDJSON payload with the byte offset just past each (JSON text never holds a raw newline), a slice's lines at a time. */
+async function* ndjsonLines(slices: AsyncIterable<string>, offset: number): AsyncGenerator<NdjsonLine[]> {
   let carry = '';
   let at = offset;
   let line = 1;
-  const emit = function* (text: string, withBreak: boolean) {
+  const emit = (batch: NdjsonLine[], text: string, withBreak: boolean) => {
     at += utf8Length(text) + (withBreak ? 1 : 0);
     line++;
-    if (text.trim() !== '') yield { text, end: at, nextLine: line };
+    if (text.trim() !== '') batch.push({ text, end: at, nextLine: line });
   };
   for await (const slice of slices) {
     const parts = (carry + slice).split('\n');
     carry = parts.pop()!;
-    for (const p of parts) yield* emit(p, true);
+    const batch: NdjsonLine[] = [];
+    for (const p of parts) emit(batch, p, true);
+    if (batch.length > 0) yield batch;
   }
-  if (carry !== '') yield* emit(carry, false);
+  const last: NdjsonLine[] = [];
+  if (carry !== '') emit(last, carry, false);
+  if (last.length > 0) yield last;
 }
 
 /** UTF-8 length of a string without encoding it (TextEncoder allocated a buffer per line only to measure it). */

@@ -63,7 +63,7 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
       { path: '', message: (err as Error).message.slice(0, 200) },
     ]);
   }
-  const bad = mayHoldUnstorableText(text) ? await findUnstorableText(parsed) : null;
+  const bad = (await mayHoldUnstorable(text)) ? await findUnstorableText(parsed) : null;
   if (bad) {
     throw new ApiError(
       'validation_error',
@@ -74,6 +74,24 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
     );
   }
   return parsed;
+}
+
+/**
+ * mayHoldUnstorableText for the body's text, a long one searched a part at a time (each part a
+ * quick search): for a 200,000-row body that spares a walk over 800,000 strings and keys (~50 ms).
+ * The text decoded as UTF-8 (no lone surrogate) and parsed (no raw NUL: JSON refuses control
+ * characters in strings and anywhere else), so only a `\u` escape can give a parsed string
+ * PostgreSQL cannot store.
+ */
+async function mayHoldUnstorable(text: PartedText): Promise<boolean> {
+  if (typeof text === 'string') return mayHoldUnstorableText(text);
+  let backslashBefore = false;
+  for (const part of text) {
+    await giveTurn();
+    if (part.indexOf('\\u') !== -1 || (backslashBefore && part.charCodeAt(0) === 0x75)) return true;
+    if (part.length > 0) backslashBefore = part.charCodeAt(part.length - 1) === 0x5c;
+  }
+  return false;
 }
 
 /** Bytes decoded between two looks at the clock: decoding 20 MB at once holds the event loop. */

@@ -1,6 +1,6 @@
 /** @module Shape checks on JSON bodies that must never recurse: nesting depth and keys per object (on the text) and text PostgreSQL cannot store (on the value). */
 
-import { joined, lengthOf, NextIndex, type PartedText, partsOf } from '../lib/text-scan.ts';
+import { NextIndex, type PartedText, partsOf } from '../lib/text-scan.ts';
 import { giveTurn } from '../lib/turns.ts';
 import { truncate } from '../contacts/messages.ts';
 
@@ -161,8 +161,8 @@ const MAY_HOLD_UNSTORABLE = /[\u0000\ud800-\udfff]|\\u(?:0000|[dD][89a-fA-F])/;
  * and keys: measured 1.4 ms for the walk, 0.4 ms for the search, on a busy machine). A longer text
  * is not searched at once (it would hold the event loop): true.
  */
-export function mayHoldUnstorableText(text: PartedText): boolean {
-  return lengthOf(text) > WINDOW || MAY_HOLD_UNSTORABLE.test(joined(text));
+export function mayHoldUnstorableText(text: string): boolean {
+  return text.length > WINDOW || MAY_HOLD_UNSTORABLE.test(text);
 }
 
 interface Frame {

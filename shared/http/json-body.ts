@@ -12,6 +12,7 @@ import {
   shapeProblemAt,
 } from './json-shape.ts';
 import { parseJson } from './json-sliced.ts';
+import { type PartedText, partsOf } from '../lib/text-scan.ts';
 import { giveTurn } from '../lib/turns.ts';
 
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
@@ -33,7 +34,7 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
   }
   const bytes = await readBody(c);
   const text = await decodeInTurns(bytes);
-  if (text.trim() === '') {
+  if (partsOf(text).every((part) => part.trim() === '')) {
     throw new ApiError('validation_error', 'The request body is empty; a JSON object is required.', [{
       path: '',
       message: 'empty body',
@@ -62,7 +63,7 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
       { path: '', message: (err as Error).message.slice(0, 200) },
     ]);
   }
-  const bad = mayHoldUnstorableText(text) ? await findUnstorableText(parsed) : null;
+  const bad = (await mayHoldUnstorable(text)) ? await findUnstorableText(parsed) : null;
   if (bad) {
     throw new ApiError(
       'validation_error',
@@ -75,10 +76,36 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
   return parsed;
 }
 
+/**
+ * mayHoldUnstorableText for the body's text, a long one searched a part at a time (each part a
+ * quick search): for a 200,000-row body that spares a walk over 800,000 strings and keys (~50 ms).
+ * The text decoded as UTF-8 (no lone surrogate) and parsed (no raw NUL: JSON refuses control
+ * characters in strings and anywhere else), so only a `\u` escape can give a parsed string
+ * PostgreSQL cannot store.
+ */
+async function mayHoldUnstorable(text: PartedText): Promise<boolean> {
+  if (typeof text === 'string') return mayHoldUnstorableText(text);
+  let backslashBefore = false;
+  for (const part of text) {
+    await giveTurn();
+    if (part.indexOf('\\u') !== -1 || (backslashBefore && part.charCodeAt(0) === 0x75)) return true;
+    if (part.length > 0) backslashBefore = part.charCodeAt(part.length - 1) === 0x5c;
+  }
+  return false;
+}
+
 /** Bytes decoded between two looks at the clock: decoding 20 MB at once holds the event loop. */
 const DECODE_SLICE = 1 << 20;
 
-async function decodeInTurns(bytes: Uint8Array): Promise<string> {
+/**
+ * Bytes of a valid body decoded at a time, few enough for each part to be an ordinary heap string:
+ * parts of 1 MB are large objects, each on fresh pages (measured on Deno 2.9, a 17 MB body: 59 ms
+ * to decode in 1 MB parts, 3 ms in 64 KB parts).
+ */
+const DECODE_PART = 1 << 16;
+
+/** The body's text: one string, or for a large body the parts it decodes to (never joined: see PartedText). */
+async function decodeInTurns(bytes: Uint8Array): Promise<PartedText> {
   if (bytes.length <= DECODE_SLICE) {
     try {
       return decoder.decode(bytes);
@@ -86,7 +113,37 @@ async function decodeInTurns(bytes: Uint8Array): Promise<string> {
       throw invalidUtf8(bytes, 0);
     }
   }
-  // A streaming decoder carries a character split between two slices over to the next one.
+  // Parts cut between characters decode on their own, without a streaming decoder (Node's gives
+  // two-byte strings: twice the memory, slower for every reader after). Only a BOM at the very
+  // start is dropped, as the streaming decoder drops it.
+  const first = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  const rest = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const parts: string[] = [];
+  for (let from = 0; from < bytes.length;) {
+    await giveTurn();
+    const to = characterBoundary(bytes, from, Math.min(bytes.length, from + DECODE_PART));
+    try {
+      parts.push((from === 0 ? first : rest).decode(bytes.subarray(from, to)));
+    } catch {
+      // Invalid somewhere: the streaming decode names the offset exactly as it always has.
+      return await decodeStreaming(bytes);
+    }
+    from = to;
+  }
+  return parts;
+}
+
+/** The first character start at or a few bytes before `at` (after `from`); any place in a run of continuation bytes too long to be valid. */
+function characterBoundary(bytes: Uint8Array, from: number, at: number): number {
+  if (at >= bytes.length) return at;
+  for (let b = at; b > from && at - b <= 3; b--) {
+    if ((bytes[b] & 0xc0) !== 0x80) return b;
+  }
+  return at;
+}
+
+/** Decodes in slices with a streaming decoder, which carries a character split between two slices over to the next one. */
+async function decodeStreaming(bytes: Uint8Array): Promise<string> {
   const streaming = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   const parts: string[] = [];
   for (let i = 0; i < bytes.length; i += DECODE_SLICE) {

@@ -1,5 +1,6 @@
 /** @module Shape checks on JSON bodies that must never recurse: nesting depth and keys per object (on the text) and text PostgreSQL cannot store (on the value). */
 
+import { NextIndex, type PartedText, partsOf } from '../lib/text-scan.ts';
 import { giveTurn } from '../lib/turns.ts';
 import { truncate } from '../contacts/messages.ts';
 
@@ -25,42 +26,82 @@ export interface ShapeProblem {
 }
 
 /**
- * The first place where the text nests deeper than `maxDepth` or an object gets more than
- * `maxKeys` keys, or null. Runs on the text before it is parsed, so a body of a million brackets
- * or keys never becomes a million nested values or properties, and any later walk over the value
- * is bounded. Linear, no recursion, in slices.
+ * The first place where the text (or the concatenation of its parts) nests deeper than `maxDepth`
+ * or an object gets more than `maxKeys` keys, or null. Runs on the text before it is parsed, so a
+ * body of a million brackets or keys never becomes a million nested values or properties, and any
+ * later walk over the value is bounded. Linear, no recursion, in slices.
  */
 export async function shapeProblemAt(
-  text: string,
+  text: PartedText,
   maxDepth = MAX_JSON_DEPTH,
   maxKeys = MAX_OBJECT_KEYS,
 ): Promise<ShapeProblem | null> {
-  // Keys seen in the open container at each depth: outside strings, a colon only ever follows a key.
-  const keys = new Uint32Array(maxDepth + 2);
-  let depth = 0;
-  let inString = false;
-  let i = 0;
-  while (i < text.length) {
-    const end = Math.min(text.length, i + SLICE);
-    for (; i < end; i++) {
-      const ch = text.charCodeAt(i);
-      if (inString) {
-        if (ch === 0x5c) i++; // backslash: the next character is escaped, whatever it is
-        else if (ch === 0x22) inString = false;
-      } else if (ch === 0x22) {
-        inString = true;
-      } else if (ch === 0x7b || ch === 0x5b) {
-        if (++depth > maxDepth) return { at: i, limit: 'depth' };
-        keys[depth] = 0;
-      } else if (ch === 0x7d || ch === 0x5d) {
-        depth--;
-      } else if (ch === 0x3a && depth > 0) {
-        if (++keys[depth] > maxKeys) return { at: i, limit: 'keys' };
-      }
-    }
-    if (i < text.length) await giveTurn();
+  const reader = new ShapeReader(maxDepth, maxKeys);
+  let base = 0;
+  for (const part of partsOf(text)) {
+    const problem = await reader.read(part, base);
+    if (problem) return problem;
+    base += part.length;
   }
   return null;
+}
+
+/** The state shapeProblemAt carries from one part of the text to the next. */
+class ShapeReader {
+  // Keys seen in the open container at each depth: outside strings, a colon only ever follows a key.
+  private readonly keys: Uint32Array;
+  private depth = 0;
+  private inString = false;
+  /** Where reading goes on in the next part: past its start when this one ends in a backslash. */
+  private next = 0;
+
+  constructor(private readonly maxDepth: number, private readonly maxKeys: number) {
+    this.keys = new Uint32Array(maxDepth + 2);
+  }
+
+  async read(text: string, base: number): Promise<ShapeProblem | null> {
+    const { keys, maxDepth, maxKeys } = this;
+    // Inside a string only a quote or a backslash matters: the reader jumps from one to the next.
+    const quotes = new NextIndex(text, '"');
+    const backslashes = new NextIndex(text, '\\');
+    let { depth, inString } = this;
+    let i = this.next;
+    while (i < text.length) {
+      const end = Math.min(text.length, i + SLICE);
+      while (i < end) {
+        if (inString) {
+          // Escapes often follow one another (`\\r\\n`): no search for the next one.
+          const next = text.charCodeAt(i) === 0x5c ? i : backslashes.from(i);
+          const quote = quotes.from(i);
+          if (quote < next) {
+            inString = false;
+            i = quote + 1;
+          } else {
+            // A backslash escapes the next character, whatever it is; no quote left: the rest is string.
+            i = next === Infinity ? text.length : next + 2;
+          }
+          continue;
+        }
+        const ch = text.charCodeAt(i);
+        if (ch === 0x22) {
+          inString = true;
+        } else if (ch === 0x7b || ch === 0x5b) {
+          if (++depth > maxDepth) return { at: base + i, limit: 'depth' };
+          keys[depth] = 0;
+        } else if (ch === 0x7d || ch === 0x5d) {
+          depth--;
+        } else if (ch === 0x3a && depth > 0) {
+          if (++keys[depth] > maxKeys) return { at: base + i, limit: 'keys' };
+        }
+        i++;
+      }
+      await giveTurn();
+    }
+    this.depth = depth;
+    this.inString = inString;
+    this.next = i - text.length;
+    return null;
+  }
 }
 
 // PostgreSQL text cannot hold U+0000, and JSON escapes can smuggle in unpaired surrogates that no

@@ -2,6 +2,7 @@
  * @module Parses JSON the way JSON.parse does, but a large body in slices that give other requests
  * (and /health) a turn: JSON.parse of a 20 MB body holds the event loop for up to seconds.
  */
+import { joined, lengthOf, NextIndex, NextMatch, type PartedText, partsOf } from '../lib/text-scan.ts';
 import { giveTurn } from '../lib/turns.ts';
 
 /** Bodies up to this many characters are parsed by JSON.parse in one go (a few milliseconds). */
@@ -10,16 +11,22 @@ const SLICED_PARSE_ABOVE = 1 << 20;
 /** Characters read between two looks at the clock (giveTurn decides when to give one). */
 const SLICE_CHARS = 1 << 14;
 
-/** Characters of a string decoded at a time. */
+/**
+ * Characters of a string decoded at a time: one JSON.parse of a 19 MB string holds the event loop.
+ * (Pieces of 256K characters measured several times slower: each is a large object on fresh pages.)
+ */
 const PIECE_CHARS = 1 << 16;
 
-/** JSON.parse's answer for `text`, computed in slices when the text is large; throws a SyntaxError like JSON.parse. */
+/**
+ * JSON.parse's answer for `text` (or the concatenation of its parts), computed in slices when the
+ * text is large; throws a SyntaxError like JSON.parse.
+ */
 export async function parseJson(
-  text: string,
+  text: PartedText,
   opts: { slicedAbove?: number; sliceChars?: number } = {},
 ): Promise<unknown> {
-  if (text.length <= (opts.slicedAbove ?? SLICED_PARSE_ABOVE)) return JSON.parse(text);
-  const parser = new SlicedJsonParser(text);
+  if (lengthOf(text) <= (opts.slicedAbove ?? SLICED_PARSE_ABOVE)) return JSON.parse(joined(text));
+  const parser = new SlicedJsonParser(partsOf(text));
   while (!parser.step(opts.sliceChars ?? SLICE_CHARS)) await giveTurn();
   return parser.result();
 }
@@ -51,12 +58,18 @@ function isScalarChar(c: number): boolean {
     c === 0x2e;
 }
 
-function unexpected(text: string, i: number): SyntaxError {
-  return new SyntaxError(`Unexpected character ${JSON.stringify(text[i])} in JSON at position ${i}`);
-}
+// deno-lint-ignore no-control-regex -- a raw control character in a string is an error to find.
+const CONTROL = /[\x00-\x1f]/g;
 
-/** A resumable JSON reader: strings, numbers and literals are cut out of the text, containers built as they open. */
+/**
+ * A resumable JSON reader: strings, numbers and literals are cut out of the text, containers built
+ * as they open. Positions count in the whole text; the reader holds one part of it at a time.
+ */
 class SlicedJsonParser {
+  /** The part being read, and where it starts in the whole text. */
+  private part = 0;
+  private base = 0;
+  private t: string;
   private i = 0;
   private state = VALUE;
   /** A `]` or `}` may close the container now (right after it opened). */
@@ -72,41 +85,110 @@ class SlicedJsonParser {
   private pieces: string[] = [];
   private pieceStart = 0;
   private pieceHasEscape = false;
+  // Where, in the part, the characters that end a stretch of plain string text come next.
+  private quotes!: NextIndex;
+  private backslashes!: NextIndex;
+  private controls!: NextMatch;
 
-  constructor(private readonly text: string) {}
+  constructor(private readonly parts: readonly string[]) {
+    this.t = parts[0] ?? '';
+    this.searchPart();
+  }
 
-  /** Reads up to `budget` more characters; true once the whole text is read. */
+  /** Reads up to `budget` more characters (to the end of the part at most); true once the whole text is read. */
   step(budget: number): boolean {
-    const t = this.text;
-    const end = Math.min(t.length, this.i + budget);
-    for (let i = this.i; i < end; i++) {
-      const c = t.charCodeAt(i);
+    const t = this.t;
+    const base = this.base;
+    const partEnd = base + t.length;
+    const end = Math.min(partEnd, this.i + budget);
+    let i = this.i;
+    while (i < end) {
       if (this.state === STRING) {
-        if (this.hexLeft > 0) this.hexLeft--;
-        else if (this.afterBackslash) {
-          this.afterBackslash = false;
-          if (c === 0x75) this.hexLeft = 4;
-        } else {
-          // Between two characters of the string, outside any escape: a piece may end here.
-          if (i - this.pieceStart >= PIECE_CHARS) this.endPiece(i);
-          if (c === 0x5c) this.pieceHasEscape = this.afterBackslash = true;
-          else if (c === 0x22) this.endString(i);
-          else if (c < 0x20) throw new SyntaxError(`Bad control character in string literal in JSON at position ${i}`);
+        i = this.readString(i, end);
+        continue;
+      }
+      const c = t.charCodeAt(i - base);
+      if (this.state === SCALAR) {
+        if (!isScalarChar(c)) {
+          this.endScalar(i);
+          continue; // this character is read again, after the value
         }
-      } else if (this.state === SCALAR) {
-        if (isScalarChar(c)) continue;
-        this.endScalar(i);
-        i--; // this character is read again, after the value
       } else if (!isWhitespace(c)) {
         this.token(c, i);
       }
+      i++;
     }
     this.i = end;
-    return end >= t.length;
+    if (end < partEnd || this.part + 1 >= this.parts.length) return end >= partEnd;
+    this.base = partEnd;
+    this.t = this.parts[++this.part];
+    this.searchPart();
+    return false;
+  }
+
+  private searchPart(): void {
+    this.quotes = new NextIndex(this.t, '"');
+    this.backslashes = new NextIndex(this.t, '\\');
+    this.controls = new NextMatch(this.t, CONTROL);
+  }
+
+  /**
+   * Reads a string's text from `i` up to `end` or the closing quote; returns where it stopped.
+   * Escapes are read a character at a time (a step may end anywhere in one); the plain text
+   * between them is passed over in one go.
+   */
+  private readString(i: number, end: number): number {
+    const t = this.t;
+    const base = this.base;
+    while (i < end) {
+      if (this.hexLeft > 0) {
+        this.hexLeft--;
+        i++;
+      } else if (this.afterBackslash) {
+        this.afterBackslash = false;
+        if (t.charCodeAt(i - base) === 0x75) this.hexLeft = 4;
+        i++;
+      } else {
+        const stop = this.nextStop(i, end);
+        // Between two characters of the string, outside any escape: a piece may end anywhere up to here.
+        if ((stop < end ? stop : end - 1) >= this.pieceStart + PIECE_CHARS) {
+          this.endPiecesThrough(i, stop < end ? stop : end - 1);
+        }
+        if (stop === end) return end;
+        const c = t.charCodeAt(stop - base);
+        if (c === 0x5c) {
+          this.pieceHasEscape = this.afterBackslash = true;
+        } else if (c === 0x22) {
+          this.endString(stop);
+          return stop + 1;
+        } else if (c < 0x20) {
+          throw new SyntaxError(`Bad control character in string literal in JSON at position ${stop}`);
+        } // else plain text where the search for control characters paused
+        i = stop + 1;
+      }
+    }
+    return i;
+  }
+
+  /** The text from `from` to `to` (both at most the end of the part being read), from as many parts as it spans. */
+  private slice(from: number, to: number): string {
+    if (from >= this.base) return this.t.slice(from - this.base, to - this.base);
+    let k = this.part;
+    let start = this.base;
+    while (start > from) start -= this.parts[--k].length;
+    let s = this.parts[k].slice(from - start, to - start);
+    for (start += this.parts[k].length, k++; start < to; start += this.parts[k].length, k++) {
+      s += this.parts[k].slice(0, to - start);
+    }
+    return s;
+  }
+
+  private unexpected(i: number): SyntaxError {
+    return new SyntaxError(`Unexpected character ${JSON.stringify(this.t[i - this.base])} in JSON at position ${i}`);
   }
 
   result(): unknown {
-    if (this.state === SCALAR) this.endScalar(this.text.length);
+    if (this.state === SCALAR) this.endScalar(this.base + this.t.length);
     if (this.state !== AFTER || this.stack.length > 0) throw new SyntaxError('Unexpected end of JSON input');
     return this.root;
   }
@@ -119,22 +201,22 @@ class SlicedJsonParser {
         return this.startValue(c, i);
       case KEY:
         if (c === 0x7d && this.mayClose) return this.close();
-        if (c !== 0x22) throw unexpected(this.text, i);
+        if (c !== 0x22) throw this.unexpected(i);
         return this.startString(i, true);
       case COLON:
-        if (c !== 0x3a) throw unexpected(this.text, i);
+        if (c !== 0x3a) throw this.unexpected(i);
         this.state = VALUE;
         this.mayClose = false;
         return;
       default: // AFTER
-        if (!top) throw unexpected(this.text, i);
+        if (!top) throw this.unexpected(i);
         if (c === 0x2c) {
           this.state = top.isArray ? VALUE : KEY;
           this.mayClose = false;
         } else if (c === (top.isArray ? 0x5d : 0x7d)) {
           this.close();
         } else {
-          throw unexpected(this.text, i);
+          throw this.unexpected(i);
         }
     }
   }
@@ -153,7 +235,7 @@ class SlicedJsonParser {
       this.state = SCALAR;
       this.tokenStart = i;
     } else {
-      throw unexpected(this.text, i);
+      throw this.unexpected(i);
     }
   }
 
@@ -165,19 +247,43 @@ class SlicedJsonParser {
     this.stringIsKey = isKey;
   }
 
+  /** The next quote, backslash or control character from `i` on (or a place where the search paused), or `end`. */
+  private nextStop(i: number, end: number): number {
+    const at = i - this.base;
+    const c = this.t.charCodeAt(at);
+    // Escapes often follow one another (`\\r\\n`): no search for those.
+    if (c === 0x5c || c === 0x22 || c < 0x20) return i;
+    return Math.min(end, this.base + Math.min(this.quotes.from(at), this.backslashes.from(at), this.controls.from(at)));
+  }
+
+  /** Ends each piece that reaches PIECE_CHARS at a place from `from` to `last`, all outside any escape. */
+  private endPiecesThrough(from: number, last: number): void {
+    for (let at = Math.max(from, this.pieceStart + PIECE_CHARS); at <= last; at = this.pieceStart + PIECE_CHARS) {
+      this.endPiece(at);
+    }
+  }
+
   /** Decodes the string's text from pieceStart to `end`: JSON.parse checks and decodes escapes; text without any is taken as it is. */
   private endPiece(end: number): void {
-    const raw = this.text.slice(this.pieceStart, end);
+    const raw = this.slice(this.pieceStart, end);
     this.pieces.push(this.pieceHasEscape ? (JSON.parse(`"${raw}"`) as string) : raw);
     this.pieceStart = end;
     this.pieceHasEscape = false;
   }
 
   private endString(i: number): void {
-    this.endPiece(i);
-    // Halves of a surrogate pair escaped in two pieces join up again here.
-    const s = this.pieces.length === 1 ? this.pieces[0] : this.pieces.join('');
-    this.pieces = [];
+    let s: string;
+    if (this.pieces.length === 0) {
+      // The string is one piece: its own text, quotes included, is the text JSON.parse would decode.
+      s = this.pieceHasEscape
+        ? (JSON.parse(this.slice(this.tokenStart, i + 1)) as string)
+        : this.slice(this.pieceStart, i);
+    } else {
+      this.endPiece(i);
+      // Halves of a surrogate pair escaped in two pieces join up again here.
+      s = this.pieces.join('');
+      this.pieces = [];
+    }
     if (this.stringIsKey) {
       this.stack[this.stack.length - 1].key = s;
       this.state = COLON;
@@ -188,7 +294,7 @@ class SlicedJsonParser {
   }
 
   private endScalar(end: number): void {
-    const raw = this.text.slice(this.tokenStart, end);
+    const raw = this.slice(this.tokenStart, end);
     let value: unknown;
     if (raw === 'true') value = true;
     else if (raw === 'false') value = false;

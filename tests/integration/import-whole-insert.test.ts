@@ -40,6 +40,15 @@ async function keyProbes(tx: postgres.TransactionSql): Promise<number> {
   return n;
 }
 
+/** import_contacts_batch with people 0..count-1, in `tx`; `tryInsert` omitted leaves the default. */
+async function batchOf(tx: postgres.TransactionSql, count: number, tryInsert?: boolean) {
+  const rows = tx.json(prepared(Array.from({ length: count }, (_, i) => person(i))));
+  const [{ r }] = tryInsert === undefined
+    ? await tx`select internal.import_contacts_batch(${key.workspaceId}, ${rows}, false) as r`
+    : await tx`select internal.import_contacts_batch(${key.workspaceId}, ${rows}, false, ${tryInsert}) as r`;
+  return r;
+}
+
 /** Runs `fn` in a transaction that is rolled back, so each case starts from the same table. */
 async function inRolledBack(fn: (tx: postgres.TransactionSql) => Promise<void>): Promise<void> {
   const rollback = new Error('rollback');
@@ -55,9 +64,7 @@ describe('a batch of new people', () => {
   it('is inserted whole, without probing the matching keys', async () => {
     await inRolledBack(async (tx) => {
       const before = await keyProbes(tx);
-      const [{ r }] = await tx`select internal.import_contacts_batch(${key.workspaceId}, ${
-        tx.json(prepared(Array.from({ length: 50 }, (_, i) => person(i))))
-      }, false) as r`;
+      const r = await batchOf(tx, 50);
       expect(r).toEqual({ created: 50, updated: 0, skipped: 0, errors: [] });
       expect(await keyProbes(tx) - before).toBe(0);
       const [{ n }] = await tx`select count(*)::int as n from contacts where workspace_id = ${key.workspaceId}`;
@@ -68,9 +75,7 @@ describe('a batch of new people', () => {
   it('is matched instead when the caller says the job has seen known people', async () => {
     await inRolledBack(async (tx) => {
       const before = await keyProbes(tx);
-      const [{ r }] = await tx`select internal.import_contacts_batch(${key.workspaceId}, ${
-        tx.json(prepared(Array.from({ length: 50 }, (_, i) => person(i))))
-      }, false, false) as r`;
+      const r = await batchOf(tx, 50, false);
       expect(r).toEqual({ created: 50, updated: 0, skipped: 0, errors: [] });
       expect(await keyProbes(tx) - before).toBeGreaterThanOrEqual(50);
     });
@@ -104,9 +109,7 @@ describe('a batch whose last row is a known person', () => {
     await importRows([{ full_name: 'Phone Owner', phone: person(9).phone }]);
     await inRolledBack(async (tx) => {
       const before = await keyProbes(tx);
-      const [{ r }] = await tx`select internal.import_contacts_batch(${key.workspaceId}, ${
-        tx.json(prepared(Array.from({ length: 10 }, (_, i) => person(i))))
-      }, false) as r`;
+      const r = await batchOf(tx, 10);
       expect(r).toEqual({ created: 9, updated: 0, skipped: 1, errors: [] });
       expect(await keyProbes(tx) - before).toBeGreaterThanOrEqual(10);
       const [{ n }] = await tx`select count(*)::int as n from contacts where workspace_id = ${key.workspaceId}`;

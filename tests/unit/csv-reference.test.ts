@@ -15,9 +15,9 @@ import {
   streamCsvFrom,
 } from '../../shared/imports/csv.ts';
 import { RecordWidthScanner } from '../../shared/imports/csv-width.ts';
-import * as before from './reference/csv-before.ts';
-import { RecordWidthScanner as RecordWidthScannerBefore } from './reference/csv-width-before.ts';
-import { int, pick, randomPieces, recordText, seeded, tokenText } from './reference/random-text.ts';
+import * as before from './oracles/csv.ts';
+import { RecordWidthScanner as RecordWidthScannerBefore } from './oracles/csv-width.ts';
+import { int, pick, randomPieces, recordText, seeded, tokenText } from './oracles/random-text.ts';
 
 type Outcome = { ok: unknown } | { error: { name: string; code?: string; line?: number; message: string } };
 

@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 import type { DataPort } from '../../shared/db/port.ts';
 import type { CsvSettings } from '../../shared/imports/prepare-rows.ts';
 import { runImportWorker } from '../../shared/worker/import-worker.ts';
-import { runImportWorker as runImportWorkerBefore } from './reference/import-worker-before.ts';
-import { int, pick, recordText, seeded } from './reference/random-text.ts';
+import { runImportWorker as runImportWorkerBefore } from './oracles/import-worker.ts';
+import { int, pick, recordText, seeded } from './oracles/random-text.ts';
 
 interface Job {
   format: 'csv' | 'ndjson';

@@ -1,7 +1,7 @@
 /** @module shared/imports/csv-engine.ts as it was before the worker-cpu change (csv-parse's on_record hook, a view per record), frozen as a reference for tests. */
 import { parse } from 'csv-parse';
 import { CsvStructureError, type Delimiter, MAX_CSV_COLUMNS } from '../../../shared/imports/csv-record.ts';
-import { RecordWidthScanner } from './csv-width-before.ts';
+import { RecordWidthScanner } from './csv-width.ts';
 
 const LF = 0x0a;
 const CR = 0x0d;

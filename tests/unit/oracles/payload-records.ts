@@ -1,6 +1,6 @@
 /** @module shared/worker/payload-records.ts as it was before the worker-cpu change (a record at a time), frozen as a reference for tests. */
 import type { PositionedCsvRecord } from '../../../shared/imports/csv.ts';
-import { streamCsvFrom } from './csv-before.ts';
+import { streamCsvFrom } from './csv.ts';
 import type { CsvSettings } from '../../../shared/imports/prepare-rows.ts';
 
 /** Where the stream stands after a record: the cursor a commit moves the job to. */

@@ -5,7 +5,7 @@ import { silentLogger } from '../../../shared/lib/logger.ts';
 import { CsvStructureError } from '../../../shared/imports/csv.ts';
 import { ChunkCommitter, LeaseLostError } from '../../../shared/worker/chunk-committer.ts';
 import type { ClaimedJob } from '../../../shared/worker/claimed-job.ts';
-import { payloadRecords } from './payload-records-before.ts';
+import { payloadRecords } from './payload-records.ts';
 
 export interface ImportWorkerOptions {
   db: DataPort;

@@ -1,6 +1,6 @@
 /** @module shared/imports/csv.ts as it was before the worker-cpu change (parseCsv, streamCsvFrom), frozen: the reference the tests hold the faster code to, record for record and error for error. */
 import { detectDelimiter } from '../../../shared/imports/csv-delimiter.ts';
-import { CsvEngine } from './csv-engine-before.ts';
+import { CsvEngine } from './csv-engine.ts';
 import type { CsvRecord, Delimiter } from '../../../shared/imports/csv-record.ts';
 import { giveTurn } from '../../../shared/lib/turns.ts';
 

@@ -145,5 +145,30 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
       stack,
     ),
   );
+  // The batch upsert alone (internal.import_contacts_batch, jsonb argument included), new people,
+  // with the whole-batch insert and with matching row by row: the two paths a new batch can take.
+  for (const [label, tryInsert] of [['whole-insert', true], ['matched', false]] as const) {
+    results.push(
+      await measure(
+        {
+          ...common,
+          name: `step-batch-500-new-${label}`,
+          description: `internal.import_contacts_batch on 500 prepared new rows, ${
+            tryInsert ? 'inserted whole' : 'matched row by row (p_try_insert false)'
+          }`,
+          prepare: () =>
+            prepareJsonRows(freshContacts(ROWS).map(toJsonRow), 1, { now: now(), tags: [], updateExisting: false })
+              .rows,
+          send: (rows) =>
+            stack.sql<{ r: { created: number } }[]>`select internal.import_contacts_batch(${stack.workspaceId}, ${
+              stack.sql.json(rows as unknown as postgres.JSONValue)
+            }, false, ${tryInsert}) as r`,
+          check: (r) => expectThat(r[0]?.r.created === ROWS, `step-batch-500-new-${label}`, `${ROWS} created`, r[0]),
+        },
+        opts,
+        stack,
+      ),
+    );
+  }
   return results;
 }

@@ -1,11 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
-// Four projects, named for what they hold (README: "Tests"):
+// Five projects, named for what they hold (README: "Tests"):
 //   unit                  no database, no process: seconds.
 //   integration:postgres  every HTTP integration test over the postgres.js data port,
 //   integration:supabase  ... and again over supabase-js, so a defect in either adapter fails CI.
 //   integration:once      quick integration tests that run once because no single adapter is under
-//                         test: SQL grants, both adapters side by side, the document through its linters.
+//                         test: SQL grants and SQL-level behaviour (contact ids, workspace triggers, the
+//                         whole-batch insert), both adapters side by side, the document through its linters.
 //   slow                  what starts processes, clusters or browsers, or loads a million rows: crash
 //                         safety, `npm start`, the CLIs, Deno, the deploy rehearsal, the Supabase CLI,
 //                         pg_cron on a private cluster, the executed matching plans, the generated client

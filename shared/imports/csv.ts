@@ -116,19 +116,10 @@ export interface PositionedCsvRecord extends CsvRecord {
 /**
  * Resumes parsing in the middle of a text, for the queued-import worker: `chunks` is the text from
  * byte `start.offset` on (which begins at a record boundary, after any header), and numbering
- * continues from `start.line` and `start.rowNumber`. Records found before a structural error are
- * yielded before the error is thrown.
- */
-export async function* streamCsvFrom(
-  chunks: AsyncIterable<string> | Iterable<string>,
-  options: { delimiter: Delimiter; start: { offset: number; line: number; rowNumber: number } },
-): AsyncGenerator<PositionedCsvRecord> {
-  for await (const batch of streamCsvBatchesFrom(chunks, options)) yield* batch;
-}
-
-/**
- * streamCsvFrom, handing out the records of each chunk together: the worker reads ~200,000 records
- * of a large file, and a step of an async generator for each cost a few promises a record.
+ * continues from `start.line` and `start.rowNumber`. The records of each chunk are handed out
+ * together (the worker reads ~200,000 records of a large file, and a step of an async generator for
+ * each cost a few promises a record). Records found before a structural error are yielded before
+ * the error is thrown.
  */
 export async function* streamCsvBatchesFrom(
   chunks: AsyncIterable<string> | Iterable<string>,

@@ -1,12 +1,7 @@
 /** @module Pins how the CSV reader takes real exports (issue 11): a preamble before the header, Excel text guards, and that a queued import resumed after the header numbers physical lines of the original file. */
 import { describe, expect, it } from 'vitest';
-import {
-  countCsvRecords,
-  detectDelimiter,
-  parseCsv,
-  type PositionedCsvRecord,
-  streamCsvFrom,
-} from '../../shared/imports/csv.ts';
+import { countCsvRecords, detectDelimiter, parseCsv, type PositionedCsvRecord } from '../../shared/imports/csv.ts';
+import { streamCsvFrom } from '../support/csv-stream.ts';
 import { headerRecogniser } from '../../shared/imports/mapping.ts';
 
 const LINKEDIN = 'Notes:\r\n' +

@@ -1,13 +1,8 @@
 /** @module Runs real-world export files (tests/fixtures/csv) through the CSV reader and the header matcher, so that the files people actually upload keep parsing and mapping to the same contacts. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  type CsvParseResult,
-  type CsvRecord,
-  CsvStructureError,
-  parseCsv,
-  streamCsvFrom,
-} from '../../shared/imports/csv.ts';
+import { type CsvParseResult, type CsvRecord, CsvStructureError, parseCsv } from '../../shared/imports/csv.ts';
+import { streamCsvFrom } from '../support/csv-stream.ts';
 import { type ColumnMapping, resolveMapping } from '../../shared/imports/mapping.ts';
 import { columnCountProblem, recordToRow } from '../../shared/imports/record-row.ts';
 

@@ -12,12 +12,12 @@ import {
   MAX_CSV_COLUMNS,
   parseCsv,
   streamCsvBatchesFrom,
-  streamCsvFrom,
 } from '../../shared/imports/csv.ts';
+import { streamCsvFrom } from '../support/csv-stream.ts';
 import { RecordWidthScanner } from '../../shared/imports/csv-width.ts';
 import * as before from './oracles/csv.ts';
 import { RecordWidthScanner as RecordWidthScannerBefore } from './oracles/csv-width.ts';
-import { int, pick, randomPieces, recordText, seeded, tokenText } from './oracles/random-text.ts';
+import { int, pick, randomPieces, recordText, seeded, tokenText } from '../support/random-text.ts';
 
 type Outcome = { ok: unknown } | { error: { name: string; code?: string; line?: number; message: string } };
 

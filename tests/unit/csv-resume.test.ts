@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCsv, type PositionedCsvRecord, streamCsvFrom } from '../../shared/imports/csv.ts';
+import { parseCsv, type PositionedCsvRecord } from '../../shared/imports/csv.ts';
+import { streamCsvFrom } from '../support/csv-stream.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

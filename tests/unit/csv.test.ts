@@ -8,8 +8,8 @@ import {
   detectDelimiter,
   MAX_CSV_COLUMNS,
   parseCsv,
-  streamCsvFrom,
 } from '../../shared/imports/csv.ts';
+import { streamCsvFrom } from '../support/csv-stream.ts';
 
 /**
  * What the worker does: the request's parse finds where the data starts, and streamCsvFrom reads

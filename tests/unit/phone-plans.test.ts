@@ -8,19 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { type CountryCode, getCountries, getCountryCallingCode } from 'libphonenumber-js';
 import examples from 'libphonenumber-js/examples.mobile.json';
 import { e164Of, fastE164, libraryE164 } from '../../shared/contacts/phone-plans.ts';
+import { rng } from '../support/random.ts';
 
-/** A fixed-seed generator (mulberry32), so a failure names an input that reproduces. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const next = random(20261202);
+// A fixed seed, so a failure names an input that reproduces.
+const next = rng(20261202).next;
 const digit = () => String(Math.floor(next() * 10));
 const digits = (n: number) => Array.from({ length: n }, digit).join('');
 

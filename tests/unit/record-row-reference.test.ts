@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { COMPOSITE_NAME, COMPOSITE_ORG } from '../../shared/imports/header-synonyms.ts';
 import { recordToRow } from '../../shared/imports/record-row.ts';
 import { recordToRow as recordToRowBefore } from './oracles/record-row.ts';
-import { int, pick, seeded } from './oracles/random-text.ts';
+import { int, pick, seeded } from '../support/random-text.ts';
 
 const TARGETS = [
   'full_name',

@@ -11,7 +11,7 @@ import type { DataPort } from '../../shared/db/port.ts';
 import type { CsvSettings } from '../../shared/imports/prepare-rows.ts';
 import { runImportWorker } from '../../shared/worker/import-worker.ts';
 import { runImportWorker as runImportWorkerBefore } from './oracles/import-worker.ts';
-import { int, pick, recordText, seeded } from './oracles/random-text.ts';
+import { int, pick, recordText, seeded } from '../support/random-text.ts';
 
 interface Job {
   format: 'csv' | 'ndjson';

@@ -1,15 +1,9 @@
-/** @module Seeded random CSV-ish text for the reference tests: awkward on purpose (quotes in every position, mixed line endings, blank and whitespace-only lines, Excel guards, multi-byte and split surrogate pairs), and the same on every run. */
+/** @module Seeded random CSV-ish text for the differential tests: awkward on purpose (quotes in every position, mixed line endings, blank and whitespace-only lines, Excel guards, multi-byte and split surrogate pairs), and the same on every run. */
+import { rng } from './random.ts';
 
-/** A small seeded generator (mulberry32): a failing case can be replayed from its seed. */
+/** The project's seeded generator (mulberry32, tests/support/random.ts): a failing case replays from its seed. */
 export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return rng(seed).next;
 }
 
 export type Random = () => number;

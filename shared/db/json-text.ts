@@ -4,7 +4,7 @@
  * for over 100 ms (issue 15), so the caller builds the text a row at a time with turns, and each
  * port passes the text through without serialising it again.
  */
-import { giveTurn } from '../lib/turns.ts';
+import { giveTurn, turnDue } from '../lib/turns.ts';
 
 /** A JSON document as text; a port sends it as the jsonb argument it spells. */
 export class JsonText {
@@ -15,7 +15,7 @@ export class JsonText {
 export async function jsonArrayInTurns(values: readonly unknown[]): Promise<JsonText> {
   const parts: string[] = [];
   for (const value of values) {
-    await giveTurn();
+    if (turnDue()) await giveTurn();
     // As JSON.stringify does for an array element that JSON cannot spell (undefined, a function).
     parts.push(JSON.stringify(value) ?? 'null');
   }

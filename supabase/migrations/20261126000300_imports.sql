@@ -271,7 +271,7 @@ $$;
 -- Most batches are all new people. When p_try_insert is set and no two rows share a key, the batch is
 -- first inserted whole, without matching: if no key names a contact yet, that is the whole outcome;
 -- if one does, its unique index refuses the insert, the attempt (a subtransaction) leaves nothing,
--- and the batch is matched as above. That spares the per-row probes of a new batch, about a quarter
+-- and the batch is matched as above. That spares the per-row probes of a new batch, about a fifth
 -- of its time in the database (measured on a 1.2M-contact table: 500 rows 13.2-13.4 → 10.1-10.7 ms,
 -- 4,000 rows 92-114 → 75-94 ms), and a failed attempt costs at most the insert it undid.
 create function internal.import_contacts_batch(
@@ -298,8 +298,7 @@ begin
       select count(*) into v_created from internal.contacts_insert(p_workspace_id, jsonb_path_query_array(p_rows, '$[*].c'));
       return jsonb_build_object('created', v_created, 'updated', 0, 'skipped', 0, 'errors', '[]'::jsonb);
     exception when unique_violation then
-      -- Some key already names a contact; the attempt is undone.
-      v_created := 0;
+      null; -- Some key already names a contact; the attempt is undone.
     end;
   end if;
 

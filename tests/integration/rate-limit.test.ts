@@ -23,8 +23,20 @@ afterAll(async () => {
 const limiterFor = () =>
   createUpstashLimiter(redis.redis, { prefix: `test:${db.name}:${Math.random()}`, backend: 'redis' });
 
+/**
+ * Starts a test's requests in one window of the sliding-window limiter (fixed minutes of the
+ * client's clock, the previous one counted in part): with under 10 s of the current minute left,
+ * it waits for the next. A sequence that crossed the boundary would see its first request weighted
+ * down (one request a few milliseconds into the next window still counts as 0.99, rounded down to 0).
+ */
+async function inOneWindow(): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < 10_000) await new Promise((resolve) => setTimeout(resolve, left + 20));
+}
+
 describe('rate limits on real Redis through @upstash/ratelimit', () => {
   it('sends X-RateLimit-* on every authenticated response and 429 with Retry-After past the limit', async () => {
+    await inOneWindow();
     const api = testApp(db.port, { limiter: limiterFor() });
     const key = await createKey(db.port, { workspace: 'rl-1', rateLimit: 3, scopes: ['read:contacts'] });
     const before = Math.floor(Date.now() / 1000);
@@ -54,6 +66,7 @@ describe('rate limits on real Redis through @upstash/ratelimit', () => {
   });
 
   it('counts each key on its own, with its own limit', async () => {
+    await inOneWindow();
     const api = testApp(db.port, { limiter: limiterFor() });
     const small = await createKey(db.port, { workspace: 'rl-2', rateLimit: 1 });
     const big = await createKey(db.port, { workspace: 'rl-2', rateLimit: 5 });
@@ -66,6 +79,7 @@ describe('rate limits on real Redis through @upstash/ratelimit', () => {
   });
 
   it('does not let a throttled request claim an Idempotency-Key', async () => {
+    await inOneWindow();
     const api = testApp(db.port, { limiter: limiterFor() });
     const key = await createKey(db.port, { workspace: 'rl-3', rateLimit: 1 });
     await api.call('GET', '/v1/contacts', { key: key.key });

@@ -14,8 +14,9 @@ if (!process.env.DATABASE_URL && process.env.DATA_PORT !== 'supabase') {
   console.error('DATABASE_URL is required (or DATA_PORT=supabase with SUPABASE_URL and a service key)');
   process.exit(2);
 }
-// As the Edge Function does: the direct connection, unless DATA_PORT=supabase asks for supabase-js.
-const db = dataPortFromEnv(process.env, { maxConnections: 2, preferDirect: true });
+// As the Edge Function does: the direct connection, unless DATA_PORT=supabase asks for supabase-js;
+// three connections (two chunk commits in flight and the payload slice being fetched).
+const db = dataPortFromEnv(process.env, { maxConnections: 3, preferDirect: true });
 const logger = createJsonLogger(
   (line) => process.stdout.write(line + '\n'),
   (process.env.LOG_LEVEL as 'info') ?? 'info',

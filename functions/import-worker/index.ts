@@ -9,8 +9,9 @@ import { kickWorker, resolveHost } from '../_deno/runtime.ts';
 
 const env = Deno.env.toObject();
 // The worker moves whole chunks per call: it takes Supabase's direct connection (SUPABASE_DB_URL)
-// when there is one, unless DATA_PORT says otherwise.
-const db = dataPortFromEnv(env, { maxConnections: 2, preferDirect: true });
+// when there is one, unless DATA_PORT says otherwise. Three connections: two chunk commits in
+// flight (chunk-committer.ts) and the payload slice being fetched.
+const db = dataPortFromEnv(env, { maxConnections: 3, preferDirect: true });
 const logger = createJsonLogger();
 const webhookSecrets = await secretBoxFromEnv(env);
 const app = createWorkerApp({

@@ -1,8 +1,10 @@
 /**
  * @module The chunk pipeline of one claimed job: each batch of records is validated here while
- * the previous batch commits in the database, and batches commit one at a time, in order, each
- * with its contacts, errors, cursor and counters in one transaction (import_job_commit_chunk).
- * At most one commit is in flight, so memory holds two batches at most.
+ * earlier batches commit in the database, each with its contacts, errors, cursor and counters in
+ * one transaction (import_job_commit_chunk). Two commits may be in flight: the next batch's rows
+ * are sent (and parsed by the database) while the previous batch commits, and the database applies
+ * them in order, since each commit waits for the job row's lock and checks the cursor the one
+ * before left. Their outcomes are taken in order too, so memory holds three batches at most.
  */
 import { mappingFromSettings, prepareCsvRecordsInTurns, prepareJsonRowsInTurns } from '../imports/prepare-rows.ts';
 import type { PositionedCsvRecord } from '../imports/csv.ts';
@@ -32,7 +34,10 @@ export interface CommitterDeps {
 export class ChunkCommitter {
   /** The position after every batch handed on so far (committed or in flight). */
   private planned: { offset: number; line: number; rows: number };
+  /** Settles when every commit handed on so far has (in order); rejects with the first failure. */
   private inflight: Promise<void> = Promise.resolve();
+  /** The same for every commit but the last: what a third commit waits for before it is sent. */
+  private beforeLast: Promise<void> = Promise.resolve();
   private json: unknown[] = [];
   private csv: PositionedCsvRecord[] = [];
   private last: SourcePosition | null = null;
@@ -76,18 +81,19 @@ export class ChunkCommitter {
     const to = this.last ?? { end: this.planned.offset, nextLine: this.planned.line };
     this.planned = { offset: to.end, line: to.nextLine, rows: this.planned.rows + (batch?.read ?? 0) };
     this.last = null;
-    await this.settled();
-    this.inflight = this.commit(batch, from, to, done);
+    await this.deps.blocked(this.beforeLast);
+    this.beforeLast = this.inflight;
+    this.inflight = this.commit(batch, from, to, done, this.inflight);
     // Errors surface when the chain is next awaited; this only keeps them from being "unhandled".
     this.inflight.catch(() => {});
   }
 
-  /** Waits for the commit in flight; rethrows its failure. */
+  /** Waits for the commits in flight; rethrows the first failure. */
   settled(): Promise<void> {
     return this.deps.blocked(this.inflight);
   }
 
-  /** Waits for the commit in flight, ignoring its failure (the job is being given up anyway). */
+  /** Waits for the commits in flight, ignoring their failure (the job is being given up anyway). */
   async abandon(): Promise<void> {
     await this.inflight.catch(() => {});
   }
@@ -104,20 +110,43 @@ export class ChunkCommitter {
     return { rows: prepared.rows, errors: prepared.errors, read: prepared.total };
   }
 
-  private async commit(batch: Batch | null, from: number, to: SourcePosition, done: boolean): Promise<void> {
-    const out = await this.deps.call<{ status: string }>('import_job_commit_chunk', {
-      p_job_id: this.job.job_id,
-      p_lease_token: this.job.lease_token,
-      p_expected_offset: from,
-      p_rows: batch?.rows ?? [],
-      p_errors: batch?.errors ?? [],
-      p_rows_read: batch?.read ?? 0,
-      p_next_offset: to.end,
-      p_next_line: to.nextLine,
-      p_done: done,
-      p_lease_seconds: this.deps.leaseSeconds,
-    });
-    if (out.status === 'lease_lost') throw new LeaseLostError('the job was taken over by another worker');
+  /**
+   * Sends the commit of `batch` now and takes its outcome after `previous` (the commits before it):
+   * when one of those failed, its failure is the chain's, and this commit's outcome is not looked
+   * at (it found the cursor short of its start and wrote nothing, or, should the failure have been
+   * only the caller's view of a commit that did happen, it committed the next rows exactly once).
+   */
+  private async commit(
+    batch: Batch | null,
+    from: number,
+    to: SourcePosition,
+    done: boolean,
+    previous: Promise<void>,
+  ): Promise<void> {
+    const send = () =>
+      this.deps.call<{ status: string }>('import_job_commit_chunk', {
+        p_job_id: this.job.job_id,
+        p_lease_token: this.job.lease_token,
+        p_expected_offset: from,
+        p_rows: batch?.rows ?? [],
+        p_errors: batch?.errors ?? [],
+        p_rows_read: batch?.read ?? 0,
+        p_next_offset: to.end,
+        p_next_line: to.nextLine,
+        p_done: done,
+        p_lease_seconds: this.deps.leaseSeconds,
+      });
+    const sent = send();
+    // Both settle before the outcome is taken, so no call is left behind when the job is given up.
+    const [prior, own] = await Promise.allSettled([previous, sent]);
+    if (prior.status === 'rejected') throw prior.reason;
+    if (own.status === 'rejected') throw own.reason;
+    // Sent on another connection, this commit reached the database before the one before it, which
+    // has committed now (a connection being opened for it, say): sent again, it finds its cursor.
+    const out = own.value.status === 'early' ? await send() : own.value;
+    if (out.status === 'lease_lost' || out.status === 'early') {
+      throw new LeaseLostError('the job was taken over by another worker');
+    }
     this.deps.onCommitted(batch?.read ?? 0, done);
   }
 }

@@ -211,9 +211,11 @@ end
 $$;
 
 -- Commits one chunk of a claimed job in one transaction: the contacts, the row errors, the
--- counters and the cursor. The caller's lease and expected cursor are checked first, so a
--- worker that lost its lease (another took over) writes nothing. With p_done the job completes
--- and its event is written too.
+-- counters and the cursor. The caller's lease and expected cursor are checked first, under the job
+-- row's lock, so a worker that lost its lease (another took over) writes nothing, and chunks sent
+-- together commit in order: a chunk that reaches the lock while the one before it commits waits
+-- for it, and one that comes before it is answered `early`. With p_done the job completes and its
+-- event is written too.
 -- Durability: an intermediate chunk commits without waiting for its WAL flush (the fsync was the
 -- ~25 ms fixed cost of every chunk). Should the database server crash, such a commit can be lost
 -- only whole: contacts, errors, counters and cursor together, so the job resumes from the earlier
@@ -239,8 +241,14 @@ declare
 begin
   select * into j from public.import_jobs where id = p_job_id for update;
   if not found or j.status <> 'processing' or j.lease_token is distinct from p_lease_token
-     or j.cursor_offset <> p_expected_offset then
+     or j.cursor_offset > p_expected_offset then
     return jsonb_build_object('status', 'lease_lost');
+  end if;
+  if j.cursor_offset < p_expected_offset then
+    -- The chunk before this one has not committed yet: the worker sends a chunk while the one
+    -- before it commits, and this one came first. Nothing is written; the worker sends it again
+    -- once that one has committed.
+    return jsonb_build_object('status', 'early');
   end if;
 
   if not p_done then

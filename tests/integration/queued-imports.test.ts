@@ -228,16 +228,109 @@ describe('the worker', () => {
     expect(await job(job_id)).toMatchObject({ status: 'completed', created_count: 900, processed_rows: 900 });
   });
 
+  it("sends a chunk's commit while the one before it commits; the database applies each once, in order", async () => {
+    const { job_id } =
+      (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(1000) } })).json.data;
+    const events: string[] = [];
+    let sent = 0;
+    const waiting: { after: number; go: () => void }[] = [];
+    /**
+     * Each commit's answer is held until the next commit has been sent (at most 3 s; the last one,
+     * which completes the job, has no next): a committer that waited for an answer before sending
+     * the next commit would get each answer only after the wait, and the order below would show it.
+     */
+    const nextSent = (k: number, last: boolean) =>
+      new Promise<void>((go) => {
+        if (last || sent > k) return go();
+        waiting.push({ after: k, go });
+        setTimeout(go, 3000);
+      });
+    // The database runs the commits in the order they were sent (the real port may open a
+    // connection for one and let the next overtake it: that is the `early` answer's test, below).
+    let inOrder: Promise<unknown> = Promise.resolve();
+    const port: DataPort = {
+      rpc: async (name, args) => {
+        if (name !== 'import_job_commit_chunk') return db.port.rpc(name, args);
+        const k = ++sent;
+        events.push(`send ${k}`);
+        for (const w of waiting.filter((w) => w.after < k)) w.go();
+        const run = inOrder.then(() => db.port.rpc(name, args));
+        inOrder = run.catch(() => {});
+        const out = await run;
+        await nextSent(k, args!.p_done === true);
+        events.push(`answer ${k}`);
+        return out as never;
+      },
+      close: async () => {},
+    };
+    expect(await runImportWorker({ db: port, workerId: 'pipelined', chunkRows: 200, cpuBudgetMs: 60_000 }))
+      .toMatchObject({ jobs: 1, completed: 1, rows: 1000 });
+    // Five chunks of 200 rows and the empty one that completes the job.
+    expect(events).toEqual([
+      'send 1',
+      'send 2',
+      'answer 1',
+      'send 3',
+      'answer 2',
+      'send 4',
+      'answer 3',
+      'send 5',
+      'answer 4',
+      'send 6',
+      'answer 5',
+      'answer 6',
+    ]);
+    expect(await job(job_id)).toMatchObject({ status: 'completed', processed_rows: 1000, created_count: 1000 });
+    expect(await contactCount()).toBe(1000);
+    const emails = await db.sql`select count(distinct email)::int as n from contacts`;
+    expect(emails[0].n).toBe(1000);
+  });
+
+  it('answers a chunk that comes before the one it follows `early`, writing nothing; sent again, it commits', async () => {
+    const { job_id } =
+      (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(600) } })).json.data;
+    const claim = await db.port.rpc<{ job_id: string; lease_token: string }>('import_job_claim', {
+      p_worker: 'by-hand',
+      p_lease_seconds: 60,
+    });
+    expect(claim.job_id).toBe(job_id);
+    const commit = (from: number, to: number, person: number) =>
+      db.port.rpc<{ status: string }>('import_job_commit_chunk', {
+        p_job_id: job_id,
+        p_lease_token: claim.lease_token,
+        p_expected_offset: from,
+        p_rows: [{ n: person + 1, c: { full_name: `Hand ${person}`, email: `hand${person}@x.com` } }],
+        p_errors: [],
+        p_rows_read: 1,
+        p_next_offset: to,
+        p_next_line: 1,
+        p_done: false,
+      });
+    expect(await commit(10, 20, 1)).toEqual({ status: 'early' });
+    expect(await job(job_id)).toMatchObject({ processed_rows: 0, created_count: 0 });
+    expect(await contactCount()).toBe(0);
+    expect(await commit(0, 10, 0)).toMatchObject({ status: 'processing', processed_rows: 1 });
+    expect(await commit(10, 20, 1)).toMatchObject({ status: 'processing', processed_rows: 2 });
+    // Behind the cursor is another worker's business: lost.
+    expect(await commit(10, 20, 1)).toEqual({ status: 'lease_lost' });
+    expect(await job(job_id)).toMatchObject({ processed_rows: 2, created_count: 2 });
+    expect(await contactCount()).toBe(2);
+  });
+
   it('retries a chunk that throws with backoff, then fails the job keeping what was committed', async () => {
     const { job_id } =
       (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(1000) } })).json.data;
-    let commits = 0;
-    // A data port that works for the first two chunk commits and then breaks every time.
+    // A data port that works for the commits of the first two chunks (a chunk's commit may be sent
+    // twice: see `early`) and then breaks every time.
+    const working = new Set<unknown>();
     const flaky: DataPort = {
-      rpc: (name, args) =>
-        name === 'import_job_commit_chunk' && ++commits > 2
-          ? Promise.reject(new Error('simulated outage'))
-          : db.port.rpc(name, args),
+      rpc: (name, args) => {
+        if (name !== 'import_job_commit_chunk') return db.port.rpc(name, args);
+        if (working.size < 2) working.add(args!.p_expected_offset);
+        return working.has(args!.p_expected_offset)
+          ? db.port.rpc(name, args)
+          : Promise.reject(new Error('simulated outage'));
+      },
       close: async () => {},
     };
     // A failed run schedules the next attempt at (the database's now during the run) + backoff, so

@@ -144,9 +144,10 @@ export class ChunkCommitter {
     // Sent on another connection, this commit reached the database before the one before it, which
     // has committed now (a connection being opened for it, say): sent again, it finds its cursor.
     const out = own.value.status === 'early' ? await send() : own.value;
-    if (out.status === 'lease_lost' || out.status === 'early') {
-      throw new LeaseLostError('the job was taken over by another worker');
-    }
+    if (out.status === 'lease_lost') throw new LeaseLostError('the job was taken over by another worker');
+    // Early again, with every commit before it answered: the cursor is short of where this worker
+    // committed to (a server crash lost an unflushed commit). A failure: released, retried from there.
+    if (out.status === 'early') throw new Error('the job cursor is behind the last committed chunk');
     this.deps.onCommitted(batch?.read ?? 0, done);
   }
 }

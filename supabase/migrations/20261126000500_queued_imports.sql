@@ -239,6 +239,11 @@ as $$
 declare
   j public.import_jobs;
 begin
+  -- First, so that an answer that writes nothing (early, lease_lost) does not wait for a WAL flush
+  -- either: the row lock gave the transaction an id.
+  if not p_done then
+    perform set_config('synchronous_commit', 'off', true);
+  end if;
   select * into j from public.import_jobs where id = p_job_id for update;
   if not found or j.status <> 'processing' or j.lease_token is distinct from p_lease_token
      or j.cursor_offset > p_expected_offset then
@@ -251,9 +256,6 @@ begin
     return jsonb_build_object('status', 'early');
   end if;
 
-  if not p_done then
-    perform set_config('synchronous_commit', 'off', true);
-  end if;
   j := internal.import_job_apply(j, p_rows, p_errors, p_rows_read);
 
   update public.import_jobs set

@@ -228,14 +228,14 @@ describe('the worker', () => {
     expect(await job(job_id)).toMatchObject({ status: 'completed', created_count: 900, processed_rows: 900 });
   });
 
-  it("sends a chunk's commit while the one before it commits; the database applies each once, in order", async () => {
+  it("sends a chunk's commit while the one before it commits, and takes their answers in order", async () => {
     const { job_id } =
       (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(1000) } })).json.data;
     const events: string[] = [];
     let sent = 0;
     const waiting: { after: number; go: () => void }[] = [];
     /**
-     * Each commit's answer is held until the next commit has been sent (at most 3 s; the last one,
+     * Each commit's answer is held until the next commit has been sent (at most 10 s; the last one,
      * which completes the job, has no next): a committer that waited for an answer before sending
      * the next commit would get each answer only after the wait, and the order below would show it.
      */
@@ -243,7 +243,7 @@ describe('the worker', () => {
       new Promise<void>((go) => {
         if (last || sent > k) return go();
         waiting.push({ after: k, go });
-        setTimeout(go, 3000);
+        setTimeout(go, 10_000);
       });
     // The database runs the commits in the order they were sent (the real port may open a
     // connection for one and let the next overtake it: that is the `early` answer's test, below).
@@ -284,6 +284,45 @@ describe('the worker', () => {
     expect(await contactCount()).toBe(1000);
     const emails = await db.sql`select count(distinct email)::int as n from contacts`;
     expect(emails[0].n).toBe(1000);
+  });
+
+  it('sends again a commit that overtook the one before it (answered early); every chunk commits once, in order', async () => {
+    const { job_id } =
+      (await api.call('POST', '/v1/import/contacts', { key: key.key, body: { rows: rows(600) } })).json.data;
+    const answers: { at: number; status: string }[] = [];
+    let calls = 0;
+    let secondAnswered = () => {};
+    const second = new Promise<void>((go) => {
+      secondAnswered = go;
+      setTimeout(go, 10_000);
+    });
+    const port: DataPort = {
+      rpc: async (name, args) => {
+        if (name !== 'import_job_commit_chunk') return db.port.rpc(name, args);
+        const call = ++calls;
+        // The first commit reaches the database only once the second has been answered, as when a
+        // connection is being opened for the first and the second finds one ready.
+        if (call === 1) await second;
+        const out = await db.port.rpc<{ status: string }>(name, args);
+        answers.push({ at: args!.p_expected_offset as number, status: out.status });
+        if (call === 2) secondAnswered();
+        return out as never;
+      },
+      close: async () => {},
+    };
+    expect(await runImportWorker({ db: port, workerId: 'overtaken', chunkRows: 200, cpuBudgetMs: 60_000 }))
+      .toMatchObject({ jobs: 1, completed: 1, rows: 600 });
+    expect(answers[0]).toEqual({ at: expect.any(Number), status: 'early' });
+    expect(answers[0].at).toBeGreaterThan(0);
+    // Three chunks of 200 and the empty one that completes the job, each committed once, in order.
+    const committed = answers.filter((a) => a.status !== 'early').map((a) => a.at);
+    expect(committed).toHaveLength(4);
+    expect(committed.every((at, i) => i === 0 || at > committed[i - 1])).toBe(true);
+    expect(committed).toContain(answers[0].at);
+    expect(await job(job_id)).toMatchObject({ status: 'completed', processed_rows: 600, created_count: 600 });
+    const [{ n, distinct }] = await db
+      .sql`select count(*)::int as n, count(distinct email)::int as distinct from contacts`;
+    expect([n, distinct]).toEqual([600, 600]);
   });
 
   it('answers a chunk that comes before the one it follows `early`, writing nothing; sent again, it commits', async () => {

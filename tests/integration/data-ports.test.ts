@@ -184,6 +184,29 @@ describe('the PostgREST stand-in', () => {
   });
 });
 
+describe('the postgres.js adapter sending a text in parts', () => {
+  it('fails the call when a middle part is refused, writes nothing, and serves the next call', async () => {
+    const key = await createKey(db.port, { workspace: 'ws-parts-refused' });
+    // Three parts; PostgreSQL refuses the NUL in the second while the third is already on its way.
+    const filler = ' '.repeat(PART_CHARS);
+    const text = `{"full_name": "Never Stored",${filler}"a": "\u0000"${filler}}`;
+    expect(text.indexOf('\u0000')).toBeGreaterThan(PART_CHARS);
+    expect(text.indexOf('\u0000')).toBeLessThan(2 * PART_CHARS);
+    const err = await rejection<DatabaseError>(
+      db.port.rpc('contact_create', { p_workspace_id: key.workspaceId, p_contact: new JsonText(text) }),
+    );
+    expect(err).toBeInstanceOf(DatabaseError);
+    expect(err.sqlState).toBe('22021');
+    const [{ n }] = await db.sql`select count(*)::int as n from contacts where workspace_id = ${key.workspaceId}`;
+    expect(n).toBe(0);
+    const after = await db.port.rpc<{ contact: Record<string, unknown> }>('contact_create', {
+      p_workspace_id: key.workspaceId,
+      p_contact: new JsonText(`{"full_name": "Stored After",${filler}"tags": []}`),
+    });
+    expect(after.contact).toMatchObject({ full_name: 'Stored After' });
+  });
+});
+
 describe('PostgREST answering that the database is out of reach', () => {
   it.each([
     [503, 'PGRST001', 'Database client error. Retrying the connection.'],

@@ -7,7 +7,13 @@ import type { IdempotencyState } from '../http/idempotency.ts';
 import { countCsvRecords, type CsvParseResult, CsvStructureError, parseCsv, stripBom } from './csv.ts';
 import { type ColumnMapping, headerRecogniser, MappingError, resolveMappingInTurns } from './mapping.ts';
 import type { PrepareOptions, RowError } from './prepare.ts';
-import { csvSettings, prepareCsvRecordsInTurns, type PreparedImport, prepareJsonRowsInTurns } from './prepare-rows.ts';
+import {
+  csvSettings,
+  keysDistinct,
+  prepareCsvRecordsInTurns,
+  type PreparedImport,
+  prepareJsonRowsInTurns,
+} from './prepare-rows.ts';
 import { type ImportRequest, requestTags, SYNC_ROW_LIMIT } from './request.ts';
 import { giveTurn } from '../lib/turns.ts';
 
@@ -202,5 +208,6 @@ async function commitSync(
     p_rows: await jsonArrayInTurns(prepared.rows),
     p_errors: await jsonArrayInTurns(prepared.errors),
     p_total_rows: prepared.total,
+    p_keys_distinct: keysDistinct(prepared.rows),
   });
 }

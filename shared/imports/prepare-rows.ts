@@ -15,6 +15,29 @@ export interface PreparedImport {
   total: number;
 }
 
+/**
+ * Whether no two rows share an email or a phone key, which lets the batch upsert try inserting them
+ * whole (import_contacts_batch). Keys compare as the unique indexes compare them: the email
+ * lower-cased, the phone as normalised. A misjudged key (another lower-casing of some letter) only
+ * costs time: SQL's unique indexes decide the outcome.
+ */
+export function keysDistinct(rows: readonly PreparedRow[]): boolean {
+  const emails = new Set<string>();
+  const phones = new Set<string>();
+  for (const { email, phone } of rows) {
+    if (email != null) {
+      const key = email.toLowerCase();
+      if (emails.has(key)) return false;
+      emails.add(key);
+    }
+    if (phone != null) {
+      if (phones.has(phone)) return false;
+      phones.add(phone);
+    }
+  }
+  return true;
+}
+
 /** How the worker reads a queued CSV: fixed at enqueue, never re-derived from the payload. */
 export interface CsvSettings {
   delimiter: Delimiter;

@@ -16,16 +16,19 @@ export interface RowError {
 /** The fields an update may overwrite; null clears a name part the row's full_name no longer has. */
 export type Patch = Partial<Record<keyof NormalizedContact, unknown>>;
 
-export interface PreparedRow {
+/**
+ * A valid row as the batch upsert takes it: the contact to insert, its fields as keys
+ * (email_normalized is left to the database, which derives it), plus its place and its patch. Flat,
+ * so that SQL inserts a batch of rows as they are (contacts has no column n, l or u).
+ */
+export type PreparedRow = Omit<NormalizedContact, 'email_normalized'> & {
   /** row_number */
   n: number;
   /** CSV only: the line the record starts on, for errors SQL finds (ambiguous_match). */
   l?: number;
-  /** The contact to insert (email_normalized is left to the database, which derives it). */
-  c: Omit<NormalizedContact, 'email_normalized'>;
   /** The patch to update with; only sent when the import updates matches. */
   u?: Patch;
-}
+};
 
 export interface PrepareOptions {
   now: Date;
@@ -109,8 +112,9 @@ export function prepareRow(raw: unknown, rowNumber: number, opts: PrepareOptions
   const { email_normalized: _derivedBySql, ...c } = result.contact;
   const tags = withTags(c.tags, opts.tags);
   if (tags) c.tags = tags;
-  const row: PreparedRow = { n: rowNumber, c };
+  const u = opts.updateExisting ? buildPatch(raw as Record<string, unknown>, c, isoString(opts.now)) : undefined;
+  const row: PreparedRow = Object.assign(c, { n: rowNumber });
   if (line !== undefined) row.l = line;
-  if (opts.updateExisting) row.u = buildPatch(raw as Record<string, unknown>, c, isoString(opts.now));
+  if (u) row.u = u;
   return { ok: true, row };
 }

@@ -6,7 +6,12 @@
  * them in order, since each commit waits for the job row's lock and checks the cursor the one
  * before left. Their outcomes are taken in order too, so memory holds three batches at most.
  */
-import { mappingFromSettings, prepareCsvRecordsInTurns, prepareJsonRowsInTurns } from '../imports/prepare-rows.ts';
+import {
+  keysDistinct,
+  mappingFromSettings,
+  prepareCsvRecordsInTurns,
+  prepareJsonRowsInTurns,
+} from '../imports/prepare-rows.ts';
 import type { PositionedCsvRecord } from '../imports/csv.ts';
 import type { PreparedRow, RowError } from '../imports/prepare.ts';
 import type { ClaimedJob } from './claimed-job.ts';
@@ -123,6 +128,7 @@ export class ChunkCommitter {
     done: boolean,
     previous: Promise<void>,
   ): Promise<void> {
+    const distinct = batch ? keysDistinct(batch.rows) : false;
     const send = () =>
       this.deps.call<{ status: string }>('import_job_commit_chunk', {
         p_job_id: this.job.job_id,
@@ -135,6 +141,7 @@ export class ChunkCommitter {
         p_next_line: to.nextLine,
         p_done: done,
         p_lease_seconds: this.deps.leaseSeconds,
+        p_keys_distinct: distinct,
       });
     const sent = send();
     // Both settle before the outcome is taken, so no call is left behind when the job is given up.

@@ -215,7 +215,8 @@ $$;
 -- row's lock, so a worker that lost its lease (another took over) writes nothing, and chunks sent
 -- together commit in order: a chunk that reaches the lock while the one before it commits waits
 -- for it, and one that comes before it is answered `early`. With p_done the job completes and its
--- event is written too.
+-- event is written too. p_keys_distinct: no two of p_rows share an email or phone key (see
+-- import_contacts_batch).
 -- Durability: an intermediate chunk commits without waiting for its WAL flush (the fsync was the
 -- ~25 ms fixed cost of every chunk). Should the database server crash, such a commit can be lost
 -- only whole: contacts, errors, counters and cursor together, so the job resumes from the earlier
@@ -231,7 +232,8 @@ create function public.import_job_commit_chunk(
   p_next_offset bigint,
   p_next_line integer,
   p_done boolean,
-  p_lease_seconds integer default 120
+  p_lease_seconds integer default 120,
+  p_keys_distinct boolean default false
 ) returns jsonb
 language plpgsql volatile
 set search_path = ''
@@ -256,7 +258,7 @@ begin
     return jsonb_build_object('status', 'early');
   end if;
 
-  j := internal.import_job_apply(j, p_rows, p_errors, p_rows_read);
+  j := internal.import_job_apply(j, p_rows, p_errors, p_rows_read, p_keys_distinct);
 
   update public.import_jobs set
     cursor_offset = p_next_offset,

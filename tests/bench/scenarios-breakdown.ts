@@ -6,7 +6,12 @@
  */
 import type postgres from 'postgres';
 import { newJobId, type SyncResponse } from '../../shared/imports/engine.ts';
-import { prepareCsvRecords, type PreparedImport, prepareJsonRows } from '../../shared/imports/prepare-rows.ts';
+import {
+  keysDistinct,
+  prepareCsvRecords,
+  type PreparedImport,
+  prepareJsonRows,
+} from '../../shared/imports/prepare-rows.ts';
 import { parseCsv } from '../../shared/imports/csv.ts';
 import { resolveMapping } from '../../shared/imports/mapping.ts';
 import { ImportRequestSchema, SYNC_ROW_LIMIT } from '../../shared/imports/request.ts';
@@ -138,6 +143,7 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
             p_tags: [],
             p_mapping_used: null,
             p_idempotency: null,
+            p_keys_distinct: keysDistinct(p.rows),
           }),
         check: (r) => expectThat(r.data.created_count === ROWS, 'step-sql-500-new', `${ROWS} created`, r.data),
       },

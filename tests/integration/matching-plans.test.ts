@@ -115,32 +115,40 @@ function expectOnlyKeyedLookups(scans: ScanNode[]) {
   expect(bad).toEqual([]);
 }
 
-/** Rows that reach every matching statement: new, matched by email, by phone, updated, ambiguous, and in-batch duplicates (row by row). */
+/** Prepared rows (PreparedRow) that reach every matching statement: new, matched by email, by phone, updated, ambiguous, and in-batch duplicates (row by row). */
 function batchRows() {
   return [
     {
       n: 1,
-      c: { full_name: 'New One', email: 'new1@example.com', phone: '+14155550101' },
+      full_name: 'New One',
+      email: 'new1@example.com',
+      phone: '+14155550101',
       u: { full_name: 'New One' },
     },
-    { n: 2, c: { full_name: 'By Email', email: youngEmail(10).toUpperCase() }, u: { full_name: 'By Email' } },
-    { n: 3, c: { full_name: 'By Phone', phone: youngPhone(20) }, u: { full_name: 'By Phone' } },
+    { n: 2, full_name: 'By Email', email: youngEmail(10).toUpperCase(), u: { full_name: 'By Email' } },
+    { n: 3, full_name: 'By Phone', phone: youngPhone(20), u: { full_name: 'By Phone' } },
     {
       n: 4,
-      c: { full_name: 'Ambiguous', email: youngEmail(30), phone: youngPhone(31) },
+      full_name: 'Ambiguous',
+      email: youngEmail(30),
+      phone: youngPhone(31),
       u: { full_name: 'Ambiguous' },
     },
     // Rows 5 and 6 share an email and rows 7 and 8 a phone: decided one by one, in order.
-    { n: 5, c: { full_name: 'Twice', email: 'twice@example.com' }, u: { full_name: 'Twice' } },
+    { n: 5, full_name: 'Twice', email: 'twice@example.com', u: { full_name: 'Twice' } },
     {
       n: 6,
-      c: { full_name: 'Twice Again', email: 'twice@example.com', phone: '+14155550106' },
+      full_name: 'Twice Again',
+      email: 'twice@example.com',
+      phone: '+14155550106',
       u: { full_name: 'Twice Again' },
     },
-    { n: 7, c: { full_name: 'Phone Twice', phone: youngPhone(40) }, u: { full_name: 'Phone Twice' } },
+    { n: 7, full_name: 'Phone Twice', phone: youngPhone(40), u: { full_name: 'Phone Twice' } },
     {
       n: 8,
-      c: { full_name: 'Phone Twice Again', email: 'phone-twice@example.com', phone: youngPhone(40) },
+      full_name: 'Phone Twice Again',
+      email: 'phone-twice@example.com',
+      phone: youngPhone(40),
       u: { full_name: 'Phone Twice Again' },
     },
   ];

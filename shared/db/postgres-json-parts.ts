@@ -4,8 +4,9 @@
  * for a sync import's ~10 MB of rows that held the event loop for over 100 ms, and ~40 ms for a
  * queued import's ~17 MB payload (issue 15). So a large text is sent half a megabyte per statement
  * into a temporary table, with turns given between parts, and the call reads it back from there,
- * all in one transaction. The next part is encoded and sent while the database stores the one
- * before, and parts are stored uncompressed: they are read back once, within the transaction.
+ * all in one transaction, as the type the function declares for that argument (a small argument
+ * is sent untyped, and PostgreSQL types it so). The next part is encoded and sent while the
+ * database stores the one before, and parts are stored uncompressed: they are read back once.
  */
 import type postgres from 'postgres';
 import { giveTurn } from '../lib/turns.ts';
@@ -26,22 +27,33 @@ const CREATE_PARTS = 'create temp table text_parts (arg int, seq int, part text)
 const PARTS_UNCOMPRESSED = 'alter table pg_temp.text_parts alter column part set storage external';
 const INSERT_PART = 'insert into text_parts (arg, seq, part) values ($1, $2, $3)';
 
-/** The SQL expression that rebuilds argument number `arg` from its parts: text, or jsonb for a JsonText. */
-export function partsExpression(arg: number, json: boolean): string {
-  return `(select string_agg(part, '' order by seq) from pg_temp.text_parts where arg = ${arg})${
-    json ? '::jsonb' : ''
-  }`;
+// The type each argument of a function is declared with, as SQL spells it (format_type quotes
+// what needs quoting). OUT arguments are listed too, and harmless: no call names them.
+const ARG_TYPES = `select a.name, format_type(a.type, null) as type
+  from pg_proc p, unnest(p.proargnames, coalesce(p.proallargtypes, p.proargtypes::oid[])) as a(name, type)
+ where p.oid = $1::text::regproc`;
+
+/** An argument too large to send as one parameter: its name in the call, and its text. */
+export interface LargeArgument {
+  name: string;
+  text: string;
+}
+
+/** The SQL expression that rebuilds argument number `arg` from its parts, as `type`. */
+export function partsExpression(arg: number, type: string): string {
+  return `(select string_agg(part, '' order by seq) from pg_temp.text_parts where arg = ${arg})::${type}`;
 }
 
 /**
- * Runs `call` (which reads `partsExpression(arg, …)` for each key of `large`) in a transaction,
- * after sending the texts of `large` a part at a time. `track` learns each query in flight, so that a
- * deadline can cancel it.
+ * Calls `fn` in a transaction, after sending the texts of `large` a part at a time: `call` builds
+ * the statement, given the declared type of each argument, with `partsExpression(arg, type)` for
+ * each key of `large`. `track` learns each query in flight, so that a deadline can cancel it.
  */
 export async function callWithParts(
   sql: postgres.Sql,
-  large: ReadonlyMap<number, string>,
-  call: string,
+  fn: string,
+  large: ReadonlyMap<number, LargeArgument>,
+  call: (types: ReadonlyMap<string, string>) => string,
   params: unknown[],
   track: (query: object) => void,
 ): Promise<postgres.Row[]> {
@@ -53,9 +65,10 @@ export async function callWithParts(
     };
     await run(CREATE_PARTS);
     await run(PARTS_UNCOMPRESSED);
+    const types = new Map((await run(ARG_TYPES, [fn])).map((r) => [r.name as string, r.type as string]));
     // Two parts in flight at most: one being stored while the next is encoded and sent.
     let previous: Promise<unknown> = Promise.resolve();
-    for (const [arg, text] of large) {
+    for (const [arg, { text }] of large) {
       let seq = 0;
       // Each part is encoded as UTF-8 on its own, hence slices that keep surrogate pairs whole.
       for (const part of textSlices(text, PART_CHARS)) {
@@ -68,6 +81,6 @@ export async function callWithParts(
       }
     }
     await previous;
-    return run(call, params);
+    return run(call(types), params);
   })) as postgres.Row[];
 }

@@ -2,7 +2,7 @@
 import postgres from 'postgres';
 import { deadlineFor, type DeadlineOverrides, STATEMENT_TIMEOUT_MS, withDeadline } from './deadlines.ts';
 import { JsonText } from './json-text.ts';
-import { callWithParts, largeText, partsExpression } from './postgres-json-parts.ts';
+import { callWithParts, type LargeArgument, largeText, partsExpression } from './postgres-json-parts.ts';
 import { assertIdentifier, DatabaseError, type DataPort, isUnavailableState, type RpcArgs } from './port.ts';
 
 export interface PostgresPortOptions {
@@ -54,8 +54,8 @@ export function createPostgresPort(databaseUrl: string, options: PostgresPortOpt
       const { call, params, large } = callOf(sql, name, args);
       let current: object | undefined;
       const work: PromiseLike<postgres.Row[]> = large.size === 0
-        ? (current = sql.unsafe(call, params as postgres.ParameterOrJSON<never>[]))
-        : callWithParts(sql, large, call, params, (q) => (current = q));
+        ? (current = sql.unsafe(call(new Map()), params as postgres.ParameterOrJSON<never>[]))
+        : callWithParts(sql, `public.${name}`, large, call, params, (q) => (current = q));
       const ms = deadlineFor(name, options.deadlines);
       try {
         const rows = await withDeadline(name, ms, work, () => {
@@ -71,31 +71,38 @@ export function createPostgresPort(databaseUrl: string, options: PostgresPortOpt
   };
 }
 
-/** The statement of a call, its parameters, and the arguments too large to send as one (by position). */
+/**
+ * The statement of a call (given the declared types of the arguments too large to send as one),
+ * its parameters, and those large arguments by position.
+ */
 function callOf(sql: postgres.Sql, name: string, args: RpcArgs) {
   const keys = Object.keys(args).filter((k) => args[k] !== undefined);
   const params: unknown[] = [];
-  const large = new Map<number, string>();
+  const large = new Map<number, LargeArgument>();
   const named = keys.map((k, i) => {
-    const v = args[k];
-    const text = largeText(v);
+    const text = largeText(args[k]);
     if (text !== undefined) {
-      large.set(i, text);
-      return `${assertIdentifier(k)} => ${partsExpression(i, v instanceof JsonText)}`;
+      large.set(i, { name: k, text });
+      return (types: ReadonlyMap<string, string>) =>
+        `${assertIdentifier(k)} => ${partsExpression(i, types.get(k) ?? 'text')}`;
     }
-    params.push(toParameter(sql, v));
-    return `${assertIdentifier(k)} => $${params.length}`;
+    params.push(toParameter(sql, args[k]));
+    const placeholder = `${assertIdentifier(k)} => $${params.length}`;
+    return () => placeholder;
   });
-  return { call: `select public.${assertIdentifier(name)}(${named.join(', ')}) as result`, params, large };
+  const call = (types: ReadonlyMap<string, string>) =>
+    `select public.${assertIdentifier(name)}(${named.map((arg) => arg(types)).join(', ')}) as result`;
+  return { call, params, large };
 }
 
 /**
- * Objects go as jsonb; a JsonText goes untyped, so PostgreSQL gives it the argument's declared
- * type, and postgres.js then hands it to the json/jsonb serialisers below, which send its text.
+ * Objects (a JsonText too) go untyped: PostgreSQL gives each the argument's declared type, json or
+ * jsonb, and postgres.js then hands it to the serialisers below, which send its JSON. (postgres.js
+ * would type an array by its first element; `typed(v, 0)` keeps it unknown.)
  */
 function toParameter(sql: postgres.Sql, v: unknown): unknown {
   if (v instanceof JsonText) return v;
-  return v !== null && typeof v === 'object' && !(v instanceof Date) ? sql.json(v as postgres.JSONValue) : v;
+  return v !== null && typeof v === 'object' && !(v instanceof Date) ? sql.typed(v as never, 0) : v;
 }
 
 const serializeJson = (x: unknown) => (x instanceof JsonText ? x.text : JSON.stringify(x));

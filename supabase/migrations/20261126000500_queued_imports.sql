@@ -226,7 +226,7 @@ create function public.import_job_commit_chunk(
   p_job_id text,
   p_lease_token uuid,
   p_expected_offset bigint,
-  p_rows jsonb,
+  p_rows json,
   p_errors jsonb,
   p_rows_read integer,
   p_next_offset bigint,

@@ -4,7 +4,6 @@
  * is called directly, in-process, on the same kind of input. Whatever the HTTP p50 has beyond the
  * sum of these is HTTP, Hono and the middleware.
  */
-import type postgres from 'postgres';
 import { newJobId, type SyncResponse } from '../../shared/imports/engine.ts';
 import {
   keysDistinct,
@@ -108,13 +107,11 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
         ...common,
         name: 'step-sql-transfer-500',
         description:
-          'the same prepared rows sent as one jsonb parameter and only counted: serialisation, transfer and jsonb parsing',
+          'the same prepared rows sent as one json parameter and only counted: serialisation, transfer and json parsing',
         prepare: () =>
           prepareJsonRows(freshContacts(ROWS).map(toJsonRow), 1, { now: now(), tags: [], updateExisting: false }).rows,
         send: (rows) =>
-          stack.sql<{ n: number }[]>`select jsonb_array_length(${
-            stack.sql.json(rows as unknown as postgres.JSONValue)
-          }) as n`,
+          stack.sql<{ n: number }[]>`select json_array_length(${stack.sql.typed(rows as never, 114)}) as n`,
         check: (r) => expectThat(r[0]?.n === ROWS, 'step-sql-transfer-500', `${ROWS} elements`, r[0]),
       },
       opts,
@@ -128,7 +125,7 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
         name: 'step-sql-500-new',
         before: stack.analyze,
         target: { p50: 15 },
-        description: 'the import_run_sync call alone with 500 prepared new rows (jsonb transfer + SQL)',
+        description: 'the import_run_sync call alone with 500 prepared new rows (json transfer + SQL)',
         prepare: () =>
           prepareJsonRows(freshContacts(ROWS).map(toJsonRow), 1, { now: now(), tags: [], updateExisting: false }),
         send: (p: PreparedImport) =>
@@ -167,7 +164,7 @@ export async function run(stack: BenchStack, opts: BenchOptions): Promise<Scenar
               .rows,
           send: (rows) =>
             stack.sql<{ r: { created: number } }[]>`select internal.import_contacts_batch(${stack.workspaceId}, ${
-              stack.sql.json(rows as unknown as postgres.JSONValue)
+              stack.sql.typed(rows as never, 114)
             }, false, ${tryInsert}) as r`,
           check: (r) => expectThat(r[0]?.r.created === ROWS, `step-batch-500-new-${label}`, `${ROWS} created`, r[0]),
         },

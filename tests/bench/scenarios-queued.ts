@@ -165,7 +165,7 @@ async function chunkFixedCost(stack: BenchStack): Promise<{ asyncMs: number; syn
   const commit = async (sync: boolean) => {
     const t0 = performance.now();
     await stack.sql.begin(async (tx) => {
-      await tx`select public.import_job_commit_chunk(${jobId}, ${j.lease_token}::uuid, ${offset}, '[]'::jsonb, '[]'::jsonb, 0, ${
+      await tx`select public.import_job_commit_chunk(${jobId}, ${j.lease_token}::uuid, ${offset}, '[]'::json, '[]'::jsonb, 0, ${
         offset + 1
       }, 1, false)`;
       if (sync) await tx`set local synchronous_commit = on`;

@@ -185,6 +185,33 @@ describe('the PostgREST stand-in', () => {
 });
 
 describe('the postgres.js adapter sending a text in parts', () => {
+  it('gives each argument the type its function declares, sent whole or in parts', async () => {
+    await db.sql`create function public.parts_probe(p_doc jsonb, p_raw json, p_text text) returns json
+                  language sql volatile as $$
+                    select json_build_object('doc', p_doc, 'raw_head', left(p_raw::text, 12),
+                                             'raw_length', length(p_raw::text), 'text_length', length(p_text))
+                  $$`;
+    await db.sql`grant execute on function public.parts_probe to service_role`;
+    const probe = (args: Record<string, unknown>) =>
+      db.port.rpc<{ doc: unknown; raw_head: string; raw_length: number; text_length: number }>('parts_probe', args);
+    // json keeps its text as sent (the double space); jsonb would have normalised it.
+    const small = await probe({ p_doc: { a: [1] }, p_raw: [1, { b: true }], p_text: 'x' });
+    expect(small).toEqual({ doc: { a: [1] }, raw_head: '[1,{"b":true', raw_length: 14, text_length: 1 });
+    const pad = 'x'.repeat(PART_CHARS);
+    const raw = `{"k":  1, "pad": "${pad}"}`;
+    const large = await probe({
+      p_doc: new JsonText(`{"a": [1], "pad": "${pad}"}`),
+      p_raw: new JsonText(raw),
+      p_text: pad + pad,
+    });
+    expect(large).toEqual({
+      doc: { a: [1], pad },
+      raw_head: '{"k":  1, "p',
+      raw_length: raw.length,
+      text_length: 2 * PART_CHARS,
+    });
+  });
+
   it('fails the call when a middle part is refused, writes nothing, and serves the next call', async () => {
     const key = await createKey(db.port, { workspace: 'ws-parts-refused' });
     // Three parts; PostgreSQL refuses the NUL in the second while the third is already on its way.

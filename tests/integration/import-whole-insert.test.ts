@@ -45,8 +45,8 @@ async function keyProbes(tx: postgres.TransactionSql): Promise<number> {
 async function batchOf(tx: postgres.TransactionSql, people: ReturnType<typeof person>[], tryInsert?: boolean) {
   const rows = tx.json(prepared(people));
   const [{ r }] = tryInsert === undefined
-    ? await tx`select internal.import_contacts_batch(${key.workspaceId}, ${rows}, false) as r`
-    : await tx`select internal.import_contacts_batch(${key.workspaceId}, ${rows}, false, ${tryInsert}) as r`;
+    ? await tx`select internal.import_contacts_batch(${key.workspaceId}, ${rows}::json, false) as r`
+    : await tx`select internal.import_contacts_batch(${key.workspaceId}, ${rows}::json, false, ${tryInsert}) as r`;
   return r;
 }
 
@@ -168,7 +168,7 @@ describe('a queued job', () => {
                 ${counters.updated}, ${counters.skipped}, ${counters.errors})`;
       const [{ r }] = await tx`select (internal.import_job_apply(j, ${
         tx.json(prepared(people(20)))
-      }, '[]', 20, ${keysDistinct})).created_count as r from import_jobs j where j.id = ${id}`;
+      }::json, '[]', 20, ${keysDistinct})).created_count as r from import_jobs j where j.id = ${id}`;
       expect(r).toBe(20);
       probes = await keyProbes(tx) - before;
     });

@@ -173,7 +173,7 @@ describe('matching plans beside a 1,000,000-contact workspace, with stale statis
         const scans = await contactScans(mode, async (sql) => {
           const [{ r }] = await sql`select internal.import_contacts_batch(${YOUNG}, ${
             sql.json(batchRows())
-          }, ${update}) as r`;
+          }::json, ${update}) as r`;
           expect(r.errors.map((e: { row_number: number; code: string }) => [e.row_number, e.code])).toEqual([[
             4,
             'ambiguous_match',

@@ -64,6 +64,17 @@ export async function cpuSnapshot(stack: BenchStack): Promise<CpuSnapshot | unde
 }
 
 /**
+ * Average number of cores the whole machine kept busy since `before` (everything but idle and
+ * iowait): what a scenario that runs several processes (worker, PostgreSQL, this one) used.
+ */
+export function machineCores(before: CpuSnapshot | undefined): number | undefined {
+  if (!before) return undefined;
+  const seconds = (performance.now() - before.at) / 1000;
+  if (seconds < 0.5) return undefined;
+  return (machineBusyTicks() - before.machineBusy) / TICKS_PER_SECOND / seconds;
+}
+
+/**
  * Average number of cores other programs kept busy between two snapshots (near 0 on a quiet
  * machine). Redis and PostgreSQL's shared helpers (WAL writer, checkpointer) count as others; on
  * their own they stay well under a tenth of a core here.

@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateApiKey, hashApiKey, SCOPES } from '../../shared/auth/api-keys.ts';
 import type { DataPort } from '../../shared/db/port.ts';
-import { LOCAL_DIR } from './embedded-db.ts';
+import { LOCAL_DIR } from './local-dir.ts';
 
 const FILE = join(LOCAL_DIR, 'dev-keys.json');
 export const DEV_WORKSPACE = 'dev';

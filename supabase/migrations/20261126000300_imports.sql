@@ -246,6 +246,29 @@ begin
 end
 $$;
 
+-- Whether the first email or phone a batch spells already names a contact of the workspace: a look
+-- before the whole-insert attempt, which such a key would only undo (a re-import's batch, whose
+-- first row is known: the attempt read and populated all 500 rows before its first insert failed,
+-- ~1.8 of ~9.6 ms). It finds the first `"email"` and `"phone"` keys in the JSON text instead of
+-- parsing it: a misread (such a key in custom_fields, an escaped quote) changes only which path
+-- runs, never the outcome.
+create function internal.import_batch_first_key_known(p_workspace_id uuid, p_rows json) returns boolean
+language sql stable
+set search_path = ''
+as $$
+  with t as (select p_rows::text as s),
+  k as (
+    select substring(substr(s, nullif(position('"email"' in s), 0) + 7, 420) from '^\s*:\s*"([^"]*)"') as em,
+           substring(substr(s, nullif(position('"phone"' in s), 0) + 7, 80) from '^\s*:\s*"([^"]*)"') as ph
+      from t
+  )
+  select exists (select 1 from public.contacts
+                  where ((workspace_id::text || ':' || email_normalized) collate "C") = p_workspace_id::text || ':' || lower(k.em))
+      or exists (select 1 from public.contacts
+                  where ((workspace_id::text || ':' || phone) collate "C") = p_workspace_id::text || ':' || k.ph)
+    from k
+$$;
+
 -- The set-based heart of every import. p_rows is an array of valid, normalised rows (n ascending):
 -- each is the contact to insert, its fields as keys (absent when not supplied), plus "n" (its
 -- row_number), "l" (CSV: its line) and "u" (with p_update_existing: the patch to update with).
@@ -258,9 +281,10 @@ $$;
 -- rest (in-batch duplicates) go one by one, in order, afterwards.
 --
 -- Most batches are all new people. With p_try_insert the batch is first inserted whole, without
--- matching: if no key names a contact yet, that is the whole outcome; if one does, or two rows share
--- a key, a unique index refuses the insert, the attempt (a subtransaction) leaves nothing, and the
--- batch is matched as above. Callers set it when no two rows of the batch share a key (they built
+-- matching (unless the first email or phone it spells is known: import_batch_first_key_known): if
+-- no key names a contact yet, that is the whole outcome; if one does, or two rows share a key, a
+-- unique index refuses the insert, the attempt (a subtransaction) leaves nothing, and the batch is
+-- matched as above. Callers set it when no two rows of the batch share a key (they built
 -- the keys; telling that in SQL cost ~6 ms per 4,000 rows), so the attempt is not spent on an
 -- in-batch duplicate; should they misjudge a key the unique index compares otherwise (a lower()
 -- of another locale, say), the outcome is the same either way. That spares the per-row probes of a new batch, about a fifth
@@ -288,7 +312,7 @@ declare
 begin
   perform internal.lock_workspace_contacts(p_workspace_id);
 
-  if p_try_insert then
+  if p_try_insert and not internal.import_batch_first_key_known(p_workspace_id, p_rows) then
     begin
       select count(*) into v_created from internal.contacts_insert(p_workspace_id, p_rows);
       return jsonb_build_object('created', v_created, 'updated', 0, 'skipped', 0, 'errors', '[]'::jsonb);

@@ -50,6 +50,12 @@ async function batchOf(tx: postgres.TransactionSql, people: ReturnType<typeof pe
   return r;
 }
 
+/** Tuples inserted into contacts in this transaction, those an undone attempt inserted included. */
+async function insertedTuples(tx: postgres.TransactionSql): Promise<number> {
+  const [{ n }] = await tx`select pg_stat_get_xact_tuples_inserted('contacts'::regclass)::int as n`;
+  return n;
+}
+
 /** Runs `fn` in a transaction that is rolled back, so each case starts from the same table. */
 async function inRolledBack(fn: (tx: postgres.TransactionSql) => Promise<void>): Promise<void> {
   const rollback = new Error('rollback');
@@ -67,7 +73,8 @@ describe('a batch of new people', () => {
       const before = await keyProbes(tx);
       const r = await batchOf(tx, people(50), true);
       expect(r).toEqual({ created: 50, updated: 0, skipped: 0, errors: [] });
-      expect(await keyProbes(tx) - before).toBe(0);
+      // Two probes: the look at the first email and phone the batch spells, none per row.
+      expect(await keyProbes(tx) - before).toBe(2);
       const [{ n }] = await tx`select count(*)::int as n from contacts where workspace_id = ${key.workspaceId}`;
       expect(n).toBe(50);
     });
@@ -118,6 +125,26 @@ describe('a batch whose last row is a known person', () => {
       const [{ n }] = await tx`select count(*)::int as n from contacts where workspace_id = ${key.workspaceId}`;
       expect(n).toBe(10);
     });
+  });
+});
+
+describe('a batch whose first key is known', () => {
+  it('is matched without an attempt; one whose first keys are new is attempted and undone', async () => {
+    await importRows([person(0), { full_name: 'Phone Owner', phone: person(41).phone }]);
+    // The first email spelled is person 0's (known): no attempt, which would have written the first
+    // two rows (the second refused by the unique index after its heap tuple) and undone them.
+    const firstKnown = [{ full_name: 'Name Only' } as ReturnType<typeof person>, ...people(10)];
+    // The first email and phone are new; person 41's phone is known: the attempt writes all 41
+    // rows, the last refused, and undoes them.
+    const lastKnown = people(42).slice(1);
+    for (const [batch, undone] of [[firstKnown, 0], [lastKnown, 41]] as const) {
+      await inRolledBack(async (tx) => {
+        const before = await insertedTuples(tx);
+        const r = await batchOf(tx, [...batch], true);
+        expect(r).toMatchObject({ created: batch.length - 1, skipped: 1, errors: [] });
+        expect(await insertedTuples(tx) - before).toBe(batch.length - 1 + undone);
+      });
+    }
   });
 });
 
@@ -176,7 +203,7 @@ describe('a queued job', () => {
   }
 
   it('tries the whole insert while its rows so far were created or invalid', async () => {
-    expect(await probesOfNextBatch({ updated: 0, skipped: 3, errors: 3 })).toBe(0);
+    expect(await probesOfNextBatch({ updated: 0, skipped: 3, errors: 3 })).toBe(2);
   });
 
   it('matches a batch whose keys the worker did not find distinct', async () => {

@@ -6,7 +6,7 @@
  */
 import { giveTurn, turnDue } from '../lib/turns.ts';
 
-/** A JSON document as text; a port sends it as the jsonb argument it spells. */
+/** A JSON document as text; a port sends it as the json or jsonb argument (as declared) it spells. */
 export class JsonText {
   constructor(readonly text: string) {}
 }

@@ -284,12 +284,13 @@ $$;
 -- matching (unless the first email or phone it spells is known: import_batch_first_key_known): if
 -- no key names a contact yet, that is the whole outcome; if one does, or two rows share a key, a
 -- unique index refuses the insert, the attempt (a subtransaction) leaves nothing, and the batch is
--- matched as above. Callers set it when no two rows of the batch share a key (they built
--- the keys; telling that in SQL cost ~6 ms per 4,000 rows), so the attempt is not spent on an
--- in-batch duplicate; should they misjudge a key the unique index compares otherwise (a lower()
--- of another locale, say), the outcome is the same either way. That spares the per-row probes of a new batch, about a fifth
--- of its time in the database (measured on a 1.2M-contact table: 500 rows 13.2-13.4 → 10.1-10.7 ms,
--- 4,000 rows 92-114 → 75-94 ms), and a failed attempt costs at most the insert it undid.
+-- matched as above. That spares the per-row probes of a new batch, about a fifth of its time in the
+-- database (measured on a 1.2M-contact table: 500 rows 13.2-13.4 → 10.1-10.7 ms, 4,000 rows
+-- 92-114 → 75-94 ms), and a failed attempt costs at most the insert it undid. Callers set
+-- p_try_insert when no two rows of the batch share a key (they built the keys; telling that in SQL
+-- cost ~6 ms per 4,000 rows), so the attempt is not spent on an in-batch duplicate; should they
+-- misjudge a key the unique index compares otherwise (a lower() of another locale, say), the
+-- outcome is the same either way.
 create function internal.import_contacts_batch(
   p_workspace_id uuid, p_rows json, p_update_existing boolean, p_try_insert boolean default false
 )

@@ -19,6 +19,9 @@ function banner(out: string) {
   return { key, url, curl: curl.join('\n') };
 }
 
+// At the top level, as freshDatabase asks: created inside a test, its afterAll never ran and the
+// database was left behind after every run.
+const db = await freshDatabase();
 const servers: Server[] = [];
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
@@ -26,7 +29,6 @@ afterAll(async () => {
 
 describe('npm start', () => {
   it('with DATABASE_URL: migrates, ensures a dev key, prints a curl that works when pasted, and the same key next time', async () => {
-    const db = await freshDatabase();
     const env = {
       DATABASE_URL: db.url,
       PORT: String(await freePort()),

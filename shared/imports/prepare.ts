@@ -112,9 +112,8 @@ export function prepareRow(raw: unknown, rowNumber: number, opts: PrepareOptions
   const { email_normalized: _derivedBySql, ...c } = result.contact;
   const tags = withTags(c.tags, opts.tags);
   if (tags) c.tags = tags;
-  const u = opts.updateExisting ? buildPatch(raw as Record<string, unknown>, c, isoString(opts.now)) : undefined;
   const row: PreparedRow = Object.assign(c, { n: rowNumber });
   if (line !== undefined) row.l = line;
-  if (u) row.u = u;
+  if (opts.updateExisting) row.u = buildPatch(raw as Record<string, unknown>, c, isoString(opts.now));
   return { ok: true, row };
 }

@@ -7,6 +7,8 @@
  */
 import type postgres from 'postgres';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DataPort } from '../../shared/db/port.ts';
+import { runImportWorker } from '../../shared/worker/import-worker.ts';
 import { freshDatabase } from '../support/db.ts';
 import { createKey, testApp, type TestKey } from '../support/fixtures.ts';
 
@@ -68,7 +70,7 @@ async function inRolledBack(fn: (tx: postgres.TransactionSql) => Promise<void>):
 }
 
 describe('a batch of new people', () => {
-  it('is inserted whole, without probing the matching keys', async () => {
+  it('is inserted whole, without a probe per row', async () => {
     await inRolledBack(async (tx) => {
       const before = await keyProbes(tx);
       const r = await batchOf(tx, people(50), true);
@@ -175,6 +177,45 @@ describe('rows of one batch sharing a key', () => {
       expect(rows).toHaveLength(30);
       expect(rows.find((c) => c.email === person(3).email)?.full_name).toBe('Person 3');
     });
+  });
+});
+
+describe('the import paths', () => {
+  it('tell SQL whether the keys of each batch are distinct, the sync import and the worker alike', async () => {
+    const sync: unknown[] = [];
+    // By the chunk's start: a commit that overtook the one before it is sent again, with the same word.
+    const chunks = new Map<number, unknown>();
+    const recording: DataPort = {
+      rpc: (name, args) => {
+        if (name === 'import_run_sync') sync.push(args?.p_keys_distinct);
+        if (name === 'import_job_commit_chunk') chunks.set(Number(args?.p_expected_offset), args?.p_keys_distinct);
+        return db.port.rpc(name, args);
+      },
+      close: async () => {},
+    };
+    const app = testApp(recording);
+    const post = (rows: unknown[]) => app.call('POST', '/v1/import/contacts', { key: key.key, body: { rows } });
+    /** `rows` with row `at` repeating row `from`'s email in other letter case. */
+    const twice = (rows: ReturnType<typeof person>[], from: number, at: number) => [
+      ...rows.slice(0, at),
+      { ...rows[at], email: rows[from].email.toUpperCase() },
+      ...rows.slice(at + 1),
+    ];
+    expect((await post(people(5))).json.data).toMatchObject({ created_count: 5 });
+    expect((await post(twice(people(10).slice(5), 0, 3))).json.data).toMatchObject({
+      created_count: 4,
+      skipped_count: 1,
+    });
+    // A queued job in chunks of 200: a row of the second repeats another row's email of that chunk.
+    const queued = twice(people(610).slice(10), 250, 300);
+    expect((await post(queued)).status).toBe(202);
+    expect(await runImportWorker({ db: recording, workerId: 'told', chunkRows: 200, cpuBudgetMs: 60_000 }))
+      .toMatchObject({ jobs: 1, completed: 1, rows: 600 });
+    expect(sync).toEqual([true, false]);
+    // Three chunks of 200 and the empty one that completes the job.
+    expect([...chunks].sort(([a], [b]) => a - b).map(([, distinct]) => distinct)).toEqual([true, false, true, false]);
+    const [{ n }] = await db.sql`select count(*)::int as n from contacts where workspace_id = ${key.workspaceId}`;
+    expect(n).toBe(5 + 4 + 599);
   });
 });
 

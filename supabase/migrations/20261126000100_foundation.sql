@@ -349,7 +349,9 @@ as $$ select pg_advisory_xact_lock(hashtextextended('contacts:' || p_workspace_i
 -- caller's; rows are inserted in the array's order. json, not jsonb: an import's batch arrives as
 -- JSON text, and json_populate_recordset reads it in one pass where jsonb_in would first build and
 -- key-sort every object (measured on 4,000 rows beside 200,000 contacts: 68-80 against 81-102 ms).
-create function internal.contacts_insert(p_workspace_id uuid, p_contacts json) returns setof public.contacts
+-- It returns the new ids only: a batch's caller counts them, and whole rows cost a copy of each
+-- into the function's result (~1.4 ms of a 4,000-row chunk).
+create function internal.contacts_insert(p_workspace_id uuid, p_contacts json) returns setof uuid
 language sql volatile
 set search_path = ''
 as $$
@@ -361,7 +363,7 @@ as $$
          r.related_company_id, r.linkedin_url, r.priority, coalesce(r.tags, '{}'),
          coalesce(r.custom_fields, '{}'), coalesce(r.created_date, now())
     from json_populate_recordset(null::public.contacts, p_contacts) r
-  returning *
+  returning id
 $$;
 
 -- Creates one contact from a normalised record (keys absent when not supplied). A contact with the
@@ -376,6 +378,7 @@ declare
   c public.contacts;
   v_em uuid;
   v_ph uuid;
+  v_id uuid;
 begin
   perform internal.lock_workspace_contacts(p_workspace_id);
   -- Keyed probes (see contacts_workspace_email_key); a key without its field is null and finds nothing.
@@ -388,7 +391,9 @@ begin
     return jsonb_build_object('status', 'duplicate', 'field', case when v_em is not null then 'email' else 'phone' end,
                               'contact_id', coalesce(v_em, v_ph));
   end if;
-  select * into c from internal.contacts_insert(p_workspace_id, jsonb_build_array(p_contact)::json);
+  select t.id into v_id from internal.contacts_insert(p_workspace_id, jsonb_build_array(p_contact)::json) as t(id);
+  -- Read back by a statement of its own: the one that ran the insert could not see the row.
+  select * into c from public.contacts where id = v_id;
   return jsonb_build_object('status', 'created', 'contact', internal.contact_json(c));
 end
 $$;

@@ -251,22 +251,23 @@ $$;
 -- first row is known: the attempt read and populated all 500 rows before its first insert failed,
 -- ~1.8 of ~9.6 ms). It finds the first `"email"` and `"phone"` keys in the JSON text instead of
 -- parsing it: a misread (such a key in custom_fields, an escaped quote) changes only which path
--- runs, never the outcome.
+-- runs, never the outcome. json has no cast to text but through its output function, a copy of the
+-- whole batch: made once here (as a SQL function's expression it was made for each use, four
+-- copies of a 4,000-row chunk's ~540 KB, 3-5 ms of every chunk; now ~0.3 ms).
 create function internal.import_batch_first_key_known(p_workspace_id uuid, p_rows json) returns boolean
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  with t as (select p_rows::text as s),
-  k as (
-    select substring(substr(s, nullif(position('"email"' in s), 0) + 7, 420) from '^\s*:\s*"([^"]*)"') as em,
-           substring(substr(s, nullif(position('"phone"' in s), 0) + 7, 80) from '^\s*:\s*"([^"]*)"') as ph
-      from t
-  )
-  select exists (select 1 from public.contacts
-                  where ((workspace_id::text || ':' || email_normalized) collate "C") = p_workspace_id::text || ':' || lower(k.em))
+declare
+  s constant text := p_rows::text;
+  em constant text := substring(substr(s, nullif(position('"email"' in s), 0) + 7, 420) from '^\s*:\s*"([^"]*)"');
+  ph constant text := substring(substr(s, nullif(position('"phone"' in s), 0) + 7, 80) from '^\s*:\s*"([^"]*)"');
+begin
+  return exists (select 1 from public.contacts
+                  where ((workspace_id::text || ':' || email_normalized) collate "C") = p_workspace_id::text || ':' || lower(em))
       or exists (select 1 from public.contacts
-                  where ((workspace_id::text || ':' || phone) collate "C") = p_workspace_id::text || ':' || k.ph)
-    from k
+                  where ((workspace_id::text || ':' || phone) collate "C") = p_workspace_id::text || ':' || ph);
+end
 $$;
 
 -- The set-based heart of every import. p_rows is an array of valid, normalised rows (n ascending):

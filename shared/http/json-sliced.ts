@@ -1,6 +1,9 @@
 /**
  * @module Parses JSON the way JSON.parse does, but a large body in slices that give other requests
- * (and /health) a turn: JSON.parse of a 20 MB body holds the event loop for up to seconds.
+ * (and /health) a turn: JSON.parse of a 20 MB body holds the event loop for up to seconds. It also
+ * keeps where each element of an array under the top-level object starts and ends in the text
+ * (rawElementsOf), so a queued import stores its rows' own text instead of serialising 200,000
+ * parsed rows again.
  */
 import { joined, lengthOf, NextIndex, NextMatch, type PartedText, partsOf } from '../lib/text-scan.ts';
 import { giveTurn } from '../lib/turns.ts';
@@ -29,6 +32,42 @@ export async function parseJson(
   const parser = new SlicedJsonParser(partsOf(text));
   while (!parser.step(opts.sliceChars ?? SLICE_CHARS)) await giveTurn();
   return parser.result();
+}
+
+/**
+ * The text an array's elements were parsed from: element k is `parts` (joined) from bounds[2k] to
+ * bounds[2k + 1]. JSON.parse of that text gives the element again, as the parser gave it.
+ */
+export interface RawElements {
+  parts: readonly string[];
+  bounds: readonly number[];
+}
+
+/** Kept for the arrays directly under the top-level object of a text parsed in slices (a small body has none). */
+const rawElements = new WeakMap<unknown[], RawElements>();
+
+/** The text of each element of `array`, when it was parsed in slices as a value of the top-level object. */
+export function rawElementsOf(array: unknown[]): RawElements | undefined {
+  const raw = rawElements.get(array);
+  return raw && raw.bounds.length === 2 * array.length ? raw : undefined;
+}
+
+/** The elements' texts in order (see RawElements), read from the parts front to back. */
+export function* rawElementTexts(raw: RawElements): Generator<string> {
+  const { parts, bounds } = raw;
+  let k = 0;
+  let start = 0;
+  for (let e = 0; e < bounds.length; e += 2) {
+    while (start + parts[k].length <= bounds[e] && k + 1 < parts.length) start += parts[k++].length;
+    yield textFrom(parts, k, start, bounds[e], bounds[e + 1]);
+  }
+}
+
+/** The text from `from` to `to` of the concatenated parts, part k (which starts at `start`) holding `from`. */
+function textFrom(parts: readonly string[], k: number, start: number, from: number, to: number): string {
+  let s = parts[k].slice(from - start, to - start);
+  for (start += parts[k].length, k++; start < to; start += parts[k].length, k++) s += parts[k].slice(0, to - start);
+  return s;
 }
 
 interface Frame {
@@ -76,6 +115,8 @@ class SlicedJsonParser {
   private mayClose = false;
   private readonly stack: Frame[] = [];
   private root: unknown = undefined;
+  /** The array directly under the top-level object being read, and its elements' bounds so far. */
+  private elements: { array: unknown[]; bounds: number[] } | null = null;
   private tokenStart = 0;
   private afterBackslash = false;
   /** Hex digits of a \uXXXX escape still to come. */
@@ -176,11 +217,7 @@ class SlicedJsonParser {
     let k = this.part;
     let start = this.base;
     while (start > from) start -= this.parts[--k].length;
-    let s = this.parts[k].slice(from - start, to - start);
-    for (start += this.parts[k].length, k++; start < to; start += this.parts[k].length, k++) {
-      s += this.parts[k].slice(0, to - start);
-    }
-    return s;
+    return textFrom(this.parts, k, start, from, to);
   }
 
   private unexpected(i: number): SyntaxError {
@@ -197,10 +234,10 @@ class SlicedJsonParser {
     const top = this.stack[this.stack.length - 1];
     switch (this.state) {
       case VALUE:
-        if (c === 0x5d && this.mayClose) return this.close();
+        if (c === 0x5d && this.mayClose) return this.close(i);
         return this.startValue(c, i);
       case KEY:
-        if (c === 0x7d && this.mayClose) return this.close();
+        if (c === 0x7d && this.mayClose) return this.close(i);
         if (c !== 0x22) throw this.unexpected(i);
         return this.startString(i, true);
       case COLON:
@@ -214,7 +251,7 @@ class SlicedJsonParser {
           this.state = top.isArray ? VALUE : KEY;
           this.mayClose = false;
         } else if (c === (top.isArray ? 0x5d : 0x7d)) {
-          this.close();
+          this.close(i);
         } else {
           throw this.unexpected(i);
         }
@@ -222,9 +259,13 @@ class SlicedJsonParser {
   }
 
   private startValue(c: number, i: number): void {
+    if (this.atElement()) this.elements!.bounds.push(i);
     if (c === 0x7b || c === 0x5b) {
       const isArray = c === 0x5b;
-      const value = isArray ? [] : {};
+      const value: unknown[] | Record<string, unknown> = isArray ? [] : {};
+      if (Array.isArray(value) && this.stack.length === 1 && !this.stack[0].isArray) {
+        this.elements = { array: value, bounds: [] };
+      }
       this.attach(value);
       this.stack.push({ value, isArray, key: '' });
       this.state = isArray ? VALUE : KEY;
@@ -290,6 +331,7 @@ class SlicedJsonParser {
     } else {
       this.attach(s);
       this.state = AFTER;
+      if (this.atElement()) this.elements!.bounds.push(i + 1);
     }
   }
 
@@ -305,11 +347,23 @@ class SlicedJsonParser {
       );}
     this.attach(value);
     this.state = AFTER;
+    if (this.atElement()) this.elements!.bounds.push(end);
   }
 
-  private close(): void {
-    this.stack.pop();
+  /** Closes the container at `i`. */
+  private close(i: number): void {
+    const closed = this.stack.pop()!;
     this.state = AFTER;
+    if (this.atElement()) this.elements!.bounds.push(i + 1);
+    else if (closed.value === this.elements?.array) {
+      rawElements.set(this.elements.array, { parts: this.parts, bounds: this.elements.bounds });
+      this.elements = null;
+    }
+  }
+
+  /** Whether the open container is the array whose elements are kept (a value now is one of them). */
+  private atElement(): boolean {
+    return this.elements !== null && this.stack.length === 2 && this.stack[1].value === this.elements.array;
   }
 
   private attach(value: unknown): void {

@@ -3,6 +3,7 @@ import { ulid } from 'ulid';
 import type { DataPort } from '../db/port.ts';
 import { jsonArrayInTurns } from '../db/json-text.ts';
 import { ApiError } from '../http/errors.ts';
+import { rawElementsOf, rawElementTexts } from '../http/json-sliced.ts';
 import type { IdempotencyState } from '../http/idempotency.ts';
 import { countCsvRecords, type CsvParseResult, CsvStructureError, parseCsv, stripBom } from './csv.ts';
 import { type ColumnMapping, headerRecogniser, MappingError, resolveMappingInTurns } from './mapping.ts';
@@ -183,14 +184,36 @@ async function importCsv(
   return { kind: 'completed', response: await commitSync(db, args, prepared) };
 }
 
-/** One JSON document per line, built with turns given to other requests (a body may hold millions of rows). */
+/**
+ * One JSON document per line, built with turns given to other requests (a body may hold millions
+ * of rows). A body parsed in slices kept each row's own text: stored as it came, it is what the
+ * worker parses, with no JSON.stringify of every row here (~125 ms of a 200,000-row POST), and the
+ * worker sees exactly the values the request held (JSON.stringify would turn 1e400 into null).
+ * Between the tokens of JSON text, a line feed is only whitespace: it becomes a space.
+ */
 async function toNdjson(rows: unknown[]): Promise<string> {
+  const lines = rowLines(rows);
   const slices: string[] = [];
   for (let i = 0; i < rows.length; i += NDJSON_SLICE_ROWS) {
     await giveTurn();
-    slices.push(rows.slice(i, i + NDJSON_SLICE_ROWS).map((r) => JSON.stringify(r)).join('\n'));
+    const slice: string[] = [];
+    for (let k = 0; k < NDJSON_SLICE_ROWS; k++) {
+      const line = lines.next();
+      if (line.done) break;
+      slice.push(line.value);
+    }
+    slices.push(slice.join('\n'));
   }
   return slices.join('\n');
+}
+
+function* rowLines(rows: unknown[]): Generator<string> {
+  const raw = rawElementsOf(rows);
+  if (!raw) {
+    for (const row of rows) yield JSON.stringify(row);
+    return;
+  }
+  for (const text of rawElementTexts(raw)) yield text.includes('\n') ? text.replace(/\n/g, ' ') : text;
 }
 
 /** Rows serialised between two looks at the clock. */

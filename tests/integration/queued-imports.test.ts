@@ -165,6 +165,36 @@ describe('the worker', () => {
     expect(stored[0].n).toBe(600);
   });
 
+  it("stores a large JSON body's rows as their own text, one a line, and the worker reads the values the request held", async () => {
+    // Over 1 MB, so the body is parsed in slices, pretty-printed so rows span lines; row 3 says
+    // priority 1e400, which JSON.stringify of the parsed value would have turned into null.
+    const note = 'n'.repeat(2000);
+    const body = { rows: Array.from({ length: 600 }, (_, i) => ({ email: `raw${i}@x.com`, custom_fields: { note } })) };
+    (body.rows[2] as Record<string, unknown>).priority = 'PRIORITY';
+    const text = JSON.stringify(body, null, 2).replace('"PRIORITY"', '1e400');
+    const res = await api.call('POST', '/v1/import/contacts', {
+      key: key.key,
+      raw: text,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(202);
+    const [{ payload }] = await db.sql`select convert_from(data, 'UTF8') as payload from import_job_payloads`;
+    const lines = (payload as string).split('\n');
+    expect(lines).toHaveLength(600);
+    // Row 3 is lines 14-20 of the body ('{' to '},'), its line feeds now spaces.
+    const row3 = text.split('\n').slice(14, 21).join('\n').trim().replace(/,$/, '');
+    expect(row3).toMatch(/^\{\n +"email": "raw2@x\.com",[^]*"priority": 1e400\n +\}$/);
+    expect(lines[2]).toBe(row3.replace(/\n/g, ' '));
+    expect(lines[0]).toBe(text.split('\n').slice(2, 8).join(' ').trim().replace(/,$/, ''));
+    expect(await work()).toMatchObject({ completed: 1, failed: 0, rows: 600 });
+    expect(await job(res.json.data.job_id)).toMatchObject({
+      status: 'completed',
+      created_count: 599,
+      error_count: 1,
+      errors: [{ row_number: 3, code: 'invalid_field', message: expect.stringContaining('priority') }],
+    });
+  });
+
   it('processes a queued CSV with row errors that carry their physical lines, paged at /errors', async () => {
     const bad = new Set(Array.from({ length: 130 }, (_, i) => i * 7 + 3));
     const { job_id } =

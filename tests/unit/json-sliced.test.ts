@@ -1,6 +1,6 @@
 /** The sliced JSON parser gives JSON.parse's answer (key order and own `__proto__` keys included) and refuses what JSON.parse refuses. */
 import { describe, expect, it } from 'vitest';
-import { parseJson } from '../../shared/http/json-sliced.ts';
+import { parseJson, rawElementsOf, rawElementTexts } from '../../shared/http/json-sliced.ts';
 
 const sliced = (text: string, sliceChars = 7) => parseJson(text, { slicedAbove: 0, sliceChars });
 
@@ -148,5 +148,57 @@ describe('parseJson in slices', () => {
 
   it('uses JSON.parse itself below the threshold', async () => {
     expect(await parseJson('{"a":[1,2]}')).toEqual({ a: [1, 2] });
+  });
+});
+
+describe('rawElementsOf: the text of each element of an array under the top-level object', () => {
+  /** The text cut into parts at varied places (an empty part included). */
+  const partsOf = (text: string, n: number) => {
+    const parts: string[] = [''];
+    for (let at = 0, k = 1; at < text.length; at += 1 + ((k * n) % 23), k++) {
+      parts.push(text.slice(at, at + 1 + ((k * n) % 23)));
+    }
+    return parts;
+  };
+  const textsOf = (rows: unknown[]) => {
+    const raw = rawElementsOf(rows);
+    return raw ? [...rawElementTexts(raw)] : undefined;
+  };
+
+  it('gives texts that parse to the elements, as written, across parts and slices, pretty-printed or not', async () => {
+    for (let n = 1; n <= 60; n++) {
+      const rows = Array.from({ length: 1 + (n % 9) }, (_, i) => randomValue({ n: n * 31 + i }, 1));
+      const text = JSON.stringify({ before: [1, { x: [2] }], rows, after: 'x' }, null, n % 2 ? 2 : undefined);
+      const parsed = await parseJson(partsOf(text, n), { slicedAbove: 0, sliceChars: 1 + (n % 11) * 5 }) as {
+        rows: unknown[];
+        before: unknown[];
+      };
+      const texts = textsOf(parsed.rows)!;
+      expect(texts.map((t) => JSON.parse(t))).toEqual(JSON.parse(text).rows);
+      // Each is the element's own text: no separator or whitespace around it.
+      expect(texts.every((t) => t === t.trim() && !t.startsWith(','))).toBe(true);
+      expect(textsOf(parsed.before)!.map((t) => JSON.parse(t))).toEqual([1, { x: [2] }]);
+      expect(textsOf((parsed.before[1] as { x: unknown[] }).x)).toBeUndefined();
+    }
+  });
+
+  it('keeps a number as written, where JSON.stringify of the parsed value would not', async () => {
+    const parsed = await parseJson('{"rows":[{"priority":1e400},-0, "a\\u0041"]}', { slicedAbove: 0 }) as {
+      rows: unknown[];
+    };
+    expect(textsOf(parsed.rows)).toEqual(['{"priority":1e400}', '-0', '"a\\u0041"']);
+  });
+
+  it('has no texts for an empty array, none for arrays deeper down, nor below the threshold (JSON.parse)', async () => {
+    const deep = await parseJson('{"a":{"rows":[1,2]},"rows":[]}', { slicedAbove: 0 }) as {
+      a: { rows: unknown[] };
+      rows: unknown[];
+    };
+    expect(textsOf(deep.a.rows)).toBeUndefined();
+    expect(textsOf(deep.rows)).toEqual([]);
+    const small = await parseJson('{"rows":[1,2]}') as { rows: unknown[] };
+    expect(textsOf(small.rows)).toBeUndefined();
+    const top = await parseJson('[[1,2]]', { slicedAbove: 0 }) as unknown[][];
+    expect(textsOf(top[0])).toBeUndefined();
   });
 });

@@ -293,7 +293,8 @@ $$;
 -- misjudge a key the unique index compares otherwise (a lower() of another locale, say), the
 -- outcome is the same either way.
 create function internal.import_contacts_batch(
-  p_workspace_id uuid, p_rows json, p_update_existing boolean, p_try_insert boolean default false
+  p_workspace_id uuid, p_rows json, p_update_existing boolean, p_try_insert boolean default false,
+  p_parsed public.contacts[] default null
 )
 returns jsonb
 language plpgsql volatile
@@ -316,7 +317,7 @@ begin
 
   if p_try_insert and not internal.import_batch_first_key_known(p_workspace_id, p_rows) then
     begin
-      select count(*) into v_created from internal.contacts_insert(p_workspace_id, p_rows);
+      select count(*) into v_created from internal.contacts_insert(p_workspace_id, p_rows, p_parsed);
       return jsonb_build_object('created', v_created, 'updated', 0, 'skipped', 0, 'errors', '[]'::jsonb);
     exception when unique_violation then
       null; -- Some key already names a contact (or another row's); the attempt is undone.
@@ -410,7 +411,8 @@ $$;
 -- (`p_errors`, counted as skipped), and p_rows_read more processed rows. p_keys_distinct: the caller
 -- found no two of p_rows sharing an email or phone key. Returns the job as it is now.
 create function internal.import_job_apply(
-  j public.import_jobs, p_rows json, p_errors jsonb, p_rows_read integer, p_keys_distinct boolean
+  j public.import_jobs, p_rows json, p_errors jsonb, p_rows_read integer, p_keys_distinct boolean,
+  p_parsed public.contacts[] default null
 )
 returns public.import_jobs
 language plpgsql volatile
@@ -421,7 +423,8 @@ declare
   -- batches are tried as a whole insert first. Once a row has matched, later batches go straight
   -- to matching, so a re-import undoes at most one attempt.
   b jsonb := internal.import_contacts_batch(j.workspace_id, coalesce(p_rows, '[]'::json), j.update_existing,
-                                            p_keys_distinct and j.updated_count = 0 and j.skipped_count = j.error_count);
+                                            p_keys_distinct and j.updated_count = 0 and j.skipped_count = j.error_count,
+                                            p_parsed);
   all_errors jsonb := coalesce(p_errors, '[]'::jsonb) || (b -> 'errors');
 begin
   perform internal.import_record_errors(j.id, all_errors);

@@ -240,11 +240,20 @@ set search_path = ''
 as $$
 declare
   j public.import_jobs;
+  v_parsed public.contacts[];
 begin
   -- First, so that an answer that writes nothing (early, lease_lost) does not wait for a WAL flush
   -- either: the row lock gave the transaction an id.
   if not p_done then
     perform set_config('synchronous_commit', 'off', true);
+  end if;
+  -- A batch to be inserted whole is read into records now, before the job row's lock: while the
+  -- chunk before this one still commits, not after it (~4.5 ms of the ~55 ms a 4,000-row chunk
+  -- holds the lock). Whether it will be inserted whole is decided under the lock; this unlocked
+  -- look at the counters is only a guess, and records read in vain are not used.
+  if p_keys_distinct and exists (select from public.import_jobs
+                                  where id = p_job_id and updated_count = 0 and skipped_count = error_count) then
+    v_parsed := array(select r from json_populate_recordset(null::public.contacts, p_rows) r);
   end if;
   select * into j from public.import_jobs where id = p_job_id for update;
   if not found or j.status <> 'processing' or j.lease_token is distinct from p_lease_token
@@ -258,7 +267,7 @@ begin
     return jsonb_build_object('status', 'early');
   end if;
 
-  j := internal.import_job_apply(j, p_rows, p_errors, p_rows_read, p_keys_distinct);
+  j := internal.import_job_apply(j, p_rows, p_errors, p_rows_read, p_keys_distinct, v_parsed);
 
   update public.import_jobs set
     cursor_offset = p_next_offset,

@@ -2,7 +2,7 @@
  * @module Parses JSON the way JSON.parse does, but a large body in slices that give other requests
  * (and /health) a turn: JSON.parse of a 20 MB body holds the event loop for up to seconds. It also
  * keeps where each element of an array under the top-level object starts and ends in the text
- * (rawElementsOf), so a queued import stores its rows' own text instead of serialising 200,000
+ * (takeRawElements), so a queued import stores its rows' own text instead of serialising 200,000
  * parsed rows again.
  */
 import { joined, lengthOf, NextIndex, NextMatch, type PartedText, partsOf } from '../lib/text-scan.ts';
@@ -46,9 +46,14 @@ export interface RawElements {
 /** Kept for the arrays directly under the top-level object of a text parsed in slices (a small body has none). */
 const rawElements = new WeakMap<unknown[], RawElements>();
 
-/** The text of each element of `array`, when it was parsed in slices as a value of the top-level object. */
-export function rawElementsOf(array: unknown[]): RawElements | undefined {
+/**
+ * The text of each element of `array`, when it was parsed in slices as a value of the top-level
+ * object, handed over once: the entry holds the whole body's text, which then lives no longer
+ * than its reader needs it.
+ */
+export function takeRawElements(array: unknown[]): RawElements | undefined {
   const raw = rawElements.get(array);
+  rawElements.delete(array);
   return raw && raw.bounds.length === 2 * array.length ? raw : undefined;
 }
 
@@ -263,8 +268,8 @@ class SlicedJsonParser {
     if (c === 0x7b || c === 0x5b) {
       const isArray = c === 0x5b;
       const value: unknown[] | Record<string, unknown> = isArray ? [] : {};
-      if (Array.isArray(value) && this.stack.length === 1 && !this.stack[0].isArray) {
-        this.elements = { array: value, bounds: [] };
+      if (isArray && this.stack.length === 1 && !this.stack[0].isArray) {
+        this.elements = { array: value as unknown[], bounds: [] };
       }
       this.attach(value);
       this.stack.push({ value, isArray, key: '' });

@@ -3,7 +3,7 @@ import { ulid } from 'ulid';
 import type { DataPort } from '../db/port.ts';
 import { jsonArrayInTurns } from '../db/json-text.ts';
 import { ApiError } from '../http/errors.ts';
-import { rawElementsOf, rawElementTexts } from '../http/json-sliced.ts';
+import { rawElementTexts, takeRawElements } from '../http/json-sliced.ts';
 import type { IdempotencyState } from '../http/idempotency.ts';
 import { countCsvRecords, type CsvParseResult, CsvStructureError, parseCsv, stripBom } from './csv.ts';
 import { type ColumnMapping, headerRecogniser, MappingError, resolveMappingInTurns } from './mapping.ts';
@@ -208,7 +208,7 @@ async function toNdjson(rows: unknown[]): Promise<string> {
 }
 
 function* rowLines(rows: unknown[]): Generator<string> {
-  const raw = rawElementsOf(rows);
+  const raw = takeRawElements(rows);
   if (!raw) {
     for (const row of rows) yield JSON.stringify(row);
     return;

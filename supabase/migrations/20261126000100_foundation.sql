@@ -350,9 +350,9 @@ as $$ select pg_advisory_xact_lock(hashtextextended('contacts:' || p_workspace_i
 -- JSON text, and json_populate_recordset reads it in one pass where jsonb_in would first build and
 -- key-sort every object (measured on 4,000 rows beside 200,000 contacts: 68-80 against 81-102 ms).
 -- It returns the new ids only: a batch's caller counts them, and whole rows cost a copy of each
--- into the function's result (~1.4 ms of a 4,000-row chunk). p_parsed, when given, holds the same
--- records already read from the JSON (a worker chunk reads them before it waits for its locks);
--- p_contacts is then not read.
+-- into the function's result (~1.4 ms of a 4,000-row chunk). p_parsed, when not null, holds the
+-- same records already read from the JSON (a worker chunk reads them before it waits for its
+-- locks); p_contacts is then not read, and an empty p_parsed inserts nothing.
 create function internal.contacts_insert(p_workspace_id uuid, p_contacts json, p_parsed public.contacts[] default null)
 returns setof uuid
 language sql volatile
@@ -397,7 +397,8 @@ begin
                               'contact_id', coalesce(v_em, v_ph));
   end if;
   select t.id into v_id from internal.contacts_insert(p_workspace_id, jsonb_build_array(p_contact)::json) as t(id);
-  -- Read back by a statement of its own: the one that ran the insert could not see the row.
+  -- contacts_insert answers ids only; the row is read back by a statement of its own (the one
+  -- that ran the insert could not see it).
   select * into c from public.contacts where id = v_id;
   return jsonb_build_object('status', 'created', 'contact', internal.contact_json(c));
 end

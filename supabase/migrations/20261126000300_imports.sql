@@ -253,7 +253,7 @@ $$;
 -- parsing it: a misread (such a key in custom_fields, an escaped quote) changes only which path
 -- runs, never the outcome. json has no cast to text but through its output function, a copy of the
 -- whole batch: made once here (as a SQL function's expression it was made for each use, four
--- copies of a 4,000-row chunk's ~540 KB, 3-5 ms of every chunk; now ~0.3 ms).
+-- copies of a 4,000-row chunk's ~540 KB, 3-5 ms of every chunk; now ~0.7 ms within a job).
 create function internal.import_batch_first_key_known(p_workspace_id uuid, p_rows json) returns boolean
 language plpgsql stable
 set search_path = ''
@@ -291,7 +291,8 @@ $$;
 -- p_try_insert when no two rows of the batch share a key (they built the keys; telling that in SQL
 -- cost ~6 ms per 4,000 rows), so the attempt is not spent on an in-batch duplicate; should they
 -- misjudge a key the unique index compares otherwise (a lower() of another locale, say), the
--- outcome is the same either way.
+-- outcome is the same either way. p_parsed (a worker chunk's): the records of p_rows already read,
+-- used by the whole insert only (see contacts_insert).
 create function internal.import_contacts_batch(
   p_workspace_id uuid, p_rows json, p_update_existing boolean, p_try_insert boolean default false,
   p_parsed public.contacts[] default null
@@ -409,7 +410,8 @@ $$;
 -- Books one batch of a job's rows on the job, the one place for the counters: the batch upsert
 -- (workspace and update_existing from the job), its row errors and those validation found
 -- (`p_errors`, counted as skipped), and p_rows_read more processed rows. p_keys_distinct: the caller
--- found no two of p_rows sharing an email or phone key. Returns the job as it is now.
+-- found no two of p_rows sharing an email or phone key. p_parsed: see import_contacts_batch.
+-- Returns the job as it is now.
 create function internal.import_job_apply(
   j public.import_jobs, p_rows json, p_errors jsonb, p_rows_read integer, p_keys_distinct boolean,
   p_parsed public.contacts[] default null

@@ -94,6 +94,27 @@ describe('a batch of new people', () => {
   }
 });
 
+describe('records read before the locks (p_parsed)', () => {
+  it('are what the whole insert writes, once each, the JSON beside them not read', async () => {
+    // Name-only rows: no unique key would refuse a second copy of them.
+    const names = [{ full_name: 'Only Name A', n: 1 }, { full_name: 'Only Name B', n: 2 }];
+    await inRolledBack(async (tx) => {
+      const [{ r }] = await tx`
+        select internal.import_contacts_batch(${key.workspaceId}, ${tx.json(names)}::json, false, true,
+          array(select c from json_populate_recordset(null::public.contacts, ${tx.json(names)}::json) c)) as r`;
+      expect(r).toMatchObject({ created: 2, updated: 0, skipped: 0 });
+      const stored =
+        await tx`select full_name from contacts where workspace_id = ${key.workspaceId} order by full_name`;
+      expect(stored.map((c) => c.full_name)).toEqual(['Only Name A', 'Only Name B']);
+      // Given the records, contacts_insert does not read the JSON at all: not even a non-array.
+      const ids = await tx`
+        select internal.contacts_insert(${key.workspaceId}, '"not an array"'::json,
+          array(select c from json_populate_recordset(null::public.contacts, ${tx.json(names)}::json) c)) as id`;
+      expect(ids).toHaveLength(2);
+    });
+  });
+});
+
 describe('a batch whose last row is a known person', () => {
   for (const updateExisting of [false, true]) {
     it(`creates the others once and ${updateExisting ? 'updates' : 'skips'} that row`, async () => {

@@ -384,6 +384,21 @@ describe('the worker', () => {
     expect(await commit(10, 20, 1)).toMatchObject({ status: 'processing', processed_rows: 2 });
     // Behind the cursor is another worker's business: lost.
     expect(await commit(10, 20, 1)).toEqual({ status: 'lease_lost' });
+    // So is a stale lease, even for a batch the database cannot read (read before the locks when
+    // it is to be inserted whole): the answer is lease_lost, not that batch's error.
+    const stale = await db.port.rpc<{ status: string }>('import_job_commit_chunk', {
+      p_job_id: job_id,
+      p_lease_token: '00000000-0000-4000-8000-000000000000',
+      p_expected_offset: 20,
+      p_rows: [{ n: 3, full_name: 'Unreadable', priority: 'not a number' }],
+      p_errors: [],
+      p_rows_read: 1,
+      p_next_offset: 30,
+      p_next_line: 1,
+      p_done: false,
+      p_keys_distinct: true,
+    });
+    expect(stale).toEqual({ status: 'lease_lost' });
     expect(await job(job_id)).toMatchObject({ processed_rows: 2, created_count: 2 });
     expect(await contactCount()).toBe(2);
   });

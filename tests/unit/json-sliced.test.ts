@@ -1,6 +1,6 @@
 /** The sliced JSON parser gives JSON.parse's answer (key order and own `__proto__` keys included) and refuses what JSON.parse refuses. */
 import { describe, expect, it } from 'vitest';
-import { parseJson, rawElementsOf, rawElementTexts } from '../../shared/http/json-sliced.ts';
+import { parseJson, rawElementTexts, takeRawElements } from '../../shared/http/json-sliced.ts';
 
 const sliced = (text: string, sliceChars = 7) => parseJson(text, { slicedAbove: 0, sliceChars });
 
@@ -151,7 +151,7 @@ describe('parseJson in slices', () => {
   });
 });
 
-describe('rawElementsOf: the text of each element of an array under the top-level object', () => {
+describe('takeRawElements: the text of each element of an array under the top-level object', () => {
   /** The text cut into parts at varied places (an empty part included). */
   const partsOf = (text: string, n: number) => {
     const parts: string[] = [''];
@@ -161,7 +161,7 @@ describe('rawElementsOf: the text of each element of an array under the top-leve
     return parts;
   };
   const textsOf = (rows: unknown[]) => {
-    const raw = rawElementsOf(rows);
+    const raw = takeRawElements(rows);
     return raw ? [...rawElementTexts(raw)] : undefined;
   };
 
@@ -175,6 +175,8 @@ describe('rawElementsOf: the text of each element of an array under the top-leve
       };
       const texts = textsOf(parsed.rows)!;
       expect(texts.map((t) => JSON.parse(t))).toEqual(JSON.parse(text).rows);
+      // Handed over once: the body's text is not kept for a second reader.
+      expect(takeRawElements(parsed.rows)).toBeUndefined();
       // Each is the element's own text: no separator or whitespace around it.
       expect(texts.every((t) => t === t.trim() && !t.startsWith(','))).toBe(true);
       expect(textsOf(parsed.before)!.map((t) => JSON.parse(t))).toEqual([1, { x: [2] }]);
@@ -189,7 +191,7 @@ describe('rawElementsOf: the text of each element of an array under the top-leve
     expect(textsOf(parsed.rows)).toEqual(['{"priority":1e400}', '-0', '"a\\u0041"']);
   });
 
-  it('has no texts for an empty array, none for arrays deeper down, nor below the threshold (JSON.parse)', async () => {
+  it('has an empty list for an empty array, nothing for arrays deeper down, nor below the threshold (JSON.parse)', async () => {
     const deep = await parseJson('{"a":{"rows":[1,2]},"rows":[]}', { slicedAbove: 0 }) as {
       a: { rows: unknown[] };
       rows: unknown[];

@@ -21,12 +21,13 @@ const logger = createJsonLogger(
   (line) => process.stdout.write(line + '\n'),
   (process.env.LOG_LEVEL as 'info') ?? 'info',
 );
+const webhookKey = await webhookSecretKey(process.env);
 const options = {
   db,
   workerId: process.env.WORKER_ID ?? `${hostname()}:${process.pid}`,
   logger,
   env: process.env,
-  webhookSecrets: (await webhookSecretKey(process.env)).box,
+  webhookSecrets: webhookKey.box,
   imports: {
     chunkRows: process.env.CHUNK_ROWS ? Number(process.env.CHUNK_ROWS) : undefined,
     // A process of its own is not bound by an Edge Function's CPU limit; ticks still end so leases stay short.
@@ -34,6 +35,10 @@ const options = {
     budgetMs: Number(process.env.BUDGET_MS ?? 30_000),
   },
 };
+
+// Where the key came from (never the key): a worker that decrypts with another key than the API
+// encrypted with cannot sign any webhook.
+logger.log('info', 'worker started', { worker: options.workerId, webhook_key_from: webhookKey.source });
 
 if (process.argv.includes('--once')) {
   const tick = nodeTick(options);
@@ -48,7 +53,6 @@ if (process.argv.includes('--once')) {
 }
 
 const loop = startNodeWorkerLoop(options, Number(process.env.IDLE_MS ?? 1000));
-logger.log('info', 'worker started', { worker: options.workerId });
 const stop = async () => {
   await loop.stop();
   await db.close();

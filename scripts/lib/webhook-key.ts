@@ -26,5 +26,5 @@ export async function webhookSecretKey(env: NodeJS.ProcessEnv): Promise<WebhookK
       });
   }
   const box = (await secretBoxFromEnv({ ...env, WEBHOOK_SECRET_KEY: (await readFile(FILE, 'utf8')).trim() }))!;
-  return { box, source: `development key in .local/webhook-secret-key (key ${box.keyId})` };
+  return { box, source: `development key in ${FILE} (key ${box.keyId})` };
 }

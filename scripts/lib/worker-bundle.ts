@@ -5,11 +5,17 @@
  * and compiling a few hundred modules: with the packages left as imports from node_modules its
  * start took 0.24-0.27 s of CPU, bundled 0.13-0.15 s (an empty queue, this 2-core machine).
  */
-import { rename } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { build } from 'esbuild';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-export const WORKER_BUNDLE = `${ROOT}.local/worker.mjs`;
+/**
+ * Two folders below the root, as the sources under scripts/lib are: a bundled module that finds a
+ * file relative to itself (local-dir.ts's `../../.local/`) then finds the same file. Directly in
+ * .local, the bundle's `../../.local/` was a folder beside the project.
+ */
+export const WORKER_BUNDLE = `${ROOT}.local/worker/worker.mjs`;
 
 /**
  * V8 flags of the worker process, under Node and under Deno alike. A small old space keeps it
@@ -27,6 +33,7 @@ export const WORKER_DENO_FLAGS = [`--v8-flags=${WORKER_V8_FLAGS.join(',')}`];
 /** (Re)builds the bundle and returns its path; written aside and renamed, so concurrent builds never leave a torn file. */
 export async function buildWorkerBundle(): Promise<string> {
   const aside = `${WORKER_BUNDLE}.${process.pid}.tmp`;
+  await mkdir(dirname(WORKER_BUNDLE), { recursive: true });
   await build({
     entryPoints: [`${ROOT}scripts/worker.ts`],
     bundle: true,

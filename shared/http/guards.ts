@@ -9,7 +9,7 @@ import type { ClientAddress } from './client-address.ts';
 import type { AppEnv } from './env.ts';
 import { createFailedAuthGuard } from './failed-auth.ts';
 import { idempotency, type ResponseSealer } from './idempotency.ts';
-import { jsonBody } from './json-body.ts';
+import { jsonBody, type JsonBodyOptions } from './json-body.ts';
 import { rateLimit } from './rate-limit.ts';
 
 export interface GuardDeps {
@@ -38,7 +38,8 @@ export function createGuards({ db, limiter, logger, clientAddress, responseSeale
     /** Requests with a JSON body (POST, PATCH); a POST may carry an Idempotency-Key. */
     jsonBody: (
       permission: Permission,
-    ): MiddlewareHandler<AppEnv>[] => [auth, limit, allowed(permission), idem, jsonBody()],
+      body: JsonBodyOptions = {},
+    ): MiddlewareHandler<AppEnv>[] => [auth, limit, allowed(permission), idem, jsonBody(body)],
   };
 }
 

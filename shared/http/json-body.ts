@@ -8,21 +8,25 @@ import {
   findUnstorableText,
   MAX_JSON_DEPTH,
   MAX_OBJECT_KEYS,
+  mayHoldUnstorableEscape,
   mayHoldUnstorableText,
   shapeProblemAt,
 } from './json-shape.ts';
-import { parseJson } from './json-sliced.ts';
+import { parseJson, type ParseOptions } from './json-sliced.ts';
 import { type PartedText, partsOf } from '../lib/text-scan.ts';
 import { giveTurn } from '../lib/turns.ts';
 
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
+/** What a route lets the reader leave unbuilt: see ParseOptions.elementsBuilt. */
+export type JsonBodyOptions = Pick<ParseOptions, 'elementsBuilt'>;
+
 /**
  * Parses the body once and stores it on the context, so validators and handlers share one parse.
  * Errors name what is wrong (content type, byte offset of bad UTF-8, JSON position) and write nothing.
  */
-export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
+export async function readJsonBody(c: Context<AppEnv>, opts: JsonBodyOptions = {}): Promise<unknown> {
   const contentType = c.req.header('content-type') ?? '';
   if (!JSON_TYPE.test(contentType)) {
     throw new ApiError(
@@ -55,15 +59,18 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
       { path: '', message: `more than ${MAX_OBJECT_KEYS} keys in one object at character ${shape.at}` },
     ]);
   }
+  // Text PostgreSQL cannot store is looked for in the parsed values, so a body that may hold some
+  // is built whole; any other may leave elements unbuilt (their text is what gets stored).
+  const mayHold = await mayHoldUnstorable(text);
   let parsed: unknown;
   try {
-    parsed = await parseJson(text);
+    parsed = await parseJson(text, mayHold ? {} : opts);
   } catch (err) {
     throw new ApiError('validation_error', 'The request body is not valid JSON.', [
       { path: '', message: (err as Error).message.slice(0, 200) },
     ]);
   }
-  const bad = (await mayHoldUnstorable(text)) ? await findUnstorableText(parsed) : null;
+  const bad = mayHold ? await findUnstorableText(parsed) : null;
   if (bad) {
     throw new ApiError(
       'validation_error',
@@ -78,20 +85,14 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
 
 /**
  * mayHoldUnstorableText for the body's text, a long one searched a part at a time (each part a
- * quick search): for a 200,000-row body that spares a walk over 800,000 strings and keys (~50 ms).
- * The text decoded as UTF-8 (no lone surrogate) and parsed (no raw NUL: JSON refuses control
- * characters in strings and anywhere else), so only a `\u` escape can give a parsed string
- * PostgreSQL cannot store.
+ * quick search): for a 200,000-row body that spares a walk over 800,000 strings and keys (~50 ms),
+ * and lets the parser leave rows unbuilt. The text decoded as UTF-8 (no lone surrogate) and
+ * parsed (no raw NUL: JSON refuses control characters in strings and anywhere else), so only a
+ * `\u` escape of U+0000 or of a surrogate can give a parsed string PostgreSQL cannot store; a
+ * body escaping its other non-ASCII letters (Python's json.dumps does by default) is not suspect.
  */
 async function mayHoldUnstorable(text: PartedText): Promise<boolean> {
-  if (typeof text === 'string') return mayHoldUnstorableText(text);
-  let backslashBefore = false;
-  for (const part of text) {
-    await giveTurn();
-    if (part.indexOf('\\u') !== -1 || (backslashBefore && part.charCodeAt(0) === 0x75)) return true;
-    if (part.length > 0) backslashBefore = part.charCodeAt(part.length - 1) === 0x5c;
-  }
-  return false;
+  return typeof text === 'string' ? mayHoldUnstorableText(text) : await mayHoldUnstorableEscape(text);
 }
 
 /** Bytes decoded between two looks at the clock: decoding 20 MB at once holds the event loop. */
@@ -221,9 +222,9 @@ function bisect(bytes: Uint8Array, from: number, end: number): number {
 }
 
 /** Route middleware: reads the body strictly before the route's zod validator sees it. */
-export function jsonBody() {
+export function jsonBody(opts: JsonBodyOptions = {}) {
   return createMiddleware<AppEnv>(async function jsonBody(c, next) {
-    const parsed = await readJsonBody(c);
+    const parsed = await readJsonBody(c, opts);
     // The validator calls c.req.json(); answering from the strict parse avoids parsing twice and
     // keeps our precise error messages instead of a generic "Malformed JSON".
     c.req.json = (() => Promise.resolve(parsed)) as typeof c.req.json;

@@ -155,6 +155,23 @@ async function describeUnstorableInTurns(s: string): Promise<string | null> {
 // deno-lint-ignore no-control-regex -- finding U+0000 is the point of this pattern.
 const MAY_HOLD_UNSTORABLE = /[\u0000\ud800-\udfff]|\\u(?:0000|[dD][89a-fA-F])/;
 
+/** The `\u` escapes that can give a string MAY_HOLD_UNSTORABLE fears, for text known to hold neither raw. */
+const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
+
+/**
+ * Whether the concatenation of `parts` has such an escape: each part searched on its own, and each
+ * edge between two parts where an escape (six characters) may be cut.
+ */
+export async function mayHoldUnstorableEscape(parts: readonly string[]): Promise<boolean> {
+  let before = '';
+  for (const part of parts) {
+    await giveTurn();
+    if (UNSTORABLE_ESCAPE.test(part) || UNSTORABLE_ESCAPE.test(before.slice(-5) + part.slice(0, 5))) return true;
+    if (part.length > 0) before = part.length >= 5 ? part : before + part;
+  }
+  return false;
+}
+
 /**
  * False when parsing `text` cannot give a string findUnstorableText would report: one search of a
  * body of at most a window spares it the walk over every value (a 500-row import's ~5,000 strings

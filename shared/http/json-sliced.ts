@@ -3,7 +3,7 @@
  * (and /health) a turn: JSON.parse of a 20 MB body holds the event loop for up to seconds. It also
  * keeps where each element of an array under the top-level object starts and ends in the text
  * (takeRawElements), so a queued import stores its rows' own text instead of serialising 200,000
- * parsed rows again.
+ * parsed rows again; past the rows it reads itself, it need not build them at all (elementsBuilt).
  */
 import { joined, lengthOf, NextIndex, NextMatch, type PartedText, partsOf } from '../lib/text-scan.ts';
 import { giveTurn } from '../lib/turns.ts';
@@ -20,16 +20,26 @@ const SLICE_CHARS = 1 << 14;
  */
 const PIECE_CHARS = 1 << 16;
 
+export interface ParseOptions {
+  slicedAbove?: number;
+  sliceChars?: number;
+  /**
+   * For an array under these keys of the top-level object, the number of elements built when the
+   * text is parsed in slices. The elements after them are checked as strictly, and their text kept
+   * (takeRawElements), but they are left as holes of the array (its length stays right): a queued
+   * import of 200,000 rows reads only its first rows and the texts of the others.
+   */
+  elementsBuilt?: Readonly<Record<string, number>>;
+}
+
 /**
  * JSON.parse's answer for `text` (or the concatenation of its parts), computed in slices when the
- * text is large; throws a SyntaxError like JSON.parse.
+ * text is large; throws a SyntaxError like JSON.parse. See ParseOptions.elementsBuilt for the one
+ * way the answer may differ.
  */
-export async function parseJson(
-  text: PartedText,
-  opts: { slicedAbove?: number; sliceChars?: number } = {},
-): Promise<unknown> {
+export async function parseJson(text: PartedText, opts: ParseOptions = {}): Promise<unknown> {
   if (lengthOf(text) <= (opts.slicedAbove ?? SLICED_PARSE_ABOVE)) return JSON.parse(joined(text));
-  const parser = new SlicedJsonParser(partsOf(text));
+  const parser = new SlicedJsonParser(partsOf(text), opts.elementsBuilt ?? {});
   while (!parser.step(opts.sliceChars ?? SLICE_CHARS)) await giveTurn();
   return parser.result();
 }
@@ -76,7 +86,8 @@ function textFrom(parts: readonly string[], k: number, start: number, from: numb
 }
 
 interface Frame {
-  value: unknown[] | Record<string, unknown>;
+  /** null for a container of an element that is only checked, not built. */
+  value: unknown[] | Record<string, unknown> | null;
   isArray: boolean;
   /** The key whose value comes next (objects only). */
   key: string;
@@ -120,8 +131,10 @@ class SlicedJsonParser {
   private mayClose = false;
   private readonly stack: Frame[] = [];
   private root: unknown = undefined;
-  /** The array directly under the top-level object being read, and its elements' bounds so far. */
-  private elements: { array: unknown[]; bounds: number[] } | null = null;
+  /** The array directly under the top-level object being read, its elements' bounds so far, and how many of them to build. */
+  private elements: { array: unknown[]; bounds: number[]; built: number } | null = null;
+  /** The value being read is (part of) an element past those built: checked, not built. */
+  private skimming = false;
   private tokenStart = 0;
   private afterBackslash = false;
   /** Hex digits of a \uXXXX escape still to come. */
@@ -136,7 +149,10 @@ class SlicedJsonParser {
   private backslashes!: NextIndex;
   private controls!: NextMatch;
 
-  constructor(private readonly parts: readonly string[]) {
+  constructor(
+    private readonly parts: readonly string[],
+    private readonly elementsBuilt: Readonly<Record<string, number>>,
+  ) {
     this.t = parts[0] ?? '';
     this.searchPart();
   }
@@ -264,12 +280,18 @@ class SlicedJsonParser {
   }
 
   private startValue(c: number, i: number): void {
-    if (this.atElement()) this.elements!.bounds.push(i);
+    if (this.atElement()) {
+      const { bounds, built } = this.elements!;
+      this.skimming = bounds.length >> 1 >= built;
+      bounds.push(i);
+    }
     if (c === 0x7b || c === 0x5b) {
       const isArray = c === 0x5b;
-      const value: unknown[] | Record<string, unknown> = isArray ? [] : {};
+      const value: unknown[] | Record<string, unknown> | null = this.skimming ? null : isArray ? [] : {};
       if (isArray && this.stack.length === 1 && !this.stack[0].isArray) {
-        this.elements = { array: value as unknown[], bounds: [] };
+        const key = this.stack[0].key;
+        const built = Object.hasOwn(this.elementsBuilt, key) ? this.elementsBuilt[key] : Infinity;
+        this.elements = { array: value as unknown[], bounds: [], built };
       }
       this.attach(value);
       this.stack.push({ value, isArray, key: '' });
@@ -311,6 +333,12 @@ class SlicedJsonParser {
 
   /** Decodes the string's text from pieceStart to `end`: JSON.parse checks and decodes escapes; text without any is taken as it is. */
   private endPiece(end: number): void {
+    if (this.skimming) {
+      if (this.pieceHasEscape) JSON.parse(`"${this.slice(this.pieceStart, end)}"`);
+      this.pieceStart = end;
+      this.pieceHasEscape = false;
+      return;
+    }
     const raw = this.slice(this.pieceStart, end);
     this.pieces.push(this.pieceHasEscape ? (JSON.parse(`"${raw}"`) as string) : raw);
     this.pieceStart = end;
@@ -318,6 +346,7 @@ class SlicedJsonParser {
   }
 
   private endString(i: number): void {
+    if (this.skimming) return this.endSkimmedString(i);
     let s: string;
     if (this.pieces.length === 0) {
       // The string is one piece: its own text, quotes included, is the text JSON.parse would decode.
@@ -336,7 +365,26 @@ class SlicedJsonParser {
     } else {
       this.attach(s);
       this.state = AFTER;
-      if (this.atElement()) this.elements!.bounds.push(i + 1);
+      this.endElementAt(i + 1);
+    }
+  }
+
+  /** A string of an element that is not built: its escapes checked, its text not cut out. */
+  private endSkimmedString(i: number): void {
+    if (this.pieceHasEscape) JSON.parse(`"${this.slice(this.pieceStart, i)}"`);
+    if (this.stringIsKey) {
+      this.state = COLON;
+    } else {
+      this.state = AFTER;
+      this.endElementAt(i + 1);
+    }
+  }
+
+  /** After a value: when it was an element of the kept array, its end. */
+  private endElementAt(end: number): void {
+    if (this.atElement()) {
+      this.elements!.bounds.push(end);
+      this.skimming = false;
     }
   }
 
@@ -352,16 +400,19 @@ class SlicedJsonParser {
       );}
     this.attach(value);
     this.state = AFTER;
-    if (this.atElement()) this.elements!.bounds.push(end);
+    this.endElementAt(end);
   }
 
   /** Closes the container at `i`. */
   private close(i: number): void {
     const closed = this.stack.pop()!;
     this.state = AFTER;
-    if (this.atElement()) this.elements!.bounds.push(i + 1);
-    else if (closed.value === this.elements?.array) {
-      rawElements.set(this.elements.array, { parts: this.parts, bounds: this.elements.bounds });
+    if (this.atElement()) this.endElementAt(i + 1);
+    else if (closed.value !== null && closed.value === this.elements?.array) {
+      const { array, bounds } = this.elements;
+      // The elements not built are holes: the length is the count of elements read.
+      array.length = bounds.length >> 1;
+      rawElements.set(array, { parts: this.parts, bounds });
       this.elements = null;
     }
   }
@@ -372,6 +423,7 @@ class SlicedJsonParser {
   }
 
   private attach(value: unknown): void {
+    if (this.skimming) return;
     const top = this.stack[this.stack.length - 1];
     if (!top) {
       this.root = value;

@@ -210,7 +210,11 @@ async function toNdjson(rows: unknown[]): Promise<string> {
 function* rowLines(rows: unknown[]): Generator<string> {
   const raw = takeRawElements(rows);
   if (!raw) {
-    for (const row of rows) yield JSON.stringify(row);
+    for (const row of rows) {
+      // A row left unbuilt (a hole: json-sliced.ts, elementsBuilt) always has its text kept.
+      if (row === undefined) throw new Error('a queued row was neither built nor kept as text');
+      yield JSON.stringify(row);
+    }
     return;
   }
   for (const text of rawElementTexts(raw)) yield text.includes('\n') ? text.replace(/\n/g, ' ') : text;

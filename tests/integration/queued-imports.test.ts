@@ -170,8 +170,9 @@ describe('the worker', () => {
     // priority 1e400, which JSON.stringify of the parsed value would have turned into null.
     const note = 'n'.repeat(2000);
     const body = { rows: Array.from({ length: 600 }, (_, i) => ({ email: `raw${i}@x.com`, custom_fields: { note } })) };
-    (body.rows[2] as Record<string, unknown>).priority = 'PRIORITY';
-    const text = JSON.stringify(body, null, 2).replace('"PRIORITY"', '1e400');
+    // Row 551 too, past the rows the request builds (routes.ts: elementsBuilt): its text alone is read.
+    for (const i of [2, 550]) (body.rows[i] as Record<string, unknown>).priority = 'PRIORITY';
+    const text = JSON.stringify(body, null, 2).replaceAll('"PRIORITY"', '1e400');
     const res = await api.call('POST', '/v1/import/contacts', {
       key: key.key,
       raw: text,
@@ -186,13 +187,34 @@ describe('the worker', () => {
     expect(row3).toMatch(/^\{\n +"email": "raw2@x\.com",[^]*"priority": 1e400\n +\}$/);
     expect(lines[2]).toBe(row3.replace(/\n/g, ' '));
     expect(lines[0]).toBe(text.split('\n').slice(2, 8).join(' ').trim().replace(/,$/, ''));
+    expect(lines[550]).toMatch(/^\{ +"email": "raw550@x\.com",[^]*"priority": 1e400 +\}$/);
     expect(await work()).toMatchObject({ completed: 1, failed: 0, rows: 600 });
     expect(await job(res.json.data.job_id)).toMatchObject({
       status: 'completed',
-      created_count: 599,
-      error_count: 1,
-      errors: [{ row_number: 3, code: 'invalid_field', message: expect.stringContaining('priority') }],
+      created_count: 598,
+      error_count: 2,
+      errors: [
+        { row_number: 3, code: 'invalid_field', message: expect.stringContaining('priority') },
+        { row_number: 551, code: 'invalid_field', message: expect.stringContaining('priority') },
+      ],
     });
+  });
+
+  it('refuses a large JSON body with text PostgreSQL cannot store in a row it would not build, naming the row', async () => {
+    const note = 'n'.repeat(2000);
+    const body = { rows: Array.from({ length: 600 }, (_, i) => ({ email: `nul${i}@x.com`, custom_fields: { note } })) };
+    (body.rows[559].custom_fields as Record<string, string>).note = 'NUL';
+    const res = await api.call('POST', '/v1/import/contacts', {
+      key: key.key,
+      raw: JSON.stringify(body).replace('"NUL"', '"a\\u0000b"'),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.json.error).toMatchObject({
+      code: 'validation_error',
+      details: [{ path: 'rows.559.custom_fields.note', message: expect.stringContaining('U+0000') }],
+    });
+    expect((await db.sql`select count(*)::int as n from import_jobs`)[0].n).toBe(0);
   });
 
   it('processes a queued CSV with row errors that carry their physical lines, paged at /errors', async () => {

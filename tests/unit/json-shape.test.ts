@@ -1,6 +1,11 @@
 /** The shape checks on request bodies: depth and keys per object found on the text, and unstorable text found in long strings searched a window at a time. */
 import { describe, expect, it } from 'vitest';
-import { findUnstorableText, mayHoldUnstorableText, shapeProblemAt } from '../../shared/http/json-shape.ts';
+import {
+  findUnstorableText,
+  mayHoldUnstorableEscape,
+  mayHoldUnstorableText,
+  shapeProblemAt,
+} from '../../shared/http/json-shape.ts';
 
 describe('shapeProblemAt', () => {
   it('finds nesting past the depth and an object past the key limit, not keys spread over objects', async () => {
@@ -78,5 +83,38 @@ describe('mayHoldUnstorableText', () => {
     expect(mayHoldUnstorableText(`"${'x'.repeat((1 << 20) + 1)}"`)).toBe(true);
     // JSON refuses a raw control character in a string, but the search need not rely on that.
     expect(mayHoldUnstorableText('{"a":"\u0000"}')).toBe(true);
+  });
+});
+
+describe('mayHoldUnstorableEscape', () => {
+  const whole = /\\u(?:0000|[dD][89a-fA-F])/;
+
+  it('finds an escape of U+0000 or of a surrogate wherever the parts cut it, and nothing else', async () => {
+    const alphabet = ['a', '\\', 'u', '0', 'd', 'D', '8', 'b', 'F', 'é', '\\u00e9', '\\ud', '\\u0'];
+    let seed = 11;
+    const r = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    let found = 0;
+    for (let n = 0; n < 3000; n++) {
+      const text = Array.from({ length: 4 + Math.floor(r() * 30) }, () => alphabet[Math.floor(r() * alphabet.length)])
+        .join('');
+      const parts: string[] = [];
+      for (let at = 0; at < text.length;) {
+        const len = Math.floor(r() * 8); // empty parts and parts shorter than an escape included
+        parts.push(text.slice(at, at + len));
+        at += len;
+      }
+      const expected = whole.test(text);
+      if (expected) found++;
+      expect(await mayHoldUnstorableEscape(parts), JSON.stringify(parts)).toBe(expected);
+    }
+    // Both answers were asked for many times.
+    expect(found).toBeGreaterThan(300);
+    expect(found).toBeLessThan(2700);
+  });
+
+  it('suspects a surrogate escape, even of a valid pair (the walk decides), not letters escaped as Python writes them', async () => {
+    expect(await mayHoldUnstorableEscape(['{"rows":[{"full_name":"Jos\\u00e9 ', 'M\\u00fcller \\ud83d\\ude00"}]}']))
+      .toBe(true);
+    expect(await mayHoldUnstorableEscape(['{"rows":[{"full_name":"Jos\\u00e9 ', 'M\\u00fcller"}]}'])).toBe(false);
   });
 });

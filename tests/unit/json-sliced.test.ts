@@ -204,3 +204,101 @@ describe('takeRawElements: the text of each element of an array under the top-le
     expect(textsOf(top[0])).toBeUndefined();
   });
 });
+
+describe('elementsBuilt: elements past the first N of a named array are checked and kept as text, not built', () => {
+  const partsOf = (text: string, n: number) => {
+    const parts: string[] = [];
+    for (let at = 0, k = 1; at < text.length; at += 1 + ((k * n) % 97), k++) {
+      parts.push(text.slice(at, at + 1 + ((k * n) % 97)));
+    }
+    return parts;
+  };
+  /** Pretty-printed with tabs and CRLF line ends now and then: whitespace JSON allows between tokens. */
+  const layout = (value: unknown, n: number) => {
+    if (n % 3 === 0) return JSON.stringify(value);
+    const pretty = JSON.stringify(value, null, n % 3 === 1 ? '\t' : 2);
+    return n % 2 ? pretty.replace(/\n/g, '\r\n') : pretty;
+  };
+
+  it('builds the first N, leaves holes after them, and keeps every text, whatever the slices and parts', async () => {
+    for (let n = 1; n <= 60; n++) {
+      const rows = Array.from({ length: 1 + (n % 11) }, (_, i) => randomValue({ n: n * 17 + i }, 1));
+      const text = layout({ before: [1, { x: [2] }], rows, after: ['a', 'b'] }, n);
+      const built = n % 13;
+      const parsed = await parseJson(partsOf(text, n), {
+        slicedAbove: 0,
+        sliceChars: 1 + (n % 11) * 5,
+        elementsBuilt: { rows: built },
+      }) as Record<string, unknown[]>;
+      const expected = JSON.parse(text);
+      expect(parsed.rows).toHaveLength(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        if (i < built) expect(parsed.rows[i], `${n} ${i}`).toEqual(expected.rows[i]);
+        else expect(i in parsed.rows, `${n} ${i}`).toBe(false);
+      }
+      expect(parsed.before).toEqual(expected.before);
+      expect(parsed.after).toEqual(expected.after);
+      expect(Object.keys(parsed)).toEqual(['before', 'rows', 'after']);
+      expect([...rawElementTexts(takeRawElements(parsed.rows)!)].map((t) => JSON.parse(t))).toEqual(expected.rows);
+    }
+  });
+
+  it('checks strings longer than a piece, with escapes, and keeps their text whole', async () => {
+    const long = 'ab"c\\d\u2028\ud83d\ude00\u0001'.repeat(20_000);
+    const rows = [{ a: 1 }, { note: long, [long.slice(0, 70_000)]: [long] }, long];
+    const text = JSON.stringify({ rows });
+    const parsed = await parseJson(text, { slicedAbove: 0, sliceChars: 4096, elementsBuilt: { rows: 1 } }) as {
+      rows: unknown[];
+    };
+    expect(parsed.rows).toEqual([{ a: 1 }, undefined, undefined]);
+    expect([...rawElementTexts(takeRawElements(parsed.rows)!)].map((t) => JSON.parse(t))).toEqual(rows);
+  });
+
+  it('refuses what JSON.parse refuses inside an element it does not build, with the same message', async () => {
+    const bad = [
+      '"\\u12"',
+      '"\\uZZZZ"',
+      '"a\\"',
+      '"\\x"',
+      '"\t"',
+      '{"a":1,}',
+      '{"a" 1}',
+      '{a:1}',
+      '[01]',
+      '[1.]',
+      '[tru]',
+      '[truex]',
+      '{"a":}',
+      '{"a":[1}',
+      '[}',
+      'nul',
+      '-',
+      '{"k":"v\\q"}',
+    ];
+    for (const b of bad) {
+      for (const long of [false, true]) {
+        const value = long ? `{"pad":"${'p'.repeat(70_000)}","bad":${b}}` : b;
+        const text = `{"rows":[{"ok":1},${value},2]}`;
+        expect(() => JSON.parse(text), b).toThrow(SyntaxError);
+        const whole = await parseJson(text, { slicedAbove: 0 }).catch((e: Error) => e);
+        const skimmed = await parseJson(text, { slicedAbove: 0, elementsBuilt: { rows: 1 } }).catch((e: Error) => e);
+        expect(skimmed, b).toBeInstanceOf(SyntaxError);
+        expect((skimmed as Error).message, b).toBe((whole as Error).message);
+      }
+    }
+  });
+
+  it('builds every array not named, and one named but not directly under the top-level object', async () => {
+    const text = '{"constructor":[1,2],"__proto__":[3],"a":{"rows":[4,5]},"rows":[6,7]}';
+    const parsed = await parseJson(text, { slicedAbove: 0, elementsBuilt: { rows: 0 } }) as Record<string, unknown>;
+    expect(Object.hasOwn(parsed, 'constructor') && parsed.constructor).toEqual([1, 2]);
+    expect(Object.getOwnPropertyDescriptor(parsed, '__proto__')?.value).toEqual([3]);
+    expect(parsed.a).toEqual({ rows: [4, 5] });
+    expect(parsed.rows).toEqual([undefined, undefined]);
+    expect((parsed.rows as unknown[]).length).toBe(2);
+  });
+
+  it('builds everything below the threshold, where JSON.parse reads the text', async () => {
+    expect(await parseJson('{"rows":[1,2]}', { elementsBuilt: { rows: 0 } })).toEqual({ rows: [1, 2] });
+  });
+});

@@ -5,12 +5,14 @@ import type { AppEnv } from './env.ts';
 import { readBody } from './body.ts';
 import { ApiError } from './errors.ts';
 import {
+  BODY_LIMITS,
   findUnstorableText,
   MAX_JSON_DEPTH,
   MAX_OBJECT_KEYS,
   mayHoldUnstorableEscape,
   mayHoldUnstorableText,
-  shapeProblemAt,
+  ShapeLimitError,
+  type ShapeProblem,
 } from './json-shape.ts';
 import { parseJson, type ParseOptions } from './json-sliced.ts';
 import { type PartedText, partsOf } from '../lib/text-scan.ts';
@@ -44,28 +46,14 @@ export async function readJsonBody(c: Context<AppEnv>, opts: JsonBodyOptions = {
       message: 'empty body',
     }]);
   }
-  const shape = await shapeProblemAt(text);
-  if (shape?.limit === 'depth') {
-    throw new ApiError(
-      'validation_error',
-      `The request body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels.`,
-      [
-        { path: '', message: `nesting deeper than ${MAX_JSON_DEPTH} levels at character ${shape.at}` },
-      ],
-    );
-  }
-  if (shape?.limit === 'keys') {
-    throw new ApiError('validation_error', `The request body has an object with more than ${MAX_OBJECT_KEYS} keys.`, [
-      { path: '', message: `more than ${MAX_OBJECT_KEYS} keys in one object at character ${shape.at}` },
-    ]);
-  }
   // Text PostgreSQL cannot store is looked for in the parsed values, so a body that may hold some
   // is built whole; any other may leave elements unbuilt (their text is what gets stored).
   const mayHold = await mayHoldUnstorable(text);
   let parsed: unknown;
   try {
-    parsed = await parseJson(text, mayHold ? {} : opts);
+    parsed = await parseJson(text, { ...(mayHold ? {} : opts), limits: BODY_LIMITS });
   } catch (err) {
+    if (err instanceof ShapeLimitError) throw shapeError(err.problem);
     throw new ApiError('validation_error', 'The request body is not valid JSON.', [
       { path: '', message: (err as Error).message.slice(0, 200) },
     ]);
@@ -81,6 +69,18 @@ export async function readJsonBody(c: Context<AppEnv>, opts: JsonBodyOptions = {
     );
   }
   return parsed;
+}
+
+function shapeError({ at, limit }: ShapeProblem): ApiError {
+  return limit === 'depth'
+    ? new ApiError(
+      'validation_error',
+      `The request body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels.`,
+      [{ path: '', message: `nesting deeper than ${MAX_JSON_DEPTH} levels at character ${at}` }],
+    )
+    : new ApiError('validation_error', `The request body has an object with more than ${MAX_OBJECT_KEYS} keys.`, [
+      { path: '', message: `more than ${MAX_OBJECT_KEYS} keys in one object at character ${at}` },
+    ]);
 }
 
 /**

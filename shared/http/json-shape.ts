@@ -25,11 +25,28 @@ export interface ShapeProblem {
   limit: 'depth' | 'keys';
 }
 
+/** Thrown by parseJson (json-sliced.ts) given limits: the body's shape is refused, whatever else is wrong with it. */
+export class ShapeLimitError extends Error {
+  constructor(readonly problem: ShapeProblem) {
+    super(`${problem.limit} limit passed at character ${problem.at}`);
+    this.name = 'ShapeLimitError';
+  }
+}
+
+/** The limits a request body is held to. */
+export interface ShapeLimits {
+  maxDepth: number;
+  maxKeys: number;
+}
+
+export const BODY_LIMITS: ShapeLimits = { maxDepth: MAX_JSON_DEPTH, maxKeys: MAX_OBJECT_KEYS };
+
 /**
  * The first place where the text (or the concatenation of its parts) nests deeper than `maxDepth`
- * or an object gets more than `maxKeys` keys, or null. Runs on the text before it is parsed, so a
- * body of a million brackets or keys never becomes a million nested values or properties, and any
- * later walk over the value is bounded. Linear, no recursion, in slices.
+ * or an object gets more than `maxKeys` keys, or null. Runs on a small text before JSON.parse reads
+ * it, so a body of a million brackets or keys never becomes a million nested values or properties,
+ * and any later walk over the value is bounded (a large text's parser holds the limits as it reads:
+ * parseJson). Linear, no recursion, in slices.
  */
 export async function shapeProblemAt(
   text: PartedText,

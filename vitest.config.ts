@@ -33,6 +33,7 @@ const SLOW = [
   'tests/integration/npm-start.test.ts',
   'tests/integration/pg-cron.test.ts',
   'tests/integration/supabase-cli.test.ts',
+  'tests/integration/worker-bundle.test.ts',
   'tests/integration/worker-crash-safety.test.ts',
 ];
 const PER_PORT = ['tests/integration/**/*.test.ts'];

@@ -184,7 +184,7 @@ export async function mayHoldUnstorableEscape(parts: readonly string[]): Promise
   for (const part of parts) {
     await giveTurn();
     if (UNSTORABLE_ESCAPE.test(part) || UNSTORABLE_ESCAPE.test(before.slice(-5) + part.slice(0, 5))) return true;
-    if (part.length > 0) before = part.length >= 5 ? part : before + part;
+    if (part.length > 0) before = part.length >= 5 ? part : (before + part).slice(-5);
   }
   return false;
 }

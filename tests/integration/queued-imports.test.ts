@@ -217,6 +217,33 @@ describe('the worker', () => {
     expect((await db.sql`select count(*)::int as n from import_jobs`)[0].n).toBe(0);
   });
 
+  it('imports a large body whose letters are escaped as Python writes them, rows past those built included', async () => {
+    const note = 'n'.repeat(2000);
+    const body = {
+      rows: Array.from(
+        { length: 600 },
+        (_, i) => ({ full_name: `José Müller ${i}`, email: `py${i}@x.com`, custom_fields: { note } }),
+      ),
+    };
+    // json.dumps's default (ensure_ascii): every non-ASCII letter as a \u escape, none of them suspect.
+    const text = JSON.stringify(body).replace(
+      /[\u0080-\uffff]/g,
+      (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    expect(text).toContain('Jos\\u00e9 M\\u00fcller 599');
+    const res = await api.call('POST', '/v1/import/contacts', {
+      key: key.key,
+      raw: text,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(202);
+    expect(await work()).toMatchObject({ completed: 1, failed: 0, rows: 600 });
+    expect(await job(res.json.data.job_id)).toMatchObject({ status: 'completed', created_count: 600, error_count: 0 });
+    const names = await db.sql`select full_name from contacts where email in ('py0@x.com', 'py550@x.com', 'py599@x.com')
+      order by email`;
+    expect(names.map((r) => r.full_name)).toEqual(['José Müller 0', 'José Müller 550', 'José Müller 599']);
+  });
+
   it('processes a queued CSV with row errors that carry their physical lines, paged at /errors', async () => {
     const bad = new Set(Array.from({ length: 130 }, (_, i) => i * 7 + 3));
     const { job_id } =

@@ -126,17 +126,33 @@ describe('the uploaded functions, booted alone under the Edge Runtime Deno', () 
     expect(n).toBe(10);
   });
 
-  it('queue 600 rows that the worker finishes when pg_net invokes it, and deliver a signed import.completed', async () => {
+  it('queue 600 rows (a body over 1 MB) that the worker finishes when pg_net invokes it, and deliver a signed import.completed', async () => {
     const hook = await callGateway('POST', '/v1/webhooks', {
       url: receiver.url,
       events: ['import.completed'],
       description: 'rehearsal',
     }, 'rehearsal-hook');
     expect(hook.status).toBe(201);
-    const rows = Array.from({ length: 600 }, (_, i) => ({ email: `queued${i}@rehearsal.test` }));
-    const queued = await callGateway('POST', '/v1/import/contacts', { rows }, 'rehearsal-queued-600');
+    // Over 1 MB: the gateway reads it with the sliced parser, builds the first 500 rows only and
+    // stores every row as the text it came in, which the worker then reads.
+    const note = 'n'.repeat(2000);
+    const rows = Array.from(
+      { length: 600 },
+      (_, i) => ({ email: `queued${i}@rehearsal.test`, full_name: `Zoë Ångström ${i}`, custom_fields: { note } }),
+    );
+    // Indented, so a row stored as its own text (a line feed between tokens becoming a space) is
+    // told apart from one serialised again.
+    const text = JSON.stringify({ rows }, null, 1);
+    expect(text.length).toBeGreaterThan(1 << 20);
+    const queued = await callGateway('POST', '/v1/import/contacts', text, 'rehearsal-queued-600');
     expect(queued.status).toBe(202);
     const jobId: string = queued.body.data.job_id;
+    const [{ payload }] = await db
+      .sql`select convert_from(data, 'UTF8') as payload from import_job_payloads where job_id = ${jobId}`;
+    // The row as written in the body, two levels in (two more spaces of indent), its line feeds spaces.
+    const asSent = JSON.stringify(rows[599], null, 1).replace(/\n/g, '\n  ');
+    expect(text).toContain(asSent);
+    expect((payload as string).split('\n')[599]).toBe(asSent.replace(/\n/g, ' '));
 
     const ticks = await invokeWorkerUntil(async () =>
       (await jobStatus(jobId)) === 'completed' && receiver.received.length > 0
@@ -144,6 +160,13 @@ describe('the uploaded functions, booted alone under the Edge Runtime Deno', () 
     expect(ticks[0]).toMatchObject({ jobs: 1 });
     const [job] = await db.sql`select status, created_count from import_jobs where id = ${jobId}`;
     expect(job).toEqual({ status: 'completed', created_count: 600 });
+    const stored = await db.sql`select email, full_name, custom_fields ->> 'note' = ${note} as note_kept from contacts
+      where workspace_id = ${key.workspaceId} and email in ('queued0@rehearsal.test', 'queued599@rehearsal.test')
+      order by email`;
+    expect(stored).toEqual([
+      { email: 'queued0@rehearsal.test', full_name: 'Zoë Ångström 0', note_kept: true },
+      { email: 'queued599@rehearsal.test', full_name: 'Zoë Ångström 599', note_kept: true },
+    ]);
 
     const delivery = receiver.received[0];
     const event = new Webhook(hook.body.data.secret).verify(delivery.body, delivery.headers) as {
@@ -250,6 +273,7 @@ async function bootFunction(slug: string, extra: Record<string, string>): Promis
   return Object.assign(server, { url: `http://127.0.0.1:${port}` });
 }
 
+/** `body` is sent as it is when it is a string, else as JSON. */
 async function callGateway(method: string, path: string, body: unknown, idempotencyKey: string) {
   const res = await fetch(`${gateway.url}/api-gateway${path}`, {
     method,
@@ -258,7 +282,7 @@ async function callGateway(method: string, path: string, body: unknown, idempote
       'content-type': 'application/json',
       'idempotency-key': idempotencyKey,
     },
-    body: JSON.stringify(body),
+    body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, body: await res.json() };
 }

@@ -59,7 +59,9 @@ export async function parseJson(text: PartedText, opts: ParseOptions = {}): Prom
     while (!parser.step(opts.sliceChars ?? SLICE_CHARS)) await giveTurn();
     return parser.result();
   } catch (err) {
-    const shape = limits && err instanceof SyntaxError && await shapeProblemAt(text, limits.maxDepth, limits.maxKeys);
+    // Whatever the parser refused the text for (a SyntaxError, so far), a shape problem comes first.
+    const shape = limits && !(err instanceof ShapeLimitError) &&
+      await shapeProblemAt(text, limits.maxDepth, limits.maxKeys);
     throw shape ? new ShapeLimitError(shape) : err;
   }
 }

@@ -164,16 +164,15 @@ async function describeUnstorableInTurns(s: string): Promise<string | null> {
   return null;
 }
 
+/** A `\u` escape of U+0000 or of a surrogate: in text known to hold neither raw, the only way to one. */
+const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
+
 /**
  * Only a U+0000 or a surrogate in the text, or a `\u` escape of one, can give a parsed string
  * PostgreSQL cannot store; a false alarm (an escaped backslash before `u0000`, a valid pair) only
  * costs the walk.
  */
-// deno-lint-ignore no-control-regex -- finding U+0000 is the point of this pattern.
-const MAY_HOLD_UNSTORABLE = /[\u0000\ud800-\udfff]|\\u(?:0000|[dD][89a-fA-F])/;
-
-/** The `\u` escapes that can give a string MAY_HOLD_UNSTORABLE fears, for text known to hold neither raw. */
-const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
+const MAY_HOLD_UNSTORABLE = new RegExp(`[\\u0000\\ud800-\\udfff]|${UNSTORABLE_ESCAPE.source}`);
 
 /**
  * Whether the concatenation of `parts` has such an escape: each part searched on its own, and each

@@ -407,6 +407,15 @@ begin
 end
 $$;
 
+-- Whether a job's next batch is tried as a whole insert first (import_contacts_batch's
+-- p_try_insert): its rows share no key (p_keys_distinct), and the job's rows so far were all
+-- created (or invalid), so it is likely new people throughout. Once a row has matched, later
+-- batches go straight to matching, so a re-import undoes at most one attempt.
+create function internal.import_job_inserts_whole(j public.import_jobs, p_keys_distinct boolean) returns boolean
+language sql immutable
+set search_path = ''
+as $$ select p_keys_distinct and j.updated_count = 0 and j.skipped_count = j.error_count $$;
+
 -- Books one batch of a job's rows on the job, the one place for the counters: the batch upsert
 -- (workspace and update_existing from the job), its row errors and those validation found
 -- (`p_errors`, counted as skipped), and p_rows_read more processed rows. p_keys_distinct: the caller
@@ -421,12 +430,8 @@ language plpgsql volatile
 set search_path = ''
 as $$
 declare
-  -- A job whose rows so far were all created (or invalid) is likely new people throughout: its
-  -- batches are tried as a whole insert first. Once a row has matched, later batches go straight
-  -- to matching, so a re-import undoes at most one attempt.
   b jsonb := internal.import_contacts_batch(j.workspace_id, coalesce(p_rows, '[]'::json), j.update_existing,
-                                            p_keys_distinct and j.updated_count = 0 and j.skipped_count = j.error_count,
-                                            p_parsed);
+                                            internal.import_job_inserts_whole(j, p_keys_distinct), p_parsed);
   all_errors jsonb := coalesce(p_errors, '[]'::jsonb) || (b -> 'errors');
 begin
   perform internal.import_record_errors(j.id, all_errors);

@@ -222,6 +222,17 @@ $$;
 -- only whole: contacts, errors, counters and cursor together, so the job resumes from the earlier
 -- cursor and writes the chunk again, exactly once. The last chunk, which completes the job and
 -- announces it, commits synchronously (and so makes every earlier chunk durable too).
+-- Whether the worker holding p_lease_token still holds job j, and j's cursor has not passed
+-- p_expected_offset (the chunk may come early, never late).
+create function internal.import_job_held(j public.import_jobs, p_lease_token uuid, p_expected_offset bigint)
+returns boolean
+language sql immutable
+set search_path = ''
+as $$
+  select j.status = 'processing' and j.lease_token is not distinct from p_lease_token
+     and j.cursor_offset <= p_expected_offset
+$$;
+
 create function public.import_job_commit_chunk(
   p_job_id text,
   p_lease_token uuid,
@@ -252,19 +263,19 @@ begin
   -- holds the lock). Whether it will be inserted whole, and whether this worker still holds the
   -- job, is decided under the lock; this unlocked look is only a guess, and records read in vain
   -- are not used. A batch that cannot be read here fails where it always did, in the insert.
-  if p_keys_distinct and exists (select from public.import_jobs
-                                  where id = p_job_id and status = 'processing' and lease_token = p_lease_token
-                                    and cursor_offset <= p_expected_offset
-                                    and updated_count = 0 and skipped_count = error_count) then
-    begin
-      v_parsed := array(select r from json_populate_recordset(null::public.contacts, p_rows) r);
-    exception when others then
-      v_parsed := null;
-    end;
+  if p_keys_distinct then
+    select * into j from public.import_jobs where id = p_job_id;
+    if found and internal.import_job_held(j, p_lease_token, p_expected_offset)
+       and internal.import_job_inserts_whole(j, p_keys_distinct) then
+      begin
+        v_parsed := array(select r from json_populate_recordset(null::public.contacts, p_rows) r);
+      exception when others then
+        v_parsed := null;
+      end;
+    end if;
   end if;
   select * into j from public.import_jobs where id = p_job_id for update;
-  if not found or j.status <> 'processing' or j.lease_token is distinct from p_lease_token
-     or j.cursor_offset > p_expected_offset then
+  if not found or not internal.import_job_held(j, p_lease_token, p_expected_offset) then
     return jsonb_build_object('status', 'lease_lost');
   end if;
   if j.cursor_offset < p_expected_offset then
